@@ -1,0 +1,34 @@
+# Two commands set everything up: `make run` and `make test` (see README.md).
+SHELL := /bin/bash
+PYTHON ?= python3
+UV := $(PYTHON) -m uv
+# Use the local data mirror beside the checkout when there is one.
+ifneq ($(wildcard ../shared/data),)
+export ATRISK_MIRROR ?= $(abspath ../shared/data)
+endif
+
+.PHONY: install run test lint bench clean
+
+install: .venv/.installed
+
+.venv/.installed: pyproject.toml uv.lock
+	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --disable-pip-version-check uv
+	$(UV) sync --frozen
+	@touch $@
+
+run: install
+	$(UV) run --frozen atrisk data build
+	$(UV) run --frozen atrisk forecast structural --year 2025
+
+lint: install
+	$(UV) run --frozen ruff check src tests benchmarks
+	$(UV) run --frozen mypy
+
+test: lint
+	$(UV) run --frozen pytest
+
+bench: install
+	$(UV) run --frozen python benchmarks/structural.py
+
+clean:
+	rm -rf build .venv .pytest_cache .mypy_cache .ruff_cache

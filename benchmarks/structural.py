@@ -1,0 +1,75 @@
+"""Time the annual pipeline (build, back-test, forecast) and print the model table.
+
+Run: ``make bench`` (or ``uv run python benchmarks/structural.py``). All models run in one
+process, on one machine, so times and scores are comparable side by side.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from atrisk.domain.horizon import structural_windows
+from atrisk.evaluation.backtest import backtest
+from atrisk.evaluation.metrics import restrict_to_common, scoreboard
+from atrisk.forecasting.structural import forecast
+from atrisk.models.registry import MODELS
+from atrisk.panels.build import LAST_OBSERVED, build, read_table
+from atrisk.settings import Settings
+
+COLS = ["model", "n", "onsets", "auc", "pr_auc", "brier", "log_loss", "top10", "top20", "top30",
+        "fp_per_tp_4pct"]
+
+
+def main() -> None:
+    settings = Settings(build_dir=Path(os.environ.get("ATRISK_BUILD_DIR", "build/bench")))
+    timings: dict[str, float] = {}
+
+    start = time.perf_counter()
+    build(settings)
+    timings["data build"] = time.perf_counter() - start
+
+    panel = read_table(settings, "panel")
+    panels = {"atrisk": panel, "ewp": read_table(settings, "ewp_prepared")}
+    start = time.perf_counter()
+    forecasts = backtest(list(MODELS.values()), panels, panel, structural_windows())
+    timings["back-test (5 models x 31 years)"] = time.perf_counter() - start
+    forecasts.to_parquet(settings.build_dir / "backtest_structural.parquet", index=False)
+
+    start = time.perf_counter()
+    forecast(settings, 2025, model="ensemble", bootstrap=20)
+    timings["forecast 2025 (ensemble, 20 bootstrap refits)"] = time.perf_counter() - start
+
+    onsets = panel[["ccode", "year", "mk_onset"]]
+    common = restrict_to_common(forecasts)
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores\n")
+    print("| step | seconds |\n|---|---:|")
+    for step, secs in timings.items():
+        print(f"| {step} | {secs:.1f} |")
+    for title, table in (
+        ("EWP protocol (best of y-1, y-2), on the country-years every model forecast",
+         scoreboard(common, onsets, last_observed=LAST_OBSERVED)),
+        ("Strict variant (forecast from y-1 only)",
+         scoreboard(common, onsets, strict=True, last_observed=LAST_OBSERVED)),
+        ("Each model on all the country-years it forecasts",
+         scoreboard(forecasts, onsets, last_observed=LAST_OBSERVED)),
+    ):
+        print(f"\n{title}\n")
+        print(_markdown(table[COLS]))
+
+
+def _markdown(frame: pd.DataFrame) -> str:
+    head = "| " + " | ".join(frame.columns) + " |\n|" + "---|" * len(frame.columns)
+    rows = []
+    for r in frame.itertuples(index=False):
+        rows.append("| " + " | ".join(f"{v:.3f}" if isinstance(v, float) else str(v)
+                                      for v in r) + " |")
+    return head + "\n" + "\n".join(rows)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Pure value objects and errors shared by every layer (no I/O, no pandas)."""

@@ -1,0 +1,31 @@
+"""One error family: errors carry data; only the CLI turns them into exit codes."""
+
+from __future__ import annotations
+
+
+class AtriskError(Exception):
+    """Base of every error atrisk raises on purpose."""
+
+
+class ConfigError(AtriskError):
+    """A setting or argument is missing or unsafe."""
+
+
+class SourceError(AtriskError):
+    """A public dataset is missing, truncated or malformed.
+
+    The message always names the file and, where known, the column or row and what was expected.
+    """
+
+    def __init__(self, file: str, problem: str) -> None:
+        self.file = file
+        self.problem = problem
+        super().__init__(f"{file}: {problem}")
+
+
+class BuildError(AtriskError):
+    """The data build could not finish; the previous good build is untouched."""
+
+
+class ModelError(AtriskError):
+    """A model was used against its contract (e.g. predict before fit)."""

@@ -1,0 +1,1 @@
+"""Forecasts for the coming years, stored with what made them."""

@@ -1,0 +1,138 @@
+"""The annual forecast: for every country, the risk that a new mass-killing episode begins in
+the next two years (and next year), its rank, an 80% interval and the drivers of its risk.
+
+The interval comes from a country-cluster bootstrap of the training data (refitting the model
+on resampled countries), so it reflects how much the estimate depends on which countries'
+histories the model learned from.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from atrisk import __version__
+from atrisk.domain.errors import ConfigError
+from atrisk.evaluation.backtest import FIRST_TRAIN_YEAR
+from atrisk.models.base import KEYS
+from atrisk.models.registry import MODELS, TARGETS
+from atrisk.panels.build import read_manifest, read_table
+from atrisk.settings import Settings
+
+TOP_DRIVERS = 3
+
+
+@dataclass(frozen=True)
+class ForecastRun:
+    table: pd.DataFrame
+    path: Path
+    meta: dict[str, object]
+
+
+def forecast(settings: Settings, year: int, model: str = "ensemble", bootstrap: int = 20,
+             seed: int = 2025) -> ForecastRun:
+    """Forecast onsets in ``year`` and ``year + 1`` from the data of ``year - 1``."""
+    if model not in MODELS:
+        raise ConfigError(f"unknown model {model!r}; choose one of {sorted(MODELS)}")
+    spec = MODELS[model]
+    panel = read_table(settings, "panel" if spec.dataset == "atrisk" else "ewp_prepared")
+    countries = read_table(settings, "countries")
+    data_year = year - 1
+    current = panel[panel["year"] == data_year]
+    if current.empty:
+        raise ConfigError(f"no data for {data_year} in the build: forecasts for {year} need "
+                          f"{data_year}'s data (latest is {int(panel['year'].max())})")
+    train = panel[(panel["year"] >= FIRST_TRAIN_YEAR) & (panel["year"] < data_year)]
+    targets = TARGETS[spec.dataset]
+
+    two = spec.build(targets["onset_next2"]).fit(train)
+    one = spec.build(targets["onset_next1"]).fit(train)
+    base = two.predict(current).to_frame().rename(columns={"probability": "risk_2yr"})
+    base = base.merge(one.predict(current).to_frame()[["gwcode", "probability"]]
+                      .rename(columns={"probability": "risk_1yr"}), on="gwcode", how="left")
+
+    low, high = _bootstrap_interval(spec.build, targets["onset_next2"], train, current,
+                                    bootstrap, seed)
+    base = base.merge(pd.DataFrame({"gwcode": low.index, "low_80": low.to_numpy(),
+                                    "high_80": high.reindex(low.index).to_numpy()}),
+                      on="gwcode", how="left")
+    drivers = top_drivers(two.contributions(current), current)
+    base = base.merge(drivers, on="gwcode", how="left")
+    base = base.merge(countries[["gwcode", "name"]], on="gwcode", how="left")
+    base["rank"] = base["risk_2yr"].rank(ascending=False, method="min").astype(int)
+    base["forecast_year"] = year
+    base["data_year"] = data_year
+    table = base.sort_values("rank")[
+        ["rank", "gwcode", "ccode", "iso3", "name", "forecast_year", "data_year", "risk_2yr",
+         "low_80", "high_80", "risk_1yr", "drivers"]].reset_index(drop=True)
+    manifest = read_manifest(settings)
+    meta: dict[str, object] = {
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "model": model, "model_description": spec.description, "forecast_year": year,
+        "data_year": data_year, "bootstrap": bootstrap, "seed": seed,
+        "code_version": code_version(), "inputs": manifest["inputs"],
+        "build_created": manifest["created"], "n_countries": len(table),
+    }
+    path = _store(settings, table, meta)
+    return ForecastRun(table, path, meta)
+
+
+def _bootstrap_interval(build, target: str, train: pd.DataFrame, current: pd.DataFrame,
+                        n: int, seed: int) -> tuple[pd.Series, pd.Series]:
+    """10th and 90th percentiles of the risk over ``n`` country-cluster bootstrap refits."""
+    if n < 2:
+        nan = pd.Series(np.nan, index=current["gwcode"].to_numpy())
+        return nan, nan
+    rng = np.random.default_rng(seed)
+    codes = train["gwcode"].unique()
+    groups = {code: idx for code, idx in train.groupby("gwcode").indices.items()}
+    draws = []
+    for _ in range(n):
+        pick = rng.choice(codes, size=len(codes), replace=True)
+        rows = np.concatenate([groups[c] for c in pick])
+        sample = train.iloc[rows]
+        f = build(target).fit(sample).predict(current).to_frame().set_index("gwcode")
+        draws.append(f["probability"])
+    stacked = pd.concat(draws, axis=1)
+    return stacked.quantile(0.1, axis=1), stacked.quantile(0.9, axis=1)
+
+
+def top_drivers(contributions: pd.DataFrame, rows: pd.DataFrame,
+                k: int = TOP_DRIVERS) -> pd.DataFrame:
+    """The ``k`` features that raise each country's risk most, as 'name (+x.xx)' text."""
+    keys = rows.loc[contributions.index, "gwcode"].to_numpy()
+    text = []
+    for values in contributions.to_numpy():
+        order = np.argsort(-values)[:k]
+        text.append("; ".join(f"{contributions.columns[i]} ({values[i]:+.2f})" for i in order
+                              if values[i] > 0))
+    return pd.DataFrame({"gwcode": keys, "drivers": text})
+
+
+def code_version() -> str:
+    """The git commit of the code when run from a checkout, else the package version."""
+    try:
+        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
+                             text=True, check=True, timeout=5, cwd=Path(__file__).parent)
+        return f"{__version__}+{out.stdout.strip()}"
+    except (OSError, subprocess.SubprocessError):
+        return __version__
+
+
+def _store(settings: Settings, table: pd.DataFrame, meta: dict[str, object]) -> Path:
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+    path = settings.build_dir / "forecasts" / f"structural-{meta['forecast_year']}-{stamp}"
+    path.mkdir(parents=True, exist_ok=True)
+    table.to_parquet(path / "forecast.parquet", index=False)
+    table.to_csv(path / "forecast.csv", index=False)
+    (path / "run.json").write_text(json.dumps(meta, indent=2, default=str))
+    return path
+
+
+__all__ = ["KEYS", "ForecastRun", "forecast", "top_drivers"]

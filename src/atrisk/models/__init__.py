@@ -1,0 +1,1 @@
+"""Structural (annual) risk models behind one contract; see ``base.StructuralModel``."""

@@ -1,0 +1,174 @@
+"""Logistic regressions: EWP's elastic net (glmnet's cv lambda.min, via glum), its 2-variable
+baseline, and our ridge logit with imputation on our own panel.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from typing import Self
+
+import numpy as np
+import pandas as pd
+from glum import GeneralizedLinearRegressorCV
+from sklearn.impute import SimpleImputer
+from sklearn.linear_model import LogisticRegression, LogisticRegressionCV
+from sklearn.model_selection import KFold, StratifiedKFold
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from atrisk.models.base import KEYS, Forecast, check_fitted, training_rows
+
+#: glmnet's defaults for n > p: 100 lambdas down to 1e-4 of the largest.
+N_LAMBDAS = 100
+LAMBDA_MIN_RATIO = 1e-4
+SEED = 90035  # EWP's seed (R's RNG differs, so folds are not identical to theirs)
+
+
+class ElasticNetLogit:
+    """Elastic-net logit, lambda by 10-fold CV minimising deviance (glmnet ``lambda.min``).
+
+    With ``complete_cases`` rows missing any feature are dropped (EWP's practice); otherwise
+    missing values are imputed with the training median and flagged by indicator columns.
+    """
+
+    def __init__(self, name: str, features: Sequence[str], target: str = "onset_next2",
+                 alpha: float = 0.5, folds: int = 10, complete_cases: bool = True) -> None:
+        self.name = name
+        self.features = tuple(features)
+        self.target = target
+        self.alpha = alpha
+        self.folds = folds
+        self.complete_cases = complete_cases
+
+    def _design(self, panel: pd.DataFrame) -> pd.DataFrame:
+        x = panel[list(self.features)].astype(float)
+        if self.complete_cases:
+            return x
+        flags = x[list(self.flagged_)].isna().astype(float).add_suffix("__missing")
+        return pd.concat([x.fillna(self.medians_), flags], axis=1)
+
+    def fit(self, panel: pd.DataFrame) -> Self:
+        rows = training_rows(panel, self.target)
+        if self.complete_cases:
+            rows = rows.dropna(subset=list(self.features))
+        else:
+            x = rows[list(self.features)].astype(float)
+            self.medians_ = x.median()
+            self.flagged_ = tuple(c for c in self.features if x[c].isna().mean() > 0.01)
+        design = self._design(rows)
+        y = rows[self.target].astype(float).to_numpy()
+        model = GeneralizedLinearRegressorCV(
+            family="binomial", l1_ratio=self.alpha, n_alphas=N_LAMBDAS,
+            min_alpha_ratio=LAMBDA_MIN_RATIO, scale_predictors=True,
+            cv=KFold(self.folds, shuffle=True, random_state=SEED),
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model.fit(design.to_numpy(), y)
+        self.model_ = model
+        self.columns_ = tuple(design.columns)
+        self.means_ = design.mean().to_numpy()
+        self.n_train_ = len(rows)
+        return self
+
+    def usable(self, panel: pd.DataFrame) -> pd.DataFrame:
+        """Rows the model can score (complete cases for EWP's practice)."""
+        return panel.dropna(subset=list(self.features)) if self.complete_cases else panel
+
+    def predict(self, panel: pd.DataFrame) -> Forecast:
+        check_fitted(self, "model_")
+        rows = self.usable(panel)
+        p = self.model_.predict(self._design(rows).to_numpy()) if len(rows) else np.array([])
+        return Forecast(self.name, rows[list(KEYS)], np.clip(p, 0.0, 1.0))
+
+    def contributions(self, panel: pd.DataFrame) -> pd.DataFrame:
+        """Coefficient x deviation from the training mean, on the log-odds scale."""
+        check_fitted(self, "model_")
+        rows = self.usable(panel)
+        x = self._design(rows).to_numpy()
+        contrib = (x - self.means_) * self.model_.coef_
+        frame = pd.DataFrame(contrib, columns=self.columns_, index=rows.index)
+        # Fold a missing-value flag into its feature so drivers name real variables.
+        for col in [c for c in self.columns_ if c.endswith("__missing")]:
+            frame[col.removesuffix("__missing")] += frame.pop(col)
+        return frame
+
+
+class PlainLogit:
+    """Unpenalised logistic regression on a few variables (EWP's 2-variable baseline)."""
+
+    def __init__(self, name: str, features: Sequence[str], target: str = "onset_next2") -> None:
+        self.name = name
+        self.features = tuple(features)
+        self.target = target
+
+    def fit(self, panel: pd.DataFrame) -> Self:
+        rows = training_rows(panel, self.target).dropna(subset=list(self.features))
+        x = rows[list(self.features)].astype(float).to_numpy()
+        self.means_ = x.mean(axis=0)
+        self.model_ = LogisticRegression(C=np.inf, max_iter=1000).fit(
+            x, rows[self.target].astype(int).to_numpy())
+        return self
+
+    def predict(self, panel: pd.DataFrame) -> Forecast:
+        check_fitted(self, "model_")
+        rows = panel.dropna(subset=list(self.features))
+        x = rows[list(self.features)].astype(float).to_numpy()
+        p = self.model_.predict_proba(x)[:, 1] if len(rows) else np.array([])
+        return Forecast(self.name, rows[list(KEYS)], p)
+
+    def contributions(self, panel: pd.DataFrame) -> pd.DataFrame:
+        check_fitted(self, "model_")
+        rows = panel.dropna(subset=list(self.features))
+        x = rows[list(self.features)].astype(float).to_numpy()
+        return pd.DataFrame((x - self.means_) * self.model_.coef_[0], columns=self.features,
+                            index=rows.index)
+
+
+class RidgeLogit:
+    """L2-penalised logit on our panel: median imputation with missing-value flags,
+    standardised inputs, penalty chosen by 5-fold CV on log loss within the training years.
+    """
+
+    def __init__(self, name: str, features: Sequence[str], target: str = "onset_next2",
+                 folds: int = 5) -> None:
+        self.name = name
+        self.features = tuple(features)
+        self.target = target
+        self.folds = folds
+
+    def fit(self, panel: pd.DataFrame) -> Self:
+        rows = training_rows(panel, self.target)
+        x = rows[list(self.features)].astype(float)
+        self.pipeline_ = make_pipeline(
+            SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True),
+            StandardScaler(),
+            LogisticRegressionCV(Cs=np.logspace(-3, 0, 7), cv=StratifiedKFold(
+                self.folds, shuffle=True, random_state=SEED), scoring="neg_log_loss",
+                solver="newton-cholesky", max_iter=200),
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            self.pipeline_.fit(x.to_numpy(), rows[self.target].astype(int).to_numpy())
+        return self
+
+    def predict(self, panel: pd.DataFrame) -> Forecast:
+        check_fitted(self, "pipeline_")
+        x = panel[list(self.features)].astype(float).to_numpy()
+        p = self.pipeline_.predict_proba(x)[:, 1] if len(panel) else np.array([])
+        return Forecast(self.name, panel[list(KEYS)], p)
+
+    def contributions(self, panel: pd.DataFrame) -> pd.DataFrame:
+        """Coefficient x standardised deviation from the training mean (log-odds)."""
+        check_fitted(self, "pipeline_")
+        imputer, scaler, logit = (self.pipeline_[i] for i in range(3))
+        z = scaler.transform(imputer.transform(panel[list(self.features)].astype(float)
+                                               .to_numpy()))
+        contrib = z * logit.coef_[0]
+        names = list(self.features)
+        frame = pd.DataFrame(contrib[:, : len(names)], columns=names, index=panel.index)
+        # Fold each missing-value flag into its feature so drivers name real variables.
+        for j, feature_index in enumerate(imputer.indicator_.features_):
+            frame[names[feature_index]] += contrib[:, len(names) + j]
+        return frame

@@ -1,0 +1,1 @@
+"""Tables built from the sources: the canonical countries, outcomes and the country-year panel."""

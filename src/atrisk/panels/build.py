@@ -1,0 +1,154 @@
+"""``atrisk data build``: read and validate every source, build the panels, and swap the new
+build in atomically so a failed build never touches the last good one.
+
+A build is a folder ``build/builds/<id>/`` holding Parquet tables and ``manifest.json`` (each
+input's sha256, version, licence); ``build/data`` is a symbolic link to the current one,
+replaced in a single ``rename``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+
+from atrisk import __version__
+from atrisk.domain.errors import AtriskError, BuildError
+from atrisk.panels.countries import countries, country_years
+from atrisk.panels.country_year import build_panel, crosscheck
+from atrisk.settings import Settings
+from atrisk.sources import crosswalk, ewp, ewp_inputs, ucdp, vdem
+from atrisk.sources.base import Source, locate, sha256
+
+log = logging.getLogger(__name__)
+
+FIRST_YEAR = 1946
+#: The latest year whose mass-killing onsets the 2025 episode list has observed.
+LAST_OBSERVED = 2024
+
+SOURCES: tuple[Source, ...] = (
+    crosswalk.GW_STATES, crosswalk.COW_STATES, ewp.EPISODES, ewp.PREPARED, ewp_inputs.VDEM,
+    ewp_inputs.WDI, ewp_inputs.UN_IMR, ewp_inputs.EPR, ewp_inputs.HIEF, ewp_inputs.COUPS,
+    ewp_inputs.BATTLEDEATHS, ewp_inputs.ICCPR, ewp_inputs.REGIONS, vdem.KEY_SUBSET,
+    ucdp.ORGANIZED_VIOLENCE,
+)
+
+TABLES = ("panel", "countries", "episodes", "ewp_prepared", "unmatched", "crosscheck")
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    path: Path
+    seconds: float
+    rows: dict[str, int]
+
+
+def build(settings: Settings, progress: Callable[[str], None] = lambda _: None,
+          last_year: int = LAST_OBSERVED) -> BuildResult:
+    """Build everything into a fresh folder, then point ``build/data`` at it."""
+    started = time.perf_counter()
+    root = settings.build_dir / "builds"
+    root.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+    tmp = root / f".tmp-{stamp}"
+    tmp.mkdir()
+    try:
+        progress("checking inputs")
+        inputs = [_describe(source, settings) for source in SOURCES]
+        progress("country table")
+        frame = country_years(FIRST_YEAR, last_year, settings)
+        episodes = ewp.episodes(settings)
+        panel, unmatched = build_panel(frame, episodes, LAST_OBSERVED, settings, progress)
+        progress("EWP prepared table and cross-check")
+        prepared = attach_keys(ewp.prepared(settings), frame)
+        check = crosscheck(panel, prepared)
+        tables = {"panel": panel, "countries": countries(frame), "episodes": episodes,
+                  "ewp_prepared": prepared, "unmatched": unmatched, "crosscheck": check}
+        progress("writing")
+        for name, table in tables.items():
+            table.to_parquet(tmp / f"{name}.parquet", index=False)
+        unmatched.to_csv(tmp / "unmatched.csv", index=False)
+        check.to_csv(tmp / "crosscheck.csv", index=False)
+        manifest = {
+            "created": datetime.now(UTC).isoformat(timespec="seconds"),
+            "atrisk_version": __version__,
+            "first_year": FIRST_YEAR, "last_year": last_year, "last_observed": LAST_OBSERVED,
+            "inputs": inputs,
+            "tables": {name: len(table) for name, table in tables.items()},
+        }
+        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2))
+    except AtriskError:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    except Exception as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise BuildError(f"data build failed ({type(exc).__name__}: {exc}); "
+                         "the previous build is untouched") from exc
+    final = root / stamp
+    tmp.rename(final)
+    _point(settings.data_dir, final)
+    _prune(root, keep=final)
+    return BuildResult(final, time.perf_counter() - started,
+                       {name: len(t) for name, t in tables.items()})
+
+
+def attach_keys(prepared: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
+    """Give EWP's table our GW code and ISO3 (by EWP code and year, else by EWP code)."""
+    out = prepared.merge(frame[["ccode", "year", "gwcode", "iso3"]], on=["ccode", "year"],
+                         how="left")
+    latest = frame.sort_values("year").drop_duplicates("ccode", keep="last").set_index("ccode")
+    out["gwcode"] = out["gwcode"].fillna(out["ccode"].map(latest["gwcode"])).fillna(
+        out["ccode"]).astype(int)
+    out["iso3"] = out["iso3"].fillna(out["ccode"].map(latest["iso3"]))
+    return out
+
+
+def _describe(source: Source, settings: Settings) -> dict[str, object]:
+    path = locate(source, settings)
+    return {"name": source.name, "path": source.path, "url": source.url,
+            "version": source.version, "licence": source.licence, "citation": source.citation,
+            "bytes": path.stat().st_size, "sha256": sha256(path)}
+
+
+def _point(link: Path, target: Path) -> None:
+    """Atomically make ``link`` a symlink to ``target`` (rename over the old link)."""
+    link.parent.mkdir(parents=True, exist_ok=True)
+    if link.exists() and not link.is_symlink():
+        raise BuildError(f"{link} exists and is not a link made by atrisk; move it away")
+    tmp_link = link.with_name(f".{link.name}.new")
+    if tmp_link.is_symlink() or tmp_link.exists():
+        tmp_link.unlink()
+    os.symlink(os.path.relpath(target, link.parent), tmp_link)
+    os.replace(tmp_link, link)
+
+
+def _prune(root: Path, keep: Path, n: int = 2) -> None:
+    """Keep the newest ``n`` builds (the current one among them); drop failed leftovers."""
+    builds = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    for old in builds[:-n]:
+        if old != keep:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def read_table(settings: Settings, name: str) -> pd.DataFrame:
+    """A table of the current build (``atrisk data build`` must have run)."""
+    path = settings.data_dir / f"{name}.parquet"
+    if not path.is_file():
+        raise BuildError(f"{path} not found: run `atrisk data build` first")
+    return pd.read_parquet(path)
+
+
+def read_manifest(settings: Settings) -> dict[str, object]:
+    path = settings.data_dir / "manifest.json"
+    if not path.is_file():
+        raise BuildError(f"{path} not found: run `atrisk data build` first")
+    result: dict[str, object] = json.loads(path.read_text())
+    return result

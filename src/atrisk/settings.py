@@ -1,0 +1,33 @@
+"""Runtime settings, read once from the environment (``ATRISK_*``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Where data come from and where builds go.
+
+    ``mirror`` is a local folder laid out like the official sources (``../shared/data`` here);
+    when it is unset, sources are downloaded from their official URLs into ``cache_dir``.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="ATRISK_", extra="ignore")
+
+    mirror: Path | None = Field(default=None, description="Local mirror of the public datasets.")
+    build_dir: Path = Field(default=Path("build"), description="Where builds and runs are written.")
+    cache_dir: Path = Field(
+        default=Path.home() / ".cache" / "atrisk", description="Download cache without a mirror."
+    )
+
+    @property
+    def data_dir(self) -> Path:
+        """The current good data build (swapped in atomically)."""
+        return self.build_dir / "data"
+
+
+def get_settings() -> Settings:
+    return Settings()

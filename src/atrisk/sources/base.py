@@ -1,0 +1,201 @@
+"""What every source shares: its identity, how it is fetched, and validation at the boundary.
+
+A source is read from the local mirror when ``ATRISK_MIRROR`` is set (the mirror keeps the
+official files under the same relative paths), otherwise downloaded once from its official URL
+into the cache. Everything read is validated before any computation sees it.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import logging
+import shutil
+import urllib.request
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from atrisk.domain.errors import SourceError
+from atrisk.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+Kind = Literal["int", "float", "str", "bool"]
+
+
+@dataclass(frozen=True)
+class Source:
+    """Identity of one public file: where it comes from and how to cite it."""
+
+    name: str
+    path: str  # relative path inside the mirror
+    url: str  # official download location
+    version: str
+    licence: str
+    citation: str
+    producer: str
+
+
+@dataclass(frozen=True)
+class Schema:
+    """What a valid table looks like: columns and kinds, unique key, plausible ranges."""
+
+    columns: Mapping[str, Kind]
+    key: Sequence[str] = ()
+    ranges: Mapping[str, tuple[float, float]] = field(default_factory=dict)
+    min_rows: int = 1
+    #: Rows with an empty key are dropped (and logged) instead of rejected: some producers ship
+    #: rows for territories they could not code.
+    drop_unkeyed: bool = False
+
+
+def locate(source: Source, settings: Settings | None = None) -> Path:
+    """Return a local path to the source file: the mirror's copy, or a cached download."""
+    settings = settings or get_settings()
+    if settings.mirror is not None:
+        path = Path(settings.mirror) / source.path
+        if not path.is_file():
+            raise SourceError(str(path), f"missing from the mirror (expected {source.name} here)")
+        return path
+    path = settings.cache_dir / source.path
+    if not path.is_file():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(path.suffix + ".part")
+        log.info("downloading %s from %s", source.name, source.url)
+        try:
+            with urllib.request.urlopen(source.url, timeout=120) as resp, open(tmp, "wb") as out:
+                shutil.copyfileobj(resp, out)
+        except OSError as exc:
+            raise SourceError(source.url, f"download failed: {exc}") from exc
+        tmp.replace(path)
+    return path
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _check_not_truncated(path: Path) -> None:
+    """A text table cut off mid-write ends without a line break (or fails to decompress)."""
+    try:
+        if path.suffix == ".gz":
+            with gzip.open(path, "rb") as fh:
+                while fh.read(1 << 20):
+                    pass
+            return
+        with open(path, "rb") as fh:
+            fh.seek(0, 2)
+            if fh.tell() == 0:
+                raise SourceError(str(path), "file is empty")
+            fh.seek(-1, 2)
+            last = fh.read(1)
+    except (EOFError, OSError, gzip.BadGzipFile) as exc:
+        raise SourceError(str(path), f"file is truncated or corrupt ({exc})") from exc
+    if last not in (b"\n", b"\r"):
+        raise SourceError(str(path), "file looks truncated: its last line has no line ending")
+
+
+def read_csv(source: Source, schema: Schema, settings: Settings | None = None,
+             **kwargs: object) -> pd.DataFrame:
+    """Read a CSV source and validate it against ``schema``."""
+    path = locate(source, settings)
+    _check_not_truncated(path)
+    try:
+        frame = pd.read_csv(path, low_memory=False, **kwargs)
+    except (pd.errors.ParserError, UnicodeDecodeError, EOFError) as exc:
+        raise SourceError(str(path), f"not a readable CSV ({exc})") from exc
+    return validate(frame, schema, str(path))
+
+
+def read_parquet(source: Source, schema: Schema, settings: Settings | None = None) -> pd.DataFrame:
+    """Read a Parquet source and validate it against ``schema``."""
+    path = locate(source, settings)
+    try:
+        frame = pd.read_parquet(path)
+    except Exception as exc:  # pyarrow raises several unrelated types for a bad file
+        raise SourceError(str(path), f"not a readable Parquet file ({exc})") from exc
+    return validate(frame, schema, str(path))
+
+
+def validate(frame: pd.DataFrame, schema: Schema, file: str) -> pd.DataFrame:
+    """Check columns, kinds, keys and ranges; return the table with columns coerced.
+
+    Row numbers in messages are the file's line numbers (header is line 1).
+    """
+    missing = [c for c in schema.columns if c not in frame.columns]
+    if missing:
+        raise SourceError(file, f"missing column(s) {missing}; found {list(frame.columns)[:12]}")
+    if len(frame) < schema.min_rows:
+        raise SourceError(
+            file, f"has {len(frame)} rows, expected at least {schema.min_rows} (truncated?)"
+        )
+    out = frame.copy()
+    for col, kind in schema.columns.items():
+        out[col] = _coerce(out[col], kind, col, file)
+    for col, (lo, hi) in schema.ranges.items():
+        values = out[col]
+        bad = values.notna() & ((values < lo) | (values > hi))
+        if bad.any():
+            i = int(np.flatnonzero(bad.to_numpy())[0])
+            raise SourceError(
+                file,
+                f"column {col!r}, line {i + 2}: value {float(values.iloc[i]):g} outside the "
+                f"plausible range [{lo}, {hi}]",
+            )
+    if schema.key:
+        key = list(schema.key)
+        nulls = out[key].isna().any(axis=1)
+        if nulls.any() and schema.drop_unkeyed:
+            log.warning("%s: dropped %d row(s) with an empty key %s", file, int(nulls.sum()), key)
+            out = out[~nulls].reset_index(drop=True)
+        elif nulls.any():
+            i = int(np.flatnonzero(nulls.to_numpy())[0])
+            raise SourceError(file, f"line {i + 2}: empty key column(s) {key}")
+        dup = out.duplicated(key, keep=False)
+        if dup.any():
+            i = int(np.flatnonzero(dup.to_numpy())[0])
+            first = out.iloc[i][key].to_dict()
+            raise SourceError(
+                file, f"duplicate key {key} = {first} ({int(dup.sum())} rows share a key)"
+            )
+    return out
+
+
+def _coerce(values: pd.Series, kind: Kind, col: str, file: str) -> pd.Series:
+    if kind == "str":
+        return values.astype("string").str.strip()
+    if kind == "bool":
+        mapped = values.map(
+            lambda v: {"true": 1.0, "false": 0.0, "1": 1.0, "0": 0.0, "1.0": 1.0, "0.0": 0.0}.get(
+                str(v).strip().lower(), np.nan
+            )
+            if pd.notna(v)
+            else np.nan
+        )
+        converted = mapped.astype(float)
+    else:
+        converted = pd.to_numeric(values, errors="coerce")
+    bad = values.notna() & (values.astype("string").str.strip() != "") & converted.isna()
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        raise SourceError(
+            file, f"column {col!r}, line {i + 2}: {values.iloc[i]!r} is not a valid {kind}"
+        )
+    if kind == "int":
+        frac = converted.notna() & (converted != np.round(converted))
+        if frac.any():
+            i = int(np.flatnonzero(frac.to_numpy())[0])
+            raise SourceError(
+                file, f"column {col!r}, line {i + 2}: {values.iloc[i]!r} is not a whole number"
+            )
+        return converted.astype("Int64")
+    return converted.astype(float)

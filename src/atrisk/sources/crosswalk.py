@@ -1,0 +1,88 @@
+"""Country-system lists: Gleditsch–Ward and Correlates of War states, and V-Dem's country ids.
+
+Gleditsch, K. S. & Ward, M. D. (1999). Interstate System Membership: A Revised List of the
+Independent States since 1816. International Interactions 25: 393–413.
+Correlates of War Project (2017). State System Membership List, v2016.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from atrisk.settings import Settings
+from atrisk.sources.base import Schema, Source, read_csv
+
+GW_STATES = Source(
+    name="gw_states",
+    path="crosswalk/gw_states.csv",
+    url="http://ksgleditsch.com/data/iisystem.dat",
+    version="2017-12 (list through 2017-12-31; later years assume no change)",
+    licence="Public research data (cite Gleditsch & Ward 1999)",
+    citation="Gleditsch & Ward (1999), International Interactions 25: 393-413",
+    producer="Kristian S. Gleditsch and Michael D. Ward",
+)
+
+COW_STATES = Source(
+    name="cow_states",
+    path="crosswalk/cow_states.csv",
+    url="https://correlatesofwar.org/wp-content/uploads/states2016.csv",
+    version="2016",
+    licence="Public research data (cite the Correlates of War Project)",
+    citation="Correlates of War Project (2017). State System Membership List, v2016",
+    producer="Correlates of War Project",
+)
+
+
+def gw_states(settings: Settings | None = None) -> pd.DataFrame:
+    """Spells of independent states: ``gwcode, abbrev, name, start, end`` (dates)."""
+    frame = read_csv(
+        GW_STATES,
+        Schema(
+            columns={"gwcode": "int", "stateabb": "str", "statename": "str",
+                     "startdate": "str", "enddate": "str"},
+            key=("gwcode", "startdate"),
+            ranges={"gwcode": (2, 999)},
+            min_rows=150,
+        ),
+        settings,
+    )
+    out = pd.DataFrame({
+        "gwcode": frame["gwcode"].astype(int),
+        "abbrev": frame["stateabb"],
+        "name": frame["statename"],
+        "start": pd.to_datetime(frame["startdate"], errors="coerce"),
+        "end": pd.to_datetime(frame["enddate"], errors="coerce"),
+    })
+    _require_dates(out, GW_STATES)
+    return out
+
+
+def cow_states(settings: Settings | None = None) -> pd.DataFrame:
+    """Spells of COW state-system members: ``ccode, abbrev, name, start_year, end_year``."""
+    frame = read_csv(
+        COW_STATES,
+        Schema(
+            columns={"stateabb": "str", "ccode": "int", "statenme": "str",
+                     "styear": "int", "endyear": "int"},
+            key=("ccode", "styear"),
+            ranges={"ccode": (2, 999), "styear": (1816, 2100), "endyear": (1816, 2100)},
+            min_rows=150,
+        ),
+        settings,
+    )
+    return pd.DataFrame({
+        "ccode": frame["ccode"].astype(int),
+        "abbrev": frame["stateabb"],
+        "name": frame["statenme"],
+        "start_year": frame["styear"].astype(int),
+        "end_year": frame["endyear"].astype(int),
+    })
+
+
+def _require_dates(frame: pd.DataFrame, source: Source) -> None:
+    from atrisk.domain.errors import SourceError
+
+    bad = frame["start"].isna() | frame["end"].isna()
+    if bad.any():
+        i = int(bad.to_numpy().nonzero()[0][0])
+        raise SourceError(source.path, f"line {i + 2}: start or end date is not a YYYY-MM-DD date")

@@ -1,0 +1,87 @@
+"""The CLI: help, usage errors, and the build -> back-test -> forecast path on real data."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from atrisk.cli.main import app
+from atrisk.settings import Settings
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def env(settings: Settings) -> dict[str, str]:
+    return {"ATRISK_MIRROR": str(settings.mirror), "ATRISK_BUILD_DIR": str(settings.build_dir),
+            "COLUMNS": "200"}
+
+
+def test_help_lists_subcommands() -> None:
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0
+    for word in ("data", "backtest", "forecast"):
+        assert word in result.output
+
+
+def test_sources_lists_citations(env) -> None:
+    result = runner.invoke(app, ["data", "sources"], env=env)
+    assert result.exit_code == 0
+    assert "ewp_episodes" in result.output and "CC BY 4.0" in result.output
+
+
+def test_forecast_without_build_is_a_clear_error(env) -> None:
+    result = runner.invoke(app, ["forecast", "structural", "--year", "2025"], env=env)
+    assert result.exit_code == 2
+    assert "run `atrisk data build` first" in result.output
+
+
+def test_backtest_rejects_bad_output_suffix(env, tmp_path) -> None:
+    result = runner.invoke(app, ["backtest", "structural", "--out", str(tmp_path / "x.txt")],
+                           env=env)
+    assert result.exit_code != 0
+    assert ".csv or .parquet" in result.output
+
+
+def test_build_backtest_and_forecast(env, settings: Settings, tmp_path) -> None:
+    result = runner.invoke(app, ["data", "build"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "unmatched source rows" in result.output
+
+    out = tmp_path / "bt.csv"
+    result = runner.invoke(app, ["backtest", "structural", "--out", str(out), "--models",
+                                 "simple,lgbm", "--first", "2018", "--last", "2021"], env=env)
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(out)
+    assert list(table.columns) == ["ccode", "gwcode", "iso3", "data_year", "last_train_year",
+                                   "model", "probability", "onset_next2"]
+    assert set(table["model"]) == {"simple", "lgbm"}
+    assert table.loc[table["data_year"] == 2023, "onset_next2"].isna().all()
+    assert "auc" in result.output and "top30" in result.output
+
+    result = runner.invoke(app, ["forecast", "structural", "--year", "2025", "--model", "lgbm",
+                                 "--bootstrap", "3", "--top", "5"], env=env)
+    assert result.exit_code == 0, result.output
+    runs = sorted((settings.build_dir / "forecasts").iterdir())
+    forecast = pd.read_parquet(runs[-1] / "forecast.parquet")
+    assert forecast["rank"].min() == 1 and len(forecast) >= 165
+    assert (forecast["low_80"] <= forecast["high_80"]).all()
+    assert forecast["drivers"].str.len().gt(0).mean() > 0.5
+    meta = json.loads((runs[-1] / "run.json").read_text())
+    assert meta["data_year"] == 2024 and len(meta["inputs"]) >= 10
+    assert "Risk of a new mass-killing episode in 2025-2026" in result.output
+
+
+def test_forecast_reproduces_from_same_inputs(env, settings: Settings) -> None:
+    assert runner.invoke(app, ["data", "build"], env=env).exit_code == 0
+    tables = []
+    for _ in range(2):
+        result = runner.invoke(app, ["forecast", "structural", "--year", "2025", "--model",
+                                     "simple", "--bootstrap", "0"], env=env)
+        assert result.exit_code == 0, result.output
+        runs = sorted((settings.build_dir / "forecasts").iterdir())
+        tables.append(pd.read_parquet(runs[-1] / "forecast.parquet"))
+    pd.testing.assert_series_equal(tables[0]["risk_2yr"], tables[1]["risk_2yr"])
