@@ -15,7 +15,7 @@ import pandas as pd
 
 from atrisk.domain.horizon import structural_windows
 from atrisk.evaluation.backtest import backtest
-from atrisk.evaluation.metrics import restrict_to_common, scoreboard
+from atrisk.evaluation.metrics import calibration, restrict_to_common, scoreboard
 from atrisk.forecasting.structural import forecast
 from atrisk.models.registry import MODELS
 from atrisk.panels.build import LAST_OBSERVED, build, read_table
@@ -60,6 +60,9 @@ def main() -> None:
     ):
         print(f"\n{title}\n")
         print(_markdown(table[COLS]))
+    print("\nCalibration of the 2-year forecasts (common country-years)\n")
+    cal = calibration(common)
+    print(_markdown(cal[cal["model"].isin(["ewp_replica", "lgbm", "ensemble"])]))
 
 
 def _markdown(frame: pd.DataFrame) -> str:

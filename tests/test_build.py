@@ -30,9 +30,8 @@ def test_unmatched_report_explains_every_row(built: Settings) -> None:
     report = read_table(built, "unmatched")
     assert len(report) > 0
     assert report["reason"].str.len().gt(10).all()
-    unexplained = report[~report["reason"].str.startswith(("explained", "year outside"))]
-    # Only name-keyed rows may remain, and only for places that are not independent states.
-    assert set(unexplained["source"]) <= {"hief", "battledeaths"}
+    unexplained = report[~report["reason"].str.startswith("explained")]
+    assert unexplained.empty, unexplained
 
 
 def test_crosscheck_reports_agreement_with_ewp(built: Settings) -> None:

@@ -58,3 +58,13 @@ def test_common_rows_only() -> None:
     common = restrict_to_common(f)
     assert set(zip(common["ccode"], common["data_year"], strict=True)) == {
         (1, 2000), (2, 2000), (1, 2001)}
+
+
+def test_calibration_by_hand() -> None:
+    from atrisk.evaluation.metrics import calibration
+
+    table = calibration(_forecasts(), edges=(0.0, 0.15, 1.0)).set_index("bin")
+    low, high = table.iloc[0], table.iloc[1]
+    assert low["n"] == 2 and low["mean_forecast"] == pytest.approx(0.075)
+    assert low["observed"] == pytest.approx(0.5)  # 0.10 -> 0, 0.05 -> 1
+    assert high["n"] == 2 and high["observed"] == pytest.approx(0.5)  # 0.30 -> 1, 0.20 -> 0

@@ -19,7 +19,9 @@ from atrisk.sources.base import Source
 CSV_LOADERS: list[tuple[Callable[..., pd.DataFrame], Source, str, tuple[str, ...] | None]] = [
     (crosswalk.gw_states, crosswalk.GW_STATES, "gwcode", ("gwcode", "startdate")),
     (crosswalk.cow_states, crosswalk.COW_STATES, "ccode", ("ccode", "styear")),
+    (crosswalk.gw_capitals, crosswalk.GW_CAPITALS, "lat", ("gwcode", "stdate")),
     (ewp.episodes, ewp.EPISODES, "startyear", ("mk_event_code",)),
+    (ewp.country_names, ewp.COUNTRY_NAMES, "ccode", ("ccode",)),
     (ewp.prepared, ewp.PREPARED, "un_imr_sqrt", ("ccode", "year")),
     (ewp_inputs.vdem, ewp_inputs.VDEM, "pol_killing_approved", ("COWcode", "year")),
     (ewp_inputs.wdi, ewp_inputs.WDI, "wdi.gdppcgrow.new", None),
@@ -36,10 +38,13 @@ CSV_LOADERS: list[tuple[Callable[..., pd.DataFrame], Source, str, tuple[str, ...
 IDS = [source.name for _, source, _, _ in CSV_LOADERS]
 
 
-def _copy(mirror: Path, tmp_path: Path, source: Source) -> tuple[Settings, Path]:
+def _copy(mirror: Path, tmp_path: Path, source: Source,
+          manifest: bool = True) -> tuple[Settings, Path]:
     target = tmp_path / "mirror" / source.path
     target.parent.mkdir(parents=True)
     shutil.copy(mirror / source.path, target)
+    if manifest:
+        shutil.copy(mirror / "MANIFEST.tsv", tmp_path / "mirror" / "MANIFEST.tsv")
     return Settings(mirror=tmp_path / "mirror", build_dir=tmp_path / "b"), target
 
 
@@ -115,9 +120,34 @@ def test_parquet_source_rejects_garbage(mirror: Path, tmp_path: Path) -> None:
 
 
 def test_episode_kind_must_be_known(mirror: Path, tmp_path: Path) -> None:
-    settings, path = _copy(mirror, tmp_path, ewp.EPISODES)
+    settings, path = _copy(mirror, tmp_path, ewp.EPISODES, manifest=False)
     frame = pd.read_csv(path, dtype=str, keep_default_na=False)
     frame.loc[0, "State-Led or Non-State-Led"] = "Unknown"
     frame.to_csv(path, index=False)
     with pytest.raises(SourceError, match="line 2: 'unknown' is neither"):
         ewp.episodes(settings)
+
+
+def test_without_a_mirror_the_official_url_is_downloaded_once(mirror: Path,
+                                                              tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from atrisk.sources.base import Schema, locate, read_csv
+
+    source = replace(crosswalk.GW_STATES, url=(mirror / crosswalk.GW_STATES.path).as_uri())
+    settings = Settings(mirror=None, build_dir=tmp_path / "b", cache_dir=tmp_path / "cache")
+    path = locate(source, settings)
+    assert path == tmp_path / "cache" / source.path and path.is_file()
+    frame = read_csv(source, Schema(columns={"gwcode": "int"}, min_rows=100), settings)
+    assert len(frame) == 216
+    broken = replace(source, path="elsewhere/x.csv", url=(tmp_path / "nope.csv").as_uri())
+    with pytest.raises(SourceError, match="download failed"):
+        locate(broken, settings)
+
+
+def test_a_value_cut_short_is_caught_by_the_manifest(mirror: Path, tmp_path: Path) -> None:
+    settings, path = _copy(mirror, tmp_path, ewp_inputs.BATTLEDEATHS)
+    text = path.read_text()
+    path.write_text(text.replace("12225", "1222", 1))  # a plausible, well-formed wrong value
+    with pytest.raises(SourceError, match="does not match the mirror's MANIFEST.tsv"):
+        ewp_inputs.battledeaths(settings)

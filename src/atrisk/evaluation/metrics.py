@@ -104,3 +104,23 @@ def scoreboard(forecasts: pd.DataFrame, onsets: pd.DataFrame, strict: bool = Fal
     """The side-by-side table: EWP's scoring joined with the proper scores."""
     table = onset_years(forecasts, onsets, strict=strict, last_observed=last_observed)
     return summarise(table).merge(proper_scores(forecasts), on="model", how="left")
+
+
+CALIBRATION_EDGES = (0.0, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 1.0)
+
+
+def calibration(forecasts: pd.DataFrame, edges: tuple[float, ...] = CALIBRATION_EDGES
+                ) -> pd.DataFrame:
+    """Reliability table: per model and probability bin, mean forecast vs observed rate of
+    the 2-year outcome (a calibrated model has the two close in every well-filled bin)."""
+    known = forecasts.dropna(subset=["onset_next2"]).copy()
+    known["bin"] = pd.cut(known["probability"], list(edges), include_lowest=True)
+    table = (known.groupby(["model", "bin"], observed=True)
+             .agg(n=("probability", "size"), mean_forecast=("probability", "mean"),
+                  observed=("onset_next2", "mean"), onsets=("onset_next2", "sum"))
+             .reset_index())
+    table["left"] = table["bin"].map(lambda b: b.left).astype(float)
+    table = table.sort_values(["model", "left"]).drop(columns="left").reset_index(drop=True)
+    table["bin"] = table["bin"].astype(str)
+    table["onsets"] = table["onsets"].astype(int)
+    return table

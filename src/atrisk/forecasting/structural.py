@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from scipy.special import expit, logit
 
 from atrisk import __version__
 from atrisk.domain.errors import ConfigError
@@ -58,7 +59,7 @@ def forecast(settings: Settings, year: int, model: str = "ensemble", bootstrap: 
                       .rename(columns={"probability": "risk_1yr"}), on="gwcode", how="left")
 
     low, high = _bootstrap_interval(spec.build, targets["onset_next2"], train, current,
-                                    bootstrap, seed)
+                                    bootstrap, seed, base.set_index("gwcode")["risk_2yr"])
     base = base.merge(pd.DataFrame({"gwcode": low.index, "low_80": low.to_numpy(),
                                     "high_80": high.reindex(low.index).to_numpy()}),
                       on="gwcode", how="left")
@@ -84,8 +85,13 @@ def forecast(settings: Settings, year: int, model: str = "ensemble", bootstrap: 
 
 
 def _bootstrap_interval(build, target: str, train: pd.DataFrame, current: pd.DataFrame,
-                        n: int, seed: int) -> tuple[pd.Series, pd.Series]:
-    """10th and 90th percentiles of the risk over ``n`` country-cluster bootstrap refits."""
+                        n: int, seed: int, point: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """An 80% interval from ``n`` country-cluster bootstrap refits.
+
+    The spread is the 10th-90th percentile range of the refits' log-odds around their median,
+    placed around the full-data estimate ``point`` (indexed by GW code); refits on resampled
+    countries are biased towards the mean, so raw percentiles can miss the estimate itself.
+    """
     if n < 2:
         nan = pd.Series(np.nan, index=current["gwcode"].to_numpy())
         return nan, nan
@@ -99,8 +105,13 @@ def _bootstrap_interval(build, target: str, train: pd.DataFrame, current: pd.Dat
         sample = train.iloc[rows]
         f = build(target).fit(sample).predict(current).to_frame().set_index("gwcode")
         draws.append(f["probability"])
-    stacked = pd.concat(draws, axis=1)
-    return stacked.quantile(0.1, axis=1), stacked.quantile(0.9, axis=1)
+    eps = 1e-6
+    z = logit(pd.concat(draws, axis=1).clip(eps, 1 - eps))
+    centre = logit(point.reindex(z.index).clip(eps, 1 - eps))
+    median = z.median(axis=1)
+    low = expit(centre + z.quantile(0.1, axis=1) - median)
+    high = expit(centre + z.quantile(0.9, axis=1) - median)
+    return low, high
 
 
 def top_drivers(contributions: pd.DataFrame, rows: pd.DataFrame,

@@ -35,7 +35,8 @@ FIRST_YEAR = 1946
 LAST_OBSERVED = 2024
 
 SOURCES: tuple[Source, ...] = (
-    crosswalk.GW_STATES, crosswalk.COW_STATES, ewp.EPISODES, ewp.PREPARED, ewp_inputs.VDEM,
+    crosswalk.GW_STATES, crosswalk.COW_STATES, crosswalk.GW_CAPITALS, ewp.EPISODES,
+    ewp.COUNTRY_NAMES, ewp.PREPARED, ewp_inputs.VDEM,
     ewp_inputs.WDI, ewp_inputs.UN_IMR, ewp_inputs.EPR, ewp_inputs.HIEF, ewp_inputs.COUPS,
     ewp_inputs.BATTLEDEATHS, ewp_inputs.ICCPR, ewp_inputs.REGIONS, vdem.KEY_SUBSET,
     ucdp.ORGANIZED_VIOLENCE,

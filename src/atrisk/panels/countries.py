@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from atrisk.settings import Settings
-from atrisk.sources import crosswalk, vdem
+from atrisk.sources import crosswalk, ewp, vdem
 
 #: GW codes whose EWP code differs (EWP's own codes: Germany 255, Serbia 345, unified Yemen 679).
 EWP_CODE_BY_GW: dict[int, int] = {260: 255, 340: 345}
@@ -45,7 +45,9 @@ def country_years(first_year: int, last_year: int,
     frame.loc[yemen, "ccode"] = 679
     iso = iso3_by_gwcode(settings)
     frame["iso3"] = frame["gwcode"].map(iso)
-    # Latest GW name per code, so a country keeps one name across its spells.
+    # EWP's short names where it has one, else GW's; one name per country across its spells.
+    short = ewp.country_names(settings).set_index("ccode")["name"]
+    frame["name"] = frame["ccode"].map(short).fillna(frame["name"])
     frame["name"] = frame.groupby("gwcode")["name"].transform("last")
     frame = frame.drop_duplicates(["gwcode", "year"])
     return frame[["gwcode", "year", "ccode", "iso3", "name"]].reset_index(drop=True)

@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from atrisk.panels.neighbours import add_spillover
 from atrisk.settings import Settings
-from atrisk.sources import ewp, ewp_inputs, ucdp, vdem
+from atrisk.sources import crosswalk, ewp, ewp_inputs, ucdp, vdem
 
 #: V-Dem-based recodes EWP built (from its V-Dem extract), kept under EWP's names.
 VDEM_RECODES: tuple[str, ...] = (
@@ -59,7 +60,7 @@ NAME_ALIASES: dict[str, int] = {
     "Belarus (Byelorussia)": 370, "Belarus": 370, "Moldova": 359, "Italy/Sardinia": 325,
     "Italy": 325, "Romania": 360, "Rumania": 360, "Guinea-Bissau": 404, "United Kingdom": 200,
     "Taiwan": 713, "Solomon Islands": 940, "Equatorial Guinea": 411,
-    "Central African Republic": 482,
+    "Central African Republic": 482, "Cote D’Ivoire": 437, "Germany (East)": 265,
 }
 
 
@@ -94,7 +95,7 @@ def _join(panel: pd.DataFrame, data: pd.DataFrame, on: str, source: str,
         known = missed.merge(all_years[[on, "year"]].drop_duplicates(), on=[on, "year"],
                              how="left", indicator=True)["_merge"].eq("both").to_numpy()
         in_range = missed["year"].between(panel["year"].min(), panel["year"].max()).to_numpy()
-        unmatched.add(source, missed[~in_range], on, "year outside the panel's years")
+        unmatched.add(source, missed[~in_range], on, "explained: year outside the panel's years")
         unmatched.add(source, missed[in_range & known], on,
                       "explained: state exists that year but not on 31 December (GW rule)")
         unmatched.add(source, missed[in_range & ~known], on,
@@ -103,21 +104,31 @@ def _join(panel: pd.DataFrame, data: pd.DataFrame, on: str, source: str,
     return panel.merge(data, on=[on, "year"], how="left")
 
 
-def _names_to_gwcode(panel: pd.DataFrame) -> dict[str, int]:
-    names = {str(n): int(g) for n, g in panel[["name", "gwcode"]].drop_duplicates().itertuples(
-        index=False)}
+def _names_to_gwcode(panel: pd.DataFrame, states: pd.DataFrame) -> dict[str, int]:
+    """Every name a source may use: GW's state names, our short names, and known aliases."""
+    names = {str(n): int(g) for n, g in states[["name", "gwcode"]].itertuples(index=False)}
+    names.update({str(n): int(g) for n, g in
+                  panel[["name", "gwcode"]].drop_duplicates().itertuples(index=False)})
     names.update(NAME_ALIASES)
     return names
 
 
-def _by_name(data: pd.DataFrame, names: dict[str, int], source: str,
+def _by_name(data: pd.DataFrame, names: dict[str, int], frame: pd.DataFrame, source: str,
              unmatched: Unmatched) -> pd.DataFrame:
+    """Name -> GW code -> the EWP code of that country-year (so 'Serbia' in the Yugoslav
+    years lands on Yugoslavia, as EWP codes it); joined on ``ccode``."""
+    from atrisk.panels.countries import EWP_CODE_BY_GW
+
     mapped = data["country"].map(names)
     unmatched.add(source, data[mapped.isna()], "country",
-                  "name not in the country table (no independent state of that name)")
+                  "name not in the country table and no alias for it")
     out = data[mapped.notna()].copy()
     out["gwcode"] = mapped[mapped.notna()].astype(int)
-    return out.drop(columns="country")
+    codes = frame.set_index(["gwcode", "year"])["ccode"]
+    found = codes.reindex(pd.MultiIndex.from_arrays([out["gwcode"], out["year"]])).to_numpy()
+    fallback = out["gwcode"].map(lambda g: EWP_CODE_BY_GW.get(g, g)).to_numpy()
+    out["ccode"] = np.where(pd.isna(found), fallback, found).astype(int)
+    return out.drop(columns=["country", "gwcode"])
 
 
 def build_panel(frame: pd.DataFrame, episodes: pd.DataFrame, last_observed: int,
@@ -155,9 +166,9 @@ def build_panel(frame: pd.DataFrame, episodes: pd.DataFrame, last_observed: int,
 
     progress("EPR, HIEF, regions, ICCPR, coups")
     panel = _join(panel, ewp_inputs.epr(settings), "ccode", "epr", unmatched, all_years)
-    names = _names_to_gwcode(frame)
-    h = _by_name(ewp_inputs.hief(settings), names, "hief", unmatched)
-    panel = _join(panel, h, "gwcode", "hief", unmatched, all_years)
+    names = _names_to_gwcode(frame, crosswalk.gw_states(settings))
+    h = _by_name(ewp_inputs.hief(settings), names, frame, "hief", unmatched)
+    panel = _join(panel, h, "ccode", "hief", unmatched, all_years)
     panel = _join(panel, ewp_inputs.regions(settings), "ccode", "regions", unmatched, all_years)
     panel = _join(panel, ewp_inputs.iccpr(settings), "ccode", "iccpr", unmatched, all_years)
     panel = _join(panel, ewp_inputs.coups(settings), "ccode", "coups", unmatched, all_years)
@@ -165,11 +176,12 @@ def build_panel(frame: pd.DataFrame, episodes: pd.DataFrame, last_observed: int,
     progress("UCDP organized violence, battle deaths")
     panel = _join(panel, ucdp.organized_violence(settings), "gwcode", "ucdp_organized_violence",
                   unmatched, all_years)
-    b = _by_name(ewp_inputs.battledeaths(settings), names, "battledeaths", unmatched)
-    panel = _join(panel, b, "gwcode", "battledeaths", unmatched, all_years)
+    b = _by_name(ewp_inputs.battledeaths(settings), names, frame, "battledeaths", unmatched)
+    panel = _join(panel, b, "ccode", "battledeaths", unmatched, all_years)
 
     progress("derived features")
     panel = derive_features(panel)
+    panel = add_spillover(panel, crosswalk.gw_capitals(settings))
     panel = add_targets(panel, last_observed)
     return panel.sort_values(["gwcode", "year"]).reset_index(drop=True), unmatched.table()
 
@@ -230,7 +242,8 @@ FEATURES: tuple[str, ...] = (
     "v2x_polyarchy", "v2x_libdem", "v2x_regime", "v2x_freexp_altinf", "v2x_frassoc_thick",
     "v2xcl_dmove", "v2xcs_ccsi", "v2x_corr", "v2x_clphy", "v2xcl_disc", "v2pepwrses",
     "v2x_libdem_change3", "v2x_clphy_change3", "v2x_freexp_altinf_change3",
-    "v2xcs_ccsi_change3", "v2xcl_disc_change3", "v2x_clphy_change1", "year",
+    "v2xcs_ccsi_change3", "v2xcl_disc_change3", "v2x_clphy_change1",
+    "nb_os_deaths_log2", "nb_sb_deaths_log2", "nb_mk_ongoing", "year",
 )
 
 

@@ -7,6 +7,7 @@ into the cache. Everything read is validated before any computation sees it.
 
 from __future__ import annotations
 
+import csv
 import gzip
 import hashlib
 import logging
@@ -85,7 +86,8 @@ def sha256(path: Path) -> str:
 
 
 def _check_not_truncated(path: Path) -> None:
-    """A text table cut off mid-write ends without a line break (or fails to decompress)."""
+    """A compressed file cut short fails to decompress; a CSV cut mid-line ends without a line
+    break *and* with fewer fields on its last line than its header has."""
     try:
         if path.suffix == ".gz":
             with gzip.open(path, "rb") as fh:
@@ -100,8 +102,19 @@ def _check_not_truncated(path: Path) -> None:
             last = fh.read(1)
     except (EOFError, OSError, gzip.BadGzipFile) as exc:
         raise SourceError(str(path), f"file is truncated or corrupt ({exc})") from exc
-    if last not in (b"\n", b"\r"):
-        raise SourceError(str(path), "file looks truncated: its last line has no line ending")
+    if last in (b"\n", b"\r"):
+        return
+    with open(path, encoding="utf-8-sig", errors="replace", newline="") as fh:
+        header = next(csv.reader([fh.readline()]))
+        fh.seek(0, 2)
+        size = fh.tell()
+    with open(path, "rb") as fh:
+        fh.seek(max(0, size - 65536))
+        tail = fh.read().decode("utf-8", errors="replace").splitlines()[-1]
+    fields = next(csv.reader([tail]), [])
+    if len(fields) != len(header):
+        raise SourceError(str(path), f"file looks truncated: its last line has {len(fields)} "
+                          f"field(s) and no line ending; the header has {len(header)}")
 
 
 def read_csv(source: Source, schema: Schema, settings: Settings | None = None,
@@ -113,7 +126,9 @@ def read_csv(source: Source, schema: Schema, settings: Settings | None = None,
         frame = pd.read_csv(path, low_memory=False, **kwargs)
     except (pd.errors.ParserError, UnicodeDecodeError, EOFError) as exc:
         raise SourceError(str(path), f"not a readable CSV ({exc})") from exc
-    return validate(frame, schema, str(path))
+    frame = validate(frame, schema, str(path))
+    _check_manifest(path, source, settings)
+    return frame
 
 
 def read_parquet(source: Source, schema: Schema, settings: Settings | None = None) -> pd.DataFrame:
@@ -123,7 +138,30 @@ def read_parquet(source: Source, schema: Schema, settings: Settings | None = Non
         frame = pd.read_parquet(path)
     except Exception as exc:  # pyarrow raises several unrelated types for a bad file
         raise SourceError(str(path), f"not a readable Parquet file ({exc})") from exc
-    return validate(frame, schema, str(path))
+    frame = validate(frame, schema, str(path))
+    _check_manifest(path, source, settings)
+    return frame
+
+
+def _check_manifest(path: Path, source: Source, settings: Settings | None) -> None:
+    """Where the mirror publishes a MANIFEST.tsv (path, bytes, ..., sha256), the file must
+    match it: this catches damage the structural checks cannot see (a number cut short)."""
+    settings = settings or get_settings()
+    if settings.mirror is None:
+        return
+    manifest = Path(settings.mirror) / "MANIFEST.tsv"
+    if not manifest.is_file():
+        return
+    with open(manifest, encoding="utf-8") as fh:
+        rows = {r["path"]: r for r in csv.DictReader(fh, delimiter="\t")}
+    expected = rows.get(source.path)
+    if expected is None:
+        return
+    size = path.stat().st_size
+    if str(size) != expected["bytes"] or sha256(path) != expected["sha256"]:
+        raise SourceError(str(path), f"does not match the mirror's MANIFEST.tsv (expected "
+                          f"{expected['bytes']} bytes, sha256 {expected['sha256'][:12]}…; found "
+                          f"{size} bytes): truncated or modified")
 
 
 def validate(frame: pd.DataFrame, schema: Schema, file: str) -> pd.DataFrame:

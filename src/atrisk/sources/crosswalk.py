@@ -86,3 +86,28 @@ def _require_dates(frame: pd.DataFrame, source: Source) -> None:
     if bad.any():
         i = int(bad.to_numpy().nonzero()[0][0])
         raise SourceError(source.path, f"line {i + 2}: start or end date is not a YYYY-MM-DD date")
+
+
+GW_CAPITALS = Source(
+    name="gw_capitals",
+    path="crosswalk/gw_capitals.csv",
+    url="http://ksgleditsch.com/data/capitals.csv",
+    version="2024 (as distributed with the R package states)",
+    licence="Public research data (cite Gleditsch & Ward 1999)",
+    citation="Gleditsch & Ward (1999); capital coordinates as in the R package 'states'",
+    producer="Kristian S. Gleditsch and Andreas Beger",
+)
+
+
+def gw_capitals(settings: Settings | None = None) -> pd.DataFrame:
+    """Capital coordinates per GW code (the most recent capital of each state)."""
+    frame = read_csv(
+        GW_CAPITALS,
+        Schema(columns={"gwcode": "int", "capital": "str", "stdate": "str", "lat": "float",
+                        "lng": "float"},
+               key=("gwcode", "stdate"), ranges={"lat": (-90, 90), "lng": (-180, 180)},
+               min_rows=150),
+        settings,
+    )
+    frame = frame.sort_values(["gwcode", "stdate"]).drop_duplicates("gwcode", keep="last")
+    return frame[["gwcode", "capital", "lat", "lng"]].reset_index(drop=True)

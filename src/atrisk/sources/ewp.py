@@ -105,3 +105,21 @@ def prepared(settings: Settings | None = None) -> pd.DataFrame:
                min_rows=5000),
         settings,
     )
+
+
+COUNTRY_NAMES = Source(
+    name="ewp_country_names",
+    path="ewp/countrynamesheet_complete.csv",
+    url=f"{REPO}/6e7576318893e7cfaa92aa81a228f11f7be031ea/1.Buildcountryyears_and_mk_data/"
+    "countrynamesheet_complete.csv",
+    version="2025",
+    licence=_LICENCE, citation=_CITE, producer=_PRODUCER,
+)
+
+
+def country_names(settings: Settings | None = None) -> pd.DataFrame:
+    """EWP's short country names (e.g. 'Iran', 'Burma/Myanmar') by EWP code."""
+    frame = read_csv(COUNTRY_NAMES, Schema(columns={"ccode": "int", "ewp_name": "str"},
+                                           key=("ccode",), ranges={"ccode": (2, 999)},
+                                           min_rows=150), settings)
+    return frame.rename(columns={"ewp_name": "name"})[["ccode", "name"]]
