@@ -70,11 +70,8 @@ def wdi(settings: Settings | None = None) -> pd.DataFrame:
                              "wdi.popsize.new": "float",
             "wdi.gdppcgrow.new": "float", "wdi.gdppc.new": "float", "wdi.imrate.new": "float",
             "wdi.trade.new": "float"}
-    frame = read_csv(WDI, Schema(columns=cols, ranges={**_YEARS, "wdi.imrate.new": (0, 1000)},
-                                 min_rows=10000), settings)
-    frame = frame.dropna(subset=["ccode"])
-    # EWP's extract codes the Republic of Yemen twice (679 and 680) in some years; keep 679.
-    frame = frame.sort_values(["ccode", "year"]).drop_duplicates(["ccode", "year"], keep="first")
+    frame = read_csv(WDI, Schema(columns=cols, key=_KEY, drop_unkeyed=True, min_rows=10000,
+                                 ranges={**_YEARS, "wdi.imrate.new": (0, 1000)}), settings)
     names = {"wdi.popsize.new": "wdi_pop", "wdi.gdppcgrow.new": "wdi_gdppc_growth",
              "wdi.gdppc.new": "wdi_gdppc", "wdi.imrate.new": "wdi_imr",
              "wdi.trade.new": "wdi_trade"}
@@ -86,10 +83,9 @@ def wdi(settings: Settings | None = None) -> pd.DataFrame:
 def un_imr(settings: Settings | None = None) -> pd.DataFrame:
     """UN WPP infant mortality per 1,000 live births, by ``ccode, year``."""
     frame = read_csv(UN_IMR, Schema(columns={"iso3c": "str", "year": "int", "un_imr": "float",
-                                             "ccode": "int"},
+                                             "ccode": "int"}, key=_KEY, drop_unkeyed=True,
                                     ranges={**_YEARS, "un_imr": (0, 1000)}, min_rows=10000),
                      settings)
-    frame = frame.dropna(subset=["ccode"]).drop_duplicates(["ccode", "year"])
     return frame[["ccode", "year", "iso3c", "un_imr"]]
 
 
@@ -111,9 +107,9 @@ def hief(settings: Settings | None = None) -> pd.DataFrame:
 def coups(settings: Settings | None = None) -> pd.DataFrame:
     """Whether any coup was attempted (successful or not), by ``ccode, year``."""
     frame = read_csv(COUPS, Schema(columns={"ccode": "int", "year": "int", "cou.any": "float"},
+                                   key=_KEY, drop_unkeyed=True,
                                    ranges={**_YEARS, "cou.any": (0, 1)}, min_rows=500), settings)
-    frame = frame.groupby(["ccode", "year"], as_index=False)["cou.any"].max()
-    return frame.rename(columns={"cou.any": "coup_attempt"})
+    return frame.rename(columns={"cou.any": "coup_attempt"})[["ccode", "year", "coup_attempt"]]
 
 
 def battledeaths(settings: Settings | None = None) -> pd.DataFrame:
@@ -128,16 +124,16 @@ def battledeaths(settings: Settings | None = None) -> pd.DataFrame:
 def iccpr(settings: Settings | None = None) -> pd.DataFrame:
     """Whether the country has ratified the ICCPR's first optional protocol, by ``ccode, year``."""
     frame = read_csv(ICCPR, Schema(columns={"year": "int", "ccode": "int", "ios.iccpr1": "float"},
+                                   key=_KEY, drop_unkeyed=True,
                                    ranges={**_YEARS, "ios.iccpr1": (0, 1)}, min_rows=5000),
                      settings)
-    frame = frame.groupby(["ccode", "year"], as_index=False)["ios.iccpr1"].max()
-    return frame.rename(columns={"ios.iccpr1": "iccpr1"})
+    return frame.rename(columns={"ios.iccpr1": "iccpr1"})[["ccode", "year", "iccpr1"]]
 
 
 def regions(settings: Settings | None = None) -> pd.DataFrame:
     """US State Department region dummies (Africa is the reference), by ``ccode, year``."""
     cols: dict[str, Kind] = {"year": "int", "ccode": "int", "reg.eap": "float", "reg.sca": "float",
             "reg.mna": "float", "reg.eur": "float", "reg.na": "float"}
-    frame = read_csv(REGIONS, Schema(columns=cols, ranges=_YEARS, min_rows=5000), settings)
-    frame = frame.groupby(["ccode", "year"], as_index=False)[list(cols)[2:]].max()
-    return frame
+    frame = read_csv(REGIONS, Schema(columns=cols, key=_KEY, drop_unkeyed=True, ranges=_YEARS,
+                                     min_rows=5000), settings)
+    return frame[list(cols)]
