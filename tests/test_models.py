@@ -61,3 +61,11 @@ def test_models_do_not_train_on_unknown_futures(slices) -> None:
     assert rows["year"].max() == 1999
     with pytest.raises(ModelError, match="no target column"):
         MODELS["lgbm"].build("no_such_target").fit(train)
+
+
+def test_every_feature_has_a_plain_language_label() -> None:
+    from atrisk.panels.country_year import FEATURES
+    from atrisk.panels.labels import LABELS
+    from atrisk.sources.ewp import PREPARED_PREDICTORS
+
+    assert [f for f in (*FEATURES, *PREPARED_PREDICTORS) if f not in LABELS] == []

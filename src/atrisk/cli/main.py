@@ -156,8 +156,9 @@ def forecast_structural(
         table.add_column(col)
     for r in t.itertuples(index=False):
         interval = ("" if pd.isna(r.low_80) else f"{100 * r.low_80:.1f}-{100 * r.high_80:.1f}%")
+        drivers = "; ".join(str(r.drivers).split("; ")[:2])
         table.add_row(str(r.rank), f"{r.name} ({r.iso3})", f"{100 * r.risk_2yr:.1f}%", interval,
-                      f"{100 * r.risk_1yr:.1f}%", str(r.drivers))
+                      f"{100 * r.risk_1yr:.1f}%", drivers)
     console.print(table)
     console.print(f"stored {len(run.table)} countries in {run.path}")
 

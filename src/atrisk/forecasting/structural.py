@@ -24,6 +24,7 @@ from atrisk.evaluation.backtest import FIRST_TRAIN_YEAR
 from atrisk.models.base import KEYS
 from atrisk.models.registry import MODELS, TARGETS
 from atrisk.panels.build import read_manifest, read_table
+from atrisk.panels.labels import label
 from atrisk.settings import Settings
 
 TOP_DRIVERS = 3
@@ -121,8 +122,8 @@ def top_drivers(contributions: pd.DataFrame, rows: pd.DataFrame,
     text = []
     for values in contributions.to_numpy():
         order = np.argsort(-values)[:k]
-        text.append("; ".join(f"{contributions.columns[i]} ({values[i]:+.2f})" for i in order
-                              if values[i] > 0))
+        text.append("; ".join(f"{label(contributions.columns[i])} ({values[i]:+.2f})"
+                              for i in order if values[i] > 0))
     return pd.DataFrame({"gwcode": keys, "drivers": text})
 
 

@@ -193,7 +193,7 @@ def validate(frame: pd.DataFrame, schema: Schema, file: str) -> pd.DataFrame:
         key = list(schema.key)
         nulls = out[key].isna().any(axis=1)
         if nulls.any() and schema.drop_unkeyed:
-            log.warning("%s: dropped %d row(s) with an empty key %s", file, int(nulls.sum()), key)
+            log.info("%s: dropped %d row(s) with an empty key %s", file, int(nulls.sum()), key)
             out = out[~nulls].reset_index(drop=True)
         elif nulls.any():
             i = int(np.flatnonzero(nulls.to_numpy())[0])
