@@ -29,6 +29,7 @@ test: lint
 
 bench: install
 	$(UV) run --frozen python benchmarks/structural.py
+	$(UV) run --frozen python benchmarks/monthly.py
 
 clean:
 	rm -rf build .venv .pytest_cache .mypy_cache .ruff_cache

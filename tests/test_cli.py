@@ -85,3 +85,37 @@ def test_forecast_reproduces_from_same_inputs(env, settings: Settings) -> None:
         runs = sorted((settings.build_dir / "forecasts").iterdir())
         tables.append(pd.read_parquet(runs[-1] / "forecast.parquet"))
     pd.testing.assert_series_equal(tables[0]["risk_2yr"], tables[1]["risk_2yr"])
+
+
+def test_monthly_backtest_and_forecast(env, settings: Settings, tmp_path) -> None:
+    assert runner.invoke(app, ["data", "build"], env=env).exit_code == 0
+    out = tmp_path / "bt_monthly.parquet"
+    result = runner.invoke(app, ["backtest", "monthly", "--out", str(out), "--first", "2023",
+                                 "--last", "2023", "--models",
+                                 "conflictology_country12,recent_history"], env=env)
+    assert result.exit_code == 0, result.output
+    draws = pd.read_parquet(out)
+    assert list(draws.columns) == ["iso3", "gwcode", "month", "last_data_month", "target",
+                                   "model", "draw", "value", "actual"]
+    assert draws["draw"].min() == 0 and draws["draw"].max() == 999
+    assert set(draws["last_data_month"].astype(str)) == {"2022-10"}
+    assert "crps" in result.output and "non-zero" in result.output
+    scores = pd.read_parquet(tmp_path / "bt_monthly_scores.parquet")
+    assert set(scores["model"]) == {"conflictology_country12", "recent_history"}
+
+    fc = tmp_path / "fc.parquet"
+    result = runner.invoke(app, ["forecast", "monthly", "--last-data", "2023-12", "--out",
+                                 str(fc)], env=env)
+    assert result.exit_code == 0, result.output
+    draws = pd.read_parquet(fc)
+    assert sorted(draws["month"].astype(str).unique()) == [f"2024-{m:02d}" for m in range(1, 13)]
+    assert set(draws["target"].astype(str)) == {"civilian_deaths", "fatalities"}
+    assert draws.groupby(["iso3", "month", "target"], observed=True).size().eq(1000).all()
+    runs = sorted((settings.build_dir / "forecasts").glob("monthly-*"))
+    summary = pd.read_parquet(runs[-1] / "summary.parquet")
+    assert {"p_ge_1", "p_ge_25", "p_ge_100", "p_ge_1000"} <= set(summary.columns)
+    assert (summary["p_ge_1"] >= summary["p_ge_1000"]).all()
+
+    result = runner.invoke(app, ["forecast", "monthly", "--last-data", "2030-01", "--out",
+                                 str(fc)], env=env)
+    assert result.exit_code == 2 and "in the future" in result.output

@@ -163,6 +163,90 @@ def forecast_structural(
     console.print(f"stored {len(run.table)} countries in {run.path}")
 
 
+@backtest_app.command("monthly")
+def backtest_monthly(
+    out: Annotated[Path, typer.Option(help="Where to write every draw (.parquet, long format).")],
+    models: Annotated[str, typer.Option(help="Comma-separated model names.")] =
+        "exactly_zero,last_historical,conflictology_country12,bootstrap240,recent_history",
+    first: Annotated[int, typer.Option(help="First test year.")] = 2018,
+    last: Annotated[int, typer.Option(help="Last test year.")] = 2023,
+) -> None:
+    """ViEWS protocol: data through October of Y-1, forecasts for January-December of Y."""
+    from atrisk.domain.horizon import monthly_windows
+    from atrisk.evaluation.monthly_backtest import run as run_monthly
+    from atrisk.evaluation.monthly_metrics import summarise
+    from atrisk.models.monthly import MONTHLY_MODELS
+    from atrisk.panels.build import read_table
+    from atrisk.panels.country_month import TARGETS
+
+    if out.suffix != ".parquet":
+        raise typer.BadParameter("--out must end in .parquet")
+    names = [m.strip() for m in models.split(",") if m.strip()]
+    unknown = [m for m in names if m not in MONTHLY_MODELS]
+    if unknown:
+        raise typer.BadParameter(f"unknown model(s) {unknown}; choose from "
+                                 f"{sorted(MONTHLY_MODELS)}")
+    settings = _settings()
+    started = time.perf_counter()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with _steps("monthly back-test") as step:
+        panel = read_table(settings, "country_month")
+        scored = run_monthly(panel, {m: MONTHLY_MODELS[m] for m in names}, TARGETS,
+                             monthly_windows(first, last), draws_out=out, progress=step)
+    scores_path = out.with_name(out.stem + "_scores.parquet")
+    scored.to_parquet(scores_path, index=False)
+    scored["actuals"] = scored["actual"].gt(0).map({True: "non-zero", False: "zero"})
+    console.print(_plain(summarise(scored, ["target", "model"]),
+                         f"Monthly back-test {first}-{last}: mean scores (lower is better)"))
+    console.print(_plain(summarise(scored, ["target", "actuals", "model"]),
+                         "By actual: months with and without deaths"))
+    by_step = scored.pivot_table(index=["target", "model"], columns="step", values="crps",
+                                 aggfunc="mean", sort=False).reset_index()
+    by_step.columns = [str(c) for c in by_step.columns]
+    console.print(_plain(by_step, "CRPS by step (months after the last data month)"))
+    console.print(f"wrote draws to {out} and scores to {scores_path} "
+                  f"({time.perf_counter() - started:.0f} s)")
+
+
+@forecast_app.command("monthly")
+def forecast_monthly_cmd(
+    last_data: Annotated[str, typer.Option("--last-data", help="Last month of data (YYYY-MM).")],
+    out: Annotated[Path, typer.Option(help="Where to write every draw (.parquet).")],
+    model: Annotated[str, typer.Option(help="Monthly model.")] = "recent_history",
+    top: Annotated[int, typer.Option(help="Countries to print.")] = 20,
+) -> None:
+    """The next 12 months for every country: 1,000 draws of civilian deaths and fatalities."""
+    from atrisk.forecasting.monthly import OUTLOOK_MONTHS, forecast_monthly
+
+    if out.suffix != ".parquet":
+        raise typer.BadParameter("--out must end in .parquet")
+    settings = _settings()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with _steps(f"monthly forecast after {last_data}") as step:
+        step("drawing")
+        run = forecast_monthly(settings, last_data, out, model=model)
+    civ = run.outlook[run.outlook["target"] == "civilian_deaths"].sort_values(
+        f"expected_{OUTLOOK_MONTHS}m", ascending=False).head(top)
+    table = Table(title=f"Civilian deaths in the {OUTLOOK_MONTHS} months after {last_data} "
+                        f"({model})")
+    for col in ("country", "expected", "P(>= 100)"):
+        table.add_column(col)
+    for r in civ.itertuples(index=False):
+        table.add_row(str(r.name), f"{getattr(r, f'expected_{OUTLOOK_MONTHS}m'):,.0f}",
+                      f"{100 * getattr(r, f'p_ge_100_{OUTLOOK_MONTHS}m'):.0f}%")
+    console.print(table)
+    console.print(f"draws in {out}; summaries and run record in {run.path}")
+
+
+def _plain(frame: pd.DataFrame, title: str) -> Table:
+    table = Table(title=title)
+    for c in frame.columns:
+        table.add_column(str(c), justify="left" if frame[c].dtype == object else "right")
+    for r in frame.itertuples(index=False):
+        table.add_row(*[f"{v:.4g}" if isinstance(v, float) else str(v) for v in r])
+    return table
+
+
 def _table(frame: pd.DataFrame, title: str) -> Table:
     table = Table(title=title)
     cols = ["model", "n", "onsets", "auc", "pr_auc", "brier", "log_loss", "top10", "top20",

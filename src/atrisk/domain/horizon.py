@@ -31,3 +31,26 @@ def structural_windows(first: int = 1991, last: int = 2021) -> tuple[StructuralW
     if last < first:
         raise ValueError(f"last training year {last} is before the first {first}")
     return tuple(StructuralWindow(year) for year in range(first, last + 1))
+
+
+@dataclass(frozen=True)
+class MonthlyWindow:
+    """One fold of the ViEWS protocol: data through October of the previous year, forecasts
+    for January-December of ``test_year`` (steps 3-14 after the last data month)."""
+
+    test_year: int
+
+    @property
+    def last_data_month(self) -> str:
+        return f"{self.test_year - 1}-10"
+
+    @property
+    def steps(self) -> tuple[int, ...]:
+        return tuple(range(3, 15))
+
+
+def monthly_windows(first: int = 2018, last: int = 2023) -> tuple[MonthlyWindow, ...]:
+    """ViEWS test years ``first`` … ``last`` inclusive."""
+    if last < first:
+        raise ValueError(f"last test year {last} is before the first {first}")
+    return tuple(MonthlyWindow(year) for year in range(first, last + 1))

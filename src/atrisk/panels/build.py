@@ -23,6 +23,7 @@ import pandas as pd
 from atrisk import __version__
 from atrisk.domain.errors import AtriskError, BuildError
 from atrisk.panels.countries import countries, country_years
+from atrisk.panels.country_month import build_country_month
 from atrisk.panels.country_year import build_panel, crosscheck
 from atrisk.settings import Settings
 from atrisk.sources import crosswalk, ewp, ewp_inputs, ucdp, vdem
@@ -39,10 +40,11 @@ SOURCES: tuple[Source, ...] = (
     ewp.COUNTRY_NAMES, ewp.PREPARED, ewp_inputs.VDEM,
     ewp_inputs.WDI, ewp_inputs.UN_IMR, ewp_inputs.EPR, ewp_inputs.HIEF, ewp_inputs.COUPS,
     ewp_inputs.BATTLEDEATHS, ewp_inputs.ICCPR, ewp_inputs.REGIONS, vdem.KEY_SUBSET,
-    ucdp.ORGANIZED_VIOLENCE,
+    ucdp.ORGANIZED_VIOLENCE, ucdp.COUNTRY_MONTH,
 )
 
-TABLES = ("panel", "countries", "episodes", "ewp_prepared", "unmatched", "crosscheck")
+TABLES = ("panel", "countries", "episodes", "ewp_prepared", "unmatched", "crosscheck",
+          "country_month", "country_month_unmatched")
 
 
 @dataclass(frozen=True)
@@ -71,8 +73,11 @@ def build(settings: Settings, progress: Callable[[str], None] = lambda _: None,
         progress("EWP prepared table and cross-check")
         prepared = attach_keys(ewp.prepared(settings), frame)
         check = crosscheck(panel, prepared)
+        progress("country-month panel (UCDP GED)")
+        monthly, monthly_unmatched = build_country_month(settings)
         tables = {"panel": panel, "countries": countries(frame), "episodes": episodes,
-                  "ewp_prepared": prepared, "unmatched": unmatched, "crosscheck": check}
+                  "ewp_prepared": prepared, "unmatched": unmatched, "crosscheck": check,
+                  "country_month": monthly, "country_month_unmatched": monthly_unmatched}
         progress("writing")
         for name, table in tables.items():
             table.to_parquet(tmp / f"{name}.parquet", index=False)

@@ -44,3 +44,43 @@ def organized_violence(settings: Settings | None = None) -> pd.DataFrame:
     )
     frame = frame.rename(columns={"country_id_cy": "gwcode", "year_cy": "year", **_DEATHS})
     return frame[["gwcode", "year", *_DEATHS.values()]]
+
+
+COUNTRY_MONTH = Source(
+    name="ged_country_month",
+    path="conflict/ucdp/ged251_country_month_1985_2023.csv.gz",
+    url="https://ucdp.uu.se/downloads/ged/ged251-csv.zip",
+    version="GED 25.1 aggregated to ISO3 x month, 1985-01..2023-12 (third-party aggregation)",
+    licence="CC BY 4.0",
+    citation="Sundberg & Melander (2013), JPR 50(4); UCDP GED 25.1",
+    producer="Uppsala Conflict Data Program (aggregated by a third party)",
+)
+#: GED begins in 1989; earlier months in the aggregated file are zero-filled, not observed.
+GED_FIRST_MONTH = "1989-01"
+
+
+def country_month(settings: Settings | None = None) -> pd.DataFrame:
+    """GED 25.1 deaths by ISO3 country and month: civilian deaths and all fatalities."""
+    counts = ["ucdp_event_count", "ucdp_fatalities_best", "ucdp_civilian_deaths",
+              "ucdp_one_sided_events"]
+    frame = read_csv(
+        COUNTRY_MONTH,
+        Schema(columns={"country_iso3": "str", "year_month": "str",
+                        **{c: "float" for c in counts}},
+               key=("country_iso3", "year_month"), ranges={c: (0, 2e6) for c in counts},
+               min_rows=10000),
+        settings,
+    )
+    bad = ~frame["year_month"].str.fullmatch(r"\d{4}-\d{2}")
+    if bad.any():
+        from atrisk.domain.errors import SourceError
+
+        i = int(bad.to_numpy().nonzero()[0][0])
+        raise SourceError(COUNTRY_MONTH.path, f"column 'year_month', line {i + 2}: "
+                          f"{frame['year_month'].iloc[i]!r} is not YYYY-MM")
+    frame = frame[frame["year_month"] >= GED_FIRST_MONTH]
+    return frame.rename(columns={"country_iso3": "iso3", "year_month": "month",
+                                 "ucdp_civilian_deaths": "civilian_deaths",
+                                 "ucdp_fatalities_best": "fatalities",
+                                 "ucdp_event_count": "events"})[
+        ["iso3", "month", "civilian_deaths", "fatalities", "events"]].reset_index(drop=True)

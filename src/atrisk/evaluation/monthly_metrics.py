@@ -1,0 +1,61 @@
+"""Scores for draw forecasts, as the ViEWS prediction challenge defines them.
+
+- CRPS in its ensemble form (``scoringrules.crps_ensemble``), lower is better.
+- Ignorance: -log2 of the probability the draws give the bin of the actual, with ViEWS's bin
+  edges, an overflow bin and one pseudo-count per bin.
+- MIS (mean interval score) of the central 90% interval (alpha = 0.1).
+- Brier scores of P(>= 1), P(>= 25), P(>= 100), P(>= 1,000).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import scoringrules as sr
+
+IGN_EDGES = np.array([0, 0.5, 2.5, 5.5, 10.5, 25.5, 50.5, 100.5, 250.5, 500.5, 1000.5])
+THRESHOLDS = (1, 25, 100, 1000)
+ALPHA = 0.1
+
+
+def crps(actual: np.ndarray, draws: np.ndarray) -> np.ndarray:
+    return np.asarray(sr.crps_ensemble(actual.astype(float), draws.astype(float)))
+
+
+def ignorance(actual: np.ndarray, draws: np.ndarray) -> np.ndarray:
+    n_bins = len(IGN_EDGES)  # ten bounded bins plus the overflow bin
+    bins = np.clip(np.searchsorted(IGN_EDGES, draws, side="right") - 1, 0, n_bins - 1)
+    counts = np.zeros((len(draws), n_bins))
+    rows = np.repeat(np.arange(len(draws)), draws.shape[1])
+    np.add.at(counts, (rows, bins.ravel()), 1.0)
+    probs = (counts + 1.0) / (draws.shape[1] + n_bins)
+    truth = np.clip(np.searchsorted(IGN_EDGES, actual, side="right") - 1, 0, n_bins - 1)
+    return -np.log2(probs[np.arange(len(draws)), truth])
+
+
+def interval_score(actual: np.ndarray, draws: np.ndarray, alpha: float = ALPHA) -> np.ndarray:
+    lower = np.quantile(draws, alpha / 2, axis=1)
+    upper = np.quantile(draws, 1 - alpha / 2, axis=1)
+    return ((upper - lower) + (2 / alpha) * np.maximum(lower - actual, 0)
+            + (2 / alpha) * np.maximum(actual - upper, 0))
+
+
+def exceedance(draws: np.ndarray, threshold: float) -> np.ndarray:
+    """P(value >= threshold) from the draws."""
+    return (draws >= threshold).mean(axis=1)
+
+
+def score_rows(actual: np.ndarray, draws: np.ndarray) -> pd.DataFrame:
+    """Every score for every row (one forecast distribution and its actual)."""
+    out = {"crps": crps(actual, draws), "ign": ignorance(actual, draws),
+           "mis": interval_score(actual, draws)}
+    for k in THRESHOLDS:
+        p = exceedance(draws, k)
+        out[f"brier_{k}"] = (p - (actual >= k)) ** 2
+    return pd.DataFrame(out)
+
+
+def summarise(scored: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """Mean of each score by the given columns (e.g. target and model)."""
+    cols = ["crps", "ign", "mis", *[f"brier_{k}" for k in THRESHOLDS]]
+    return scored.groupby(by, sort=False)[cols].mean().reset_index()

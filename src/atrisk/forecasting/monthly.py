@@ -1,0 +1,92 @@
+"""The monthly forecast: for every country and each of the next 12 months, 1,000 draws of
+civilian deaths and of all fatalities, with the chance of passing 1, 25, 100 and 1,000."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from atrisk.domain.errors import ConfigError
+from atrisk.evaluation.monthly_backtest import LONG_SCHEMA, long_table
+from atrisk.evaluation.monthly_metrics import THRESHOLDS, exceedance
+from atrisk.forecasting.structural import code_version
+from atrisk.models.monthly import MONTHLY_MODELS, N_DRAWS
+from atrisk.panels.build import read_manifest, read_table
+from atrisk.panels.country_month import TARGETS
+from atrisk.settings import Settings
+
+STEPS = tuple(range(1, 13))
+OUTLOOK_MONTHS = 6  # the dashboard's outlook: P(>= 100 civilian deaths) over 6 months
+
+
+@dataclass(frozen=True)
+class MonthlyRun:
+    summary: pd.DataFrame
+    outlook: pd.DataFrame
+    path: Path
+    meta: dict[str, object]
+
+
+def forecast_monthly(settings: Settings, last_data: str, out: Path,
+                     model: str = "recent_history") -> MonthlyRun:
+    """Forecast the 12 months after ``last_data`` (YYYY-MM); draws go to ``out`` (Parquet)."""
+    if model not in MONTHLY_MODELS:
+        raise ConfigError(f"unknown monthly model {model!r}; choose from {sorted(MONTHLY_MODELS)}")
+    panel = read_table(settings, "country_month")
+    latest = str(panel["month"].max())
+    try:
+        origin = pd.Period(last_data, freq="M")
+    except ValueError as exc:
+        raise ConfigError(f"--last-data must be YYYY-MM, not {last_data!r}") from exc
+    if str(origin) > latest:
+        raise ConfigError(f"no data after {latest}: --last-data {last_data} is in the future")
+    history = panel[panel["month"] <= str(origin)]
+    names = read_table(settings, "countries").set_index("gwcode")["name"]
+    summaries, outlooks = [], []
+    schema = pa.schema([f for f in LONG_SCHEMA if f.name != "actual"])
+    writer = pq.ParquetWriter(out, schema)
+    try:
+        for target in TARGETS:
+            fc = MONTHLY_MODELS[model](target).fit(history).predict(history, STEPS)
+            keys = fc.keys.assign(last_data_month=str(origin), target=target, model=model)
+            writer.write_table(long_table(keys, fc.draws, schema))
+            summary = keys.copy()
+            summary["mean"] = fc.draws.mean(axis=1)
+            summary["median"] = np.median(fc.draws, axis=1)
+            summary["q10"], summary["q90"] = np.quantile(fc.draws, [0.1, 0.9], axis=1)
+            for k in THRESHOLDS:
+                summary[f"p_ge_{k}"] = exceedance(fc.draws, k)
+            summaries.append(summary)
+            first = keys["step"] <= OUTLOOK_MONTHS
+            total = pd.DataFrame(fc.draws[first.to_numpy()]).groupby(
+                keys.loc[first, "gwcode"].to_numpy()).sum()
+            outlooks.append(pd.DataFrame({
+                "gwcode": total.index, "target": target,
+                f"expected_{OUTLOOK_MONTHS}m": total.mean(axis=1).to_numpy(),
+                f"p_ge_100_{OUTLOOK_MONTHS}m": (total >= 100).mean(axis=1).to_numpy()}))
+    finally:
+        writer.close()
+    summary = pd.concat(summaries, ignore_index=True)
+    outlook = pd.concat(outlooks, ignore_index=True)
+    outlook["name"] = outlook["gwcode"].map(names)
+    manifest = read_manifest(settings)
+    meta: dict[str, object] = {
+        "created": datetime.now(UTC).isoformat(timespec="seconds"), "model": model,
+        "last_data_month": str(origin), "months": [str(origin + s) for s in STEPS],
+        "draws": N_DRAWS, "code_version": code_version(), "inputs": manifest["inputs"],
+        "build_created": manifest["created"], "draws_file": str(out),
+    }
+    run_dir = settings.build_dir / "forecasts" / (
+        f"monthly-{origin}-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S%f')}")
+    run_dir.mkdir(parents=True, exist_ok=True)
+    summary.to_parquet(run_dir / "summary.parquet", index=False)
+    outlook.to_parquet(run_dir / "outlook.parquet", index=False)
+    (run_dir / "run.json").write_text(json.dumps(meta, indent=2, default=str))
+    return MonthlyRun(summary, outlook, run_dir, meta)

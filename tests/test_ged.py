@@ -1,0 +1,100 @@
+"""The GED event loader: the real release format, validation of broken files, and the
+aggregation to country-months checked by hand."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from atrisk.domain.errors import SourceError
+from atrisk.sources import ged
+
+EVENTS = "conflict/ucdp/events"
+
+
+def test_reads_the_sample_and_the_geojson(settings) -> None:
+    sample = ged.events(ged.GED_SAMPLE, settings)
+    assert sample.table.shape == (1000, 49)
+    assert sample.bounds_repaired > 0  # real releases break low <= best <= high
+    t = sample.table
+    assert ((t["low"] <= t["best"]) & (t["best"] <= t["high"])).all()
+    car = ged.events(ged.GED_CAR, settings).table
+    assert set(car["country_id"]) == {482}
+    assert car["latitude"].between(2, 12).all()
+
+
+def test_country_month_matches_a_hand_count(mirror: Path, settings) -> None:
+    with open(mirror / ged.GED_CAR.path, encoding="utf-8") as fh:
+        props = [f["properties"] for f in json.load(fh)["features"]]
+    jan = [p for p in props if p["date_start"].startswith("2014-01")]
+    expected_civ = sum(p["deaths_civilians"] for p in jan)
+    expected_best = sum(p["best"] for p in jan)
+    cm = ged.to_country_month(ged.events(ged.GED_CAR, settings).table)
+    row = cm[(cm["gwcode"] == 482) & (cm["month"] == "2014-01")].iloc[0]
+    assert (row["events"], row["fatalities"], row["civilian_deaths"]) == (
+        len(jan), expected_best, expected_civ) == (100, 1016, 615)
+
+
+def _broken(mirror: Path, tmp_path: Path, edit) -> Path:
+    path = tmp_path / "ged.csv"
+    shutil.copy(mirror / ged.GED_SAMPLE.path, path)
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    edit(frame).to_csv(path, index=False)
+    return path
+
+
+def test_missing_column(mirror, tmp_path) -> None:
+    path = _broken(mirror, tmp_path, lambda f: f.drop(columns="deaths_civilians"))
+    with pytest.raises(SourceError, match=r"missing GED column\(s\) \['deaths_civilians'\]"):
+        ged.read_events(path)
+
+
+def test_wrong_type(mirror, tmp_path) -> None:
+    def edit(f):
+        f.loc[2, "best"] = "many"
+        return f
+
+    with pytest.raises(SourceError, match="column 'best', line 4: 'many' is not a valid"):
+        ged.read_events(_broken(mirror, tmp_path, edit))
+
+
+def test_duplicate_event_ids(mirror, tmp_path) -> None:
+    path = _broken(mirror, tmp_path, lambda f: pd.concat([f, f.iloc[[5]]]))
+    with pytest.raises(SourceError, match="duplicate key"):
+        ged.read_events(path)
+
+
+def test_unknown_violence_type(mirror, tmp_path) -> None:
+    def edit(f):
+        f.loc[0, "type_of_violence"] = "4"
+        return f
+
+    with pytest.raises(SourceError, match="'type_of_violence', line 2: value 4 outside"):
+        ged.read_events(_broken(mirror, tmp_path, edit))
+
+
+def test_end_before_start(mirror, tmp_path) -> None:
+    def edit(f):
+        f.loc[0, "date_end"] = str(float(f.loc[0, "date_start"]) - 86400 * 3)
+        return f
+
+    with pytest.raises(SourceError, match="line 2: date_end is before date_start"):
+        ged.read_events(_broken(mirror, tmp_path, edit))
+
+
+def test_truncated_gzip(mirror, tmp_path) -> None:
+    path = tmp_path / "ged.csv.gz"
+    data = (mirror / EVENTS / "GEDEvent_v26_0_2.csv.gz").read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(SourceError, match="not a readable GED file"):
+        ged.read_events(path)
+
+
+def test_zip_and_gzip_releases(mirror) -> None:
+    for name in ("GEDEvent_v22_0_2.csv.zip", "GEDEvent_v26_0_2.csv.gz"):
+        events = ged.read_events(mirror / EVENTS / name)
+        assert len(events.table) > 500

@@ -1,0 +1,139 @@
+"""Monthly panel, benchmark definitions, metrics by hand, the model contract and the
+no-look-ahead rule."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from atrisk.domain.horizon import MonthlyWindow, monthly_windows
+from atrisk.evaluation.monthly_backtest import run
+from atrisk.evaluation.monthly_metrics import crps, ignorance, interval_score, score_rows
+from atrisk.models.monthly import (
+    MONTHLY_MODELS,
+    N_DRAWS,
+    Conflictology,
+    DrawForecast,
+    ExactlyZero,
+    GlobalBootstrap,
+    LastHistorical,
+    MonthlyModel,
+)
+
+
+@pytest.fixture(scope="module")
+def monthly(built) -> pd.DataFrame:
+    from atrisk.panels.build import read_table
+
+    return read_table(built, "country_month")
+
+
+def test_every_country_in_every_month_of_its_existence(monthly, built) -> None:
+    from atrisk.panels.build import read_table
+
+    assert not monthly.duplicated(["gwcode", "month"]).any()
+    counts = monthly.groupby("gwcode")["month"].agg(["min", "max", "size"])
+    spans = counts.apply(lambda r: len(pd.period_range(r["min"], r["max"], freq="M")), axis=1)
+    assert (spans == counts["size"]).all()  # no gaps
+    assert counts.loc[626, "min"] == "2011-07"  # South Sudan from independence
+    assert counts.loc[2, "min"] == "1989-01" and counts.loc[2, "max"] == "2023-12"
+    countries = read_table(built, "countries")
+    alive = countries[countries["last_year"] >= 2023]["gwcode"]
+    assert set(alive) <= set(monthly.loc[monthly["month"] == "2023-12", "gwcode"])
+    rwa = monthly[(monthly["iso3"] == "RWA") & (monthly["month"] == "1994-04")].iloc[0]
+    assert rwa["civilian_deaths"] == 740098
+    assert monthly["civilian_deaths"].ge(0).all()
+
+
+HISTORY = pd.DataFrame({
+    "gwcode": [1] * 14 + [2] * 14,
+    "iso3": ["AAA"] * 14 + ["BBB"] * 14,
+    "month": [str(pd.Period("2020-01", "M") + i) for i in range(14)] * 2,
+    "civilian_deaths": [0.0] * 2 + list(range(1, 13)) + [0.0] * 13 + [50.0],
+})
+
+
+def test_exactly_zero() -> None:
+    fc = ExactlyZero("z", "civilian_deaths").fit(HISTORY).predict(HISTORY, [3, 4])
+    assert fc.draws.shape == (4, N_DRAWS) and not fc.draws.any()
+    assert list(fc.keys["month"]) == ["2021-05", "2021-05", "2021-06", "2021-06"]
+
+
+def test_last_historical_is_poisson_around_the_last_month() -> None:
+    fc = LastHistorical("l", "civilian_deaths").fit(HISTORY).predict(HISTORY, [3])
+    by = dict(zip(fc.keys["iso3"], fc.draws, strict=True))
+    assert by["AAA"].mean() == pytest.approx(12, rel=0.1)
+    assert by["BBB"].mean() == pytest.approx(50, rel=0.1)
+    assert by["BBB"].var() == pytest.approx(50, rel=0.25)  # Poisson: variance = mean
+
+
+def test_conflictology_draws_only_the_last_12_months() -> None:
+    fc = Conflictology("c", "civilian_deaths", 12).fit(HISTORY).predict(HISTORY, [3])
+    by = dict(zip(fc.keys["iso3"], fc.draws, strict=True))
+    assert set(np.unique(by["AAA"])) == set(map(float, range(1, 13)))  # months 3-14
+    assert set(np.unique(by["BBB"])) == {0.0, 50.0}
+    assert (by["BBB"] == 50).mean() == pytest.approx(1 / 12, abs=0.03)
+
+
+def test_bootstrap_draws_from_the_global_pool() -> None:
+    fc = GlobalBootstrap("b", "civilian_deaths", 240).fit(HISTORY).predict(HISTORY, [3])
+    pool = set(HISTORY["civilian_deaths"])
+    assert set(np.unique(fc.draws)) <= pool
+    assert fc.draws[0].mean() == pytest.approx(fc.draws[1].mean(), rel=0.2)  # same for all
+
+
+@pytest.mark.parametrize("name", sorted(MONTHLY_MODELS))
+def test_monthly_model_contract(name: str, monthly) -> None:
+    model = MONTHLY_MODELS[name]("civilian_deaths")
+    assert isinstance(model, MonthlyModel)
+    history = monthly[monthly["month"] <= "2022-10"]
+    fc = model.fit(history).predict(history, range(3, 15))
+    assert isinstance(fc, DrawForecast)
+    assert fc.draws.shape == (len(fc.keys), N_DRAWS)
+    assert set(fc.keys["month"]) == {str(pd.Period("2023-01", "M") + i) for i in range(12)}
+    assert (fc.draws >= 0).all()
+
+
+def test_no_look_ahead_in_the_backtest(monthly) -> None:
+    seen: list[tuple[str, str]] = []
+
+    class Spy(ExactlyZero):
+        def fit(self, history):
+            seen.append((str(history["month"].max()), self.target))
+            return super().fit(history)
+
+    scored = run(monthly, {"spy": lambda t: Spy("spy", t)}, ["fatalities"],
+                 monthly_windows(2019, 2020))
+    assert seen == [("2018-10", "fatalities"), ("2019-10", "fatalities")]
+    assert set(scored["month"].str[:4]) == {"2019", "2020"}
+    assert MonthlyWindow(2019).steps == tuple(range(3, 15))
+
+
+def test_crps_by_hand() -> None:
+    # Draws {0, 1, 2}, actual 1: E|X-y| = 2/3, E|X-X'|/2 = 4/9 -> CRPS = 2/9.
+    draws = np.tile([0.0, 1.0, 2.0], (1, 1))
+    assert crps(np.array([1.0]), draws)[0] == pytest.approx(2 / 9)
+    assert crps(np.array([0.0]), np.zeros((1, 5)))[0] == pytest.approx(0.0)
+
+
+def test_ignorance_by_hand() -> None:
+    # 8 draws of 0 and 2 of 30: bin 0 has 8 + 1 pseudo-count out of 10 + 11.
+    draws = np.array([[0.0] * 8 + [30.0] * 2])
+    assert ignorance(np.array([0.0]), draws)[0] == pytest.approx(-np.log2(9 / 21))
+    assert ignorance(np.array([28.0]), draws)[0] == pytest.approx(-np.log2(3 / 21))
+    assert ignorance(np.array([5000.0]), draws)[0] == pytest.approx(-np.log2(1 / 21))
+
+
+def test_interval_score_by_hand() -> None:
+    draws = np.linspace(0, 100, 1001)[None, :]  # 5% = 5, 95% = 95
+    assert interval_score(np.array([50.0]), draws)[0] == pytest.approx(90)
+    assert interval_score(np.array([105.0]), draws)[0] == pytest.approx(90 + 20 * 10)
+
+
+def test_brier_of_thresholds() -> None:
+    draws = np.array([[0.0] * 750 + [30.0] * 250])
+    s = score_rows(np.array([30.0]), draws).iloc[0]
+    assert s["brier_1"] == pytest.approx(0.75 ** 2)
+    assert s["brier_25"] == pytest.approx(0.75 ** 2)
+    assert s["brier_100"] == pytest.approx(0.0)
