@@ -119,3 +119,10 @@ def test_monthly_backtest_and_forecast(env, settings: Settings, tmp_path) -> Non
     result = runner.invoke(app, ["forecast", "monthly", "--last-data", "2030-01", "--out",
                                  str(fc)], env=env)
     assert result.exit_code == 2 and "in the future" in result.output
+
+
+def test_unknown_model_is_a_usage_error(env, tmp_path) -> None:
+    result = runner.invoke(app, ["backtest", "monthly", "--out", str(tmp_path / "x.parquet"),
+                                 "--models", "crystal_ball"], env=env)
+    assert result.exit_code == 2
+    assert "crystal_ball" in result.output

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
@@ -17,7 +17,14 @@ import pandas as pd
 import typer
 from rich.console import Console
 from rich.logging import RichHandler
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 from atrisk.domain.errors import AtriskError, ConfigError
@@ -43,17 +50,32 @@ def _main(verbose: Annotated[bool, typer.Option("--verbose", "-v",
 
 
 @contextmanager
-def _steps(title: str) -> Iterator[Callable[[str], None]]:
-    """A Rich progress line that names the current step; errors become clean exits."""
-    with Progress(SpinnerColumn(), TextColumn("[bold]{task.description}"), TimeElapsedColumn(),
-                  console=console, transient=True) as bar:
-        task = bar.add_task(title)
+def _steps(title: str, total: int | None = None) -> Iterator[Callable[[str], None]]:
+    """A Rich progress bar that names the current step (and counts steps when ``total`` is
+    known); errors become clean exits."""
+    with Progress(SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(),
+                  MofNCompleteColumn(), TimeElapsedColumn(), console=console,
+                  transient=True) as bar:
+        task = bar.add_task(title, total=total)
+
+        def step(name: str) -> None:
+            bar.update(task, description=f"{title}: {name}", advance=1)
+
         try:
-            yield lambda step: bar.update(task, description=f"{title}: {step}")
+            yield step
         except AtriskError as exc:
             bar.stop()
             console.print(f"[red]error:[/red] {exc}")
             raise typer.Exit(2) from exc
+
+
+def _pick(models: str, known: Mapping[str, object]) -> list[str]:
+    """Model names from a comma-separated option, each checked against ``known``."""
+    names = [m.strip() for m in models.split(",") if m.strip()]
+    unknown = [m for m in names if m not in known]
+    if unknown or not names:
+        raise typer.BadParameter(f"unknown model(s) {unknown}; choose from {sorted(known)}")
+    return names
 
 
 def _settings() -> Settings:
@@ -104,17 +126,15 @@ def backtest_structural(
 
     if out.suffix not in (".csv", ".parquet"):
         raise typer.BadParameter("--out must end in .csv or .parquet")
-    names = [m.strip() for m in models.split(",") if m.strip()]
-    unknown = [m for m in names if m not in MODELS]
-    if unknown:
-        raise typer.BadParameter(f"unknown model(s) {unknown}; choose from {sorted(MODELS)}")
+    names = _pick(models, MODELS)
     settings = _settings()
     started = time.perf_counter()
-    with _steps("back-test") as step:
+    windows = structural_windows(first, last)
+    with _steps("back-test", total=len(windows) * len(names)) as step:
         panel = read_table(settings, "panel")
         panels = {"atrisk": panel, "ewp": read_table(settings, "ewp_prepared")}
-        forecasts = backtest([MODELS[m] for m in names], panels, panel,
-                             structural_windows(first, last), progress=step)
+        forecasts = backtest([MODELS[m] for m in names], panels, panel, windows,
+                             progress=step)
     out.parent.mkdir(parents=True, exist_ok=True)
     if out.suffix == ".csv":
         forecasts.to_csv(out, index=False)
@@ -181,18 +201,15 @@ def backtest_monthly(
 
     if out.suffix != ".parquet":
         raise typer.BadParameter("--out must end in .parquet")
-    names = [m.strip() for m in models.split(",") if m.strip()]
-    unknown = [m for m in names if m not in MONTHLY_MODELS]
-    if unknown:
-        raise typer.BadParameter(f"unknown model(s) {unknown}; choose from "
-                                 f"{sorted(MONTHLY_MODELS)}")
+    names = _pick(models, MONTHLY_MODELS)
     settings = _settings()
     started = time.perf_counter()
     out.parent.mkdir(parents=True, exist_ok=True)
-    with _steps("monthly back-test") as step:
+    windows = monthly_windows(first, last)
+    with _steps("monthly back-test", total=len(windows) * len(TARGETS) * len(names)) as step:
         panel = read_table(settings, "country_month")
-        scored = run_monthly(panel, {m: MONTHLY_MODELS[m] for m in names}, TARGETS,
-                             monthly_windows(first, last), draws_out=out, progress=step)
+        scored = run_monthly(panel, {m: MONTHLY_MODELS[m] for m in names}, TARGETS, windows,
+                             draws_out=out, progress=step)
     scores_path = out.with_name(out.stem + "_scores.parquet")
     scored.to_parquet(scores_path, index=False)
     scored["actuals"] = scored["actual"].gt(0).map({True: "non-zero", False: "zero"})
