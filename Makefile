@@ -19,6 +19,7 @@ install: .venv/.installed
 run: install
 	$(UV) run --frozen atrisk data build
 	$(UV) run --frozen atrisk forecast structural --year 2025
+	$(UV) run --frozen atrisk forecast monthly --last-data 2023-12 --out build/forecast_monthly.parquet
 
 lint: install
 	$(UV) run --frozen ruff check src tests benchmarks
