@@ -137,3 +137,10 @@ def test_brier_of_thresholds() -> None:
     assert s["brier_1"] == pytest.approx(0.75 ** 2)
     assert s["brier_25"] == pytest.approx(0.75 ** 2)
     assert s["brier_100"] == pytest.approx(0.0)
+
+
+def test_coverage_by_hand() -> None:
+    from atrisk.evaluation.monthly_metrics import coverage
+
+    draws = np.linspace(0, 100, 1001)[None, :].repeat(3, axis=0)
+    assert coverage(np.array([50.0, 4.0, 96.0]), draws).tolist() == [1.0, 0.0, 0.0]

@@ -5,6 +5,8 @@
   edges, an overflow bin and one pseudo-count per bin.
 - MIS (mean interval score) of the central 90% interval (alpha = 0.1).
 - Brier scores of P(>= 1), P(>= 25), P(>= 100), P(>= 1,000).
+- Coverage of the central 90% interval (calibration: 0.90 is right; checked separately on
+  months with deaths, where history-based forecasts are known to be too narrow).
 """
 
 from __future__ import annotations
@@ -40,6 +42,13 @@ def interval_score(actual: np.ndarray, draws: np.ndarray, alpha: float = ALPHA) 
             + (2 / alpha) * np.maximum(actual - upper, 0))
 
 
+def coverage(actual: np.ndarray, draws: np.ndarray, alpha: float = ALPHA) -> np.ndarray:
+    """1 where the actual lies inside the central (1 - alpha) interval of the draws."""
+    lower = np.quantile(draws, alpha / 2, axis=1)
+    upper = np.quantile(draws, 1 - alpha / 2, axis=1)
+    return ((actual >= lower) & (actual <= upper)).astype(float)
+
+
 def exceedance(draws: np.ndarray, threshold: float) -> np.ndarray:
     """P(value >= threshold) from the draws."""
     return (draws >= threshold).mean(axis=1)
@@ -48,7 +57,7 @@ def exceedance(draws: np.ndarray, threshold: float) -> np.ndarray:
 def score_rows(actual: np.ndarray, draws: np.ndarray) -> pd.DataFrame:
     """Every score for every row (one forecast distribution and its actual)."""
     out = {"crps": crps(actual, draws), "ign": ignorance(actual, draws),
-           "mis": interval_score(actual, draws)}
+           "mis": interval_score(actual, draws), "coverage90": coverage(actual, draws)}
     for k in THRESHOLDS:
         p = exceedance(draws, k)
         out[f"brier_{k}"] = (p - (actual >= k)) ** 2
@@ -57,5 +66,5 @@ def score_rows(actual: np.ndarray, draws: np.ndarray) -> pd.DataFrame:
 
 def summarise(scored: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     """Mean of each score by the given columns (e.g. target and model)."""
-    cols = ["crps", "ign", "mis", *[f"brier_{k}" for k in THRESHOLDS]]
+    cols = ["crps", "ign", "mis", "coverage90", *[f"brier_{k}" for k in THRESHOLDS]]
     return scored.groupby(by, sort=False)[cols].mean().reset_index()
