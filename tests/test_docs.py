@@ -16,7 +16,10 @@ def _commands() -> list[str]:
     group = typer.main.get_command(app)
     names = []
     for name, sub in group.commands.items():  # type: ignore[attr-defined]
-        for cmd in getattr(sub, "commands", {}):
+        subcommands = getattr(sub, "commands", None)
+        if subcommands is None:
+            names.append(f"atrisk {name}")
+        for cmd in subcommands or {}:
             names.append(f"atrisk {name} {cmd}")
     return names
 
@@ -25,6 +28,15 @@ def test_every_cli_command_is_documented() -> None:
     commands = _commands()
     assert len(commands) >= 4
     assert [c for c in commands if c not in README] == []
+
+
+def test_every_api_path_is_documented(tmp_path) -> None:
+    from atrisk.api.app import create_app
+
+    app = create_app(Settings(build_dir=tmp_path))
+    paths = [p for p in app.openapi()["paths"]]
+    assert len(paths) >= 7
+    assert [p for p in paths if f"`{p}`" not in README] == []
 
 
 def test_every_setting_is_documented() -> None:

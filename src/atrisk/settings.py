@@ -22,6 +22,15 @@ class Settings(BaseSettings):
     cache_dir: Path = Field(
         default=Path.home() / ".cache" / "atrisk", description="Download cache without a mirror."
     )
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL of the application store (default: SQLite in build_dir).",
+    )
+
+    @property
+    def database(self) -> str:
+        """The store's URL: ``ATRISK_DATABASE_URL`` or a SQLite file beside the builds."""
+        return self.database_url or f"sqlite:///{(self.build_dir / 'atrisk.db').resolve()}"
 
     @property
     def data_dir(self) -> Path:

@@ -180,7 +180,9 @@ def forecast_structural(
         table.add_row(str(r.rank), f"{r.name} ({r.iso3})", f"{100 * r.risk_2yr:.1f}%", interval,
                       f"{100 * r.risk_1yr:.1f}%", drivers)
     console.print(table)
-    console.print(f"stored {len(run.table)} countries in {run.path}")
+    run_id = _publish_structural(settings, run.table, run.meta)
+    console.print(f"stored {len(run.table)} countries in {run.path}; published as run "
+                  f"{run_id} in the store")
 
 
 @backtest_app.command("monthly")
@@ -252,7 +254,36 @@ def forecast_monthly_cmd(
         table.add_row(str(r.name), f"{getattr(r, f'expected_{OUTLOOK_MONTHS}m'):,.0f}",
                       f"{100 * getattr(r, f'p_ge_100_{OUTLOOK_MONTHS}m'):.0f}%")
     console.print(table)
-    console.print(f"draws in {out}; summaries and run record in {run.path}")
+    from atrisk.store.publish import publish_monthly
+
+    run_id = publish_monthly(settings.database, run.summary, run.meta)
+    console.print(f"draws in {out}; summaries and run record in {run.path}; published as run "
+                  f"{run_id} in the store")
+
+
+@app.command("serve")
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+) -> None:
+    """Serve the REST API (OpenAPI docs at /docs) over the store."""
+    import uvicorn
+
+    from atrisk.api.app import create_app
+
+    settings = _settings()
+    console.print(f"atrisk API on http://{host}:{port} (docs at /docs; store "
+                  f"{settings.database})")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+
+
+def _publish_structural(settings: Settings, table: pd.DataFrame,
+                        meta: dict[str, object]) -> int:
+    from atrisk.panels.build import read_table
+    from atrisk.store.publish import publish_countries, publish_structural
+
+    publish_countries(settings.database, read_table(settings, "countries"))
+    return publish_structural(settings.database, table, meta)
 
 
 def _plain(frame: pd.DataFrame, title: str) -> Table:

@@ -72,7 +72,7 @@ def forecast(settings: Settings, year: int, model: str = "ensemble", bootstrap: 
     base["data_year"] = data_year
     table = base.sort_values("rank")[
         ["rank", "gwcode", "ccode", "iso3", "name", "forecast_year", "data_year", "risk_2yr",
-         "low_80", "high_80", "risk_1yr", "drivers"]].reset_index(drop=True)
+         "low_80", "high_80", "risk_1yr", "drivers", "drivers_json"]].reset_index(drop=True)
     manifest = read_manifest(settings)
     meta: dict[str, object] = {
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -117,14 +117,18 @@ def _bootstrap_interval(build, target: str, train: pd.DataFrame, current: pd.Dat
 
 def top_drivers(contributions: pd.DataFrame, rows: pd.DataFrame,
                 k: int = TOP_DRIVERS) -> pd.DataFrame:
-    """The ``k`` features that raise each country's risk most, as 'name (+x.xx)' text."""
+    """The ``k`` features that raise each country's risk most: as 'name (+x.xx)' text and as
+    JSON (``feature``, ``label``, ``contribution`` on the log-odds scale)."""
     keys = rows.loc[contributions.index, "gwcode"].to_numpy()
-    text = []
+    text, structured = [], []
     for values in contributions.to_numpy():
-        order = np.argsort(-values)[:k]
-        text.append("; ".join(f"{label(contributions.columns[i])} ({values[i]:+.2f})"
-                              for i in order if values[i] > 0))
-    return pd.DataFrame({"gwcode": keys, "drivers": text})
+        order = [i for i in np.argsort(-values)[:k] if values[i] > 0]
+        items = [{"feature": str(contributions.columns[i]),
+                  "label": label(str(contributions.columns[i])),
+                  "contribution": round(float(values[i]), 4)} for i in order]
+        text.append("; ".join(f"{d['label']} ({d['contribution']:+.2f})" for d in items))
+        structured.append(json.dumps(items))
+    return pd.DataFrame({"gwcode": keys, "drivers": text, "drivers_json": structured})
 
 
 def code_version() -> str:

@@ -1,0 +1,1 @@
+"""The REST API (FastAPI): published forecasts and countries, one JSON error shape."""

@@ -1,0 +1,171 @@
+"""The FastAPI application: ``create_app(settings)`` builds it; ``atrisk serve`` runs it."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from typing import Annotated, Literal
+
+from fastapi import Depends, FastAPI, HTTPException, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from atrisk import __version__
+from atrisk.api import schemas
+from atrisk.settings import Settings
+from atrisk.store import queries
+from atrisk.store.db import migrate, session
+from atrisk.store.schema import ForecastRun, MonthlyForecast, StructuralForecast
+
+
+def _db(request: Request) -> Iterator[Session]:
+    """One transaction per request against the app's store."""
+    with session(request.app.state.database_url) as s:
+        yield s
+
+
+SessionDep = Annotated[Session, Depends(_db)]
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """The API over the store at ``settings.database`` (migrated on start)."""
+    url = settings.database
+    migrate(url)
+    app = FastAPI(title="atrisk", version=__version__,
+                  description="Mass-atrocity early warning: published forecasts and countries.",
+                  responses={404: {"model": schemas.Error}, 422: {"model": schemas.Error}})
+    app.state.database_url = url
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return _error(exc.status_code, str(exc.detail))
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        first = exc.errors()[0] if exc.errors() else {}
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        return _error(422, f"{where}: {first.get('msg', 'invalid request')}")
+
+    @app.get("/healthz", response_model=schemas.Health, operation_id="health")
+    def health(s: SessionDep) -> schemas.Health:
+        s.execute(text("SELECT 1"))
+        structural = queries.latest_run(s, "structural")
+        monthly = queries.latest_run(s, "monthly")
+        return schemas.Health(ok=True, database=s.get_bind().dialect.name,
+                              structural_run=structural.id if structural else None,
+                              monthly_run=monthly.id if monthly else None)
+
+    @app.get("/api/countries", response_model=list[schemas.Country],
+             operation_id="list_countries")
+    def list_countries(s: SessionDep) -> list[schemas.Country]:
+        return [schemas.Country.model_validate(c, from_attributes=True)
+                for c in queries.countries(s)]
+
+    @app.get("/api/countries/{iso3}", response_model=schemas.CountryDetail,
+             operation_id="get_country")
+    def get_country(iso3: str, s: SessionDep) -> schemas.CountryDetail:
+        found = queries.country(s, iso3.upper())
+        if found is None:
+            raise HTTPException(404, f"no country with ISO3 code {iso3!r}")
+        structural = queries.latest_run(s, "structural")
+        monthly = queries.latest_run(s, "monthly")
+        row = queries.structural_for(s, structural.id, found.iso3) if structural else None
+        months = queries.monthly_rows(s, monthly.id, found.iso3) if monthly else []
+        return schemas.CountryDetail(
+            **schemas.Country.model_validate(found, from_attributes=True).model_dump(),
+            structural=_item(row) if row else None,
+            monthly=[_month(m) for m in months])
+
+    @app.get("/api/forecasts/structural/latest", response_model=schemas.StructuralPage,
+             operation_id="latest_structural_forecast",
+             responses={200: {"content": {"text/csv": {}}}})
+    def latest_structural(
+        s: SessionDep,
+        limit: Annotated[int, Query(ge=1, le=500)] = 500,
+        offset: Annotated[int, Query(ge=0)] = 0,
+        q: Annotated[str | None, Query(description="Filter by name or ISO3.")] = None,
+        format: Annotated[Literal["json", "csv"], Query()] = "json",
+    ) -> schemas.StructuralPage | Response:
+        run = queries.latest_run(s, "structural")
+        if run is None:
+            raise HTTPException(404, "no structural forecast published yet: run "
+                                "`atrisk forecast structural`")
+        return _structural_page(s, run, limit, offset, q, format)
+
+    @app.get("/api/forecasts/structural/runs", response_model=list[schemas.Run],
+             operation_id="list_structural_runs")
+    def structural_runs(s: SessionDep) -> list[schemas.Run]:
+        return [_run(r) for r in queries.runs(s, "structural")]
+
+    @app.get("/api/forecasts/structural/runs/{run_id}", response_model=schemas.StructuralPage,
+             operation_id="get_structural_run")
+    def structural_run(
+        run_id: int, s: SessionDep,
+        limit: Annotated[int, Query(ge=1, le=500)] = 500,
+        offset: Annotated[int, Query(ge=0)] = 0,
+        q: Annotated[str | None, Query()] = None,
+        format: Annotated[Literal["json", "csv"], Query()] = "json",
+    ) -> schemas.StructuralPage | Response:
+        run = queries.run_by_id(s, run_id)
+        if run is None or run.kind != "structural":
+            raise HTTPException(404, f"no structural forecast run {run_id}")
+        return _structural_page(s, run, limit, offset, q, format)
+
+    @app.get("/api/forecasts/monthly/latest", response_model=schemas.MonthlyPage,
+             operation_id="latest_monthly_forecast")
+    def latest_monthly(
+        s: SessionDep,
+        iso3: Annotated[str | None, Query(description="One country (ISO3).")] = None,
+        target: Annotated[Literal["civilian_deaths", "fatalities"] | None, Query()] = None,
+    ) -> schemas.MonthlyPage:
+        run = queries.latest_run(s, "monthly")
+        if run is None:
+            raise HTTPException(404, "no monthly forecast published yet: run "
+                                "`atrisk forecast monthly`")
+        rows = queries.monthly_rows(s, run.id, iso3.upper() if iso3 else None, target)
+        return schemas.MonthlyPage(run=_run(run), items=[_month(m) for m in rows])
+
+    return app
+
+
+def _structural_page(s: Session, run: ForecastRun, limit: int, offset: int, q: str | None,
+                     fmt: str) -> schemas.StructuralPage | Response:
+    total, rows = queries.structural_rows(s, run.id, q, limit, offset)
+    items = [_item(r) for r in rows]
+    if fmt == "csv":
+        buf = io.StringIO()
+        writer = csv.writer(buf)
+        writer.writerow(["rank", "iso3", "gwcode", "name", "probability", "low_80", "high_80",
+                         "probability_1yr", "drivers"])
+        for i in items:
+            writer.writerow([i.rank, i.iso3, i.gwcode, i.name, i.probability, i.interval[0],
+                             i.interval[1], i.probability_1yr,
+                             "; ".join(d.label for d in i.drivers)])
+        return Response(buf.getvalue(), media_type="text/csv")
+    return schemas.StructuralPage(run=_run(run), total=total, limit=limit, offset=offset,
+                                  items=items)
+
+
+def _run(run: ForecastRun) -> schemas.Run:
+    return schemas.Run(id=run.id, kind=run.kind, model=run.model, period=run.period,
+                       created_at=run.created_at, meta=run.meta)
+
+
+def _item(row: StructuralForecast) -> schemas.StructuralItem:
+    return schemas.StructuralItem(
+        iso3=row.iso3, gwcode=row.gwcode, name=row.name, probability=row.probability,
+        interval=(row.low_80, row.high_80), probability_1yr=row.probability_1yr, rank=row.rank,
+        drivers=[schemas.Driver(**d) for d in row.drivers])
+
+
+def _month(row: MonthlyForecast) -> schemas.MonthlyItem:
+    return schemas.MonthlyItem.model_validate(row, from_attributes=True)
+
+
+def _error(status: int, message: str) -> JSONResponse:
+    return JSONResponse(schemas.Error(error=message, status=status).model_dump(),
+                        status_code=status)

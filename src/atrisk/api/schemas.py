@@ -1,0 +1,90 @@
+"""Response models: what the API promises, field by field (OpenAPI at /docs)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class Error(BaseModel):
+    ok: bool = False
+    error: str
+    status: int
+
+
+class Driver(BaseModel):
+    feature: str
+    label: str
+    contribution: float = Field(description="Effect on the log-odds of the risk.")
+
+
+class Run(BaseModel):
+    id: int
+    kind: str
+    model: str
+    period: str = Field(description="Forecast year (structural) or last data month (monthly).")
+    created_at: datetime
+    meta: dict[str, Any] = Field(description="Inputs (with sha256), code version, settings.")
+
+
+class StructuralItem(BaseModel):
+    iso3: str
+    gwcode: int
+    name: str
+    probability: float = Field(description="Risk of a new mass-killing episode within 2 years.")
+    interval: tuple[float | None, float | None] = Field(description="80% interval.")
+    probability_1yr: float
+    rank: int
+    drivers: list[Driver]
+
+
+class StructuralPage(BaseModel):
+    run: Run
+    total: int
+    limit: int
+    offset: int
+    items: list[StructuralItem]
+
+
+class MonthlyItem(BaseModel):
+    iso3: str
+    gwcode: int
+    target: str
+    month: str
+    step: int
+    mean: float
+    median: float
+    q10: float
+    q90: float
+    p_ge_1: float
+    p_ge_25: float
+    p_ge_100: float
+    p_ge_1000: float
+
+
+class MonthlyPage(BaseModel):
+    run: Run
+    items: list[MonthlyItem]
+
+
+class Country(BaseModel):
+    iso3: str
+    gwcode: int
+    ccode: int
+    name: str
+    first_year: int
+    last_year: int
+
+
+class CountryDetail(Country):
+    structural: StructuralItem | None
+    monthly: list[MonthlyItem]
+
+
+class Health(BaseModel):
+    ok: bool
+    database: str
+    structural_run: int | None
+    monthly_run: int | None

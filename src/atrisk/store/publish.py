@@ -1,0 +1,78 @@
+"""Publishing forecast runs into the store, each in one transaction."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import delete
+
+from atrisk.store.db import migrate, session
+from atrisk.store.schema import (
+    Country,
+    ForecastRun,
+    MonthlyForecast,
+    StructuralForecast,
+)
+
+
+def publish_countries(url: str, countries: pd.DataFrame) -> None:
+    """Replace the country table with the build's."""
+    migrate(url)
+    with session(url) as s:
+        s.execute(delete(Country))
+        s.add_all(Country(gwcode=int(r.gwcode), iso3=str(r.iso3), ccode=int(r.ccode),
+                          name=str(r.name), first_year=int(r.first_year),
+                          last_year=int(r.last_year))
+                  for r in countries.itertuples(index=False))
+
+
+def publish_structural(url: str, table: pd.DataFrame, meta: dict[str, Any]) -> int:
+    """Store a structural forecast run; returns its id."""
+    migrate(url)
+    with session(url) as s:
+        run = ForecastRun(kind="structural", created_at=_now(meta), model=str(meta["model"]),
+                          period=str(meta["forecast_year"]), meta=_plain(meta))
+        s.add(run)
+        s.flush()
+        s.add_all(StructuralForecast(
+            run_id=run.id, gwcode=int(r.gwcode), iso3=str(r.iso3), name=str(r.name),
+            rank=int(r.rank), probability=float(r.risk_2yr), low_80=_num(r.low_80),
+            high_80=_num(r.high_80), probability_1yr=float(r.risk_1yr),
+            drivers=json.loads(str(r.drivers_json)))
+            for r in table.itertuples(index=False))
+        return int(run.id)
+
+
+def publish_monthly(url: str, summary: pd.DataFrame, meta: dict[str, Any]) -> int:
+    """Store a monthly forecast run's per-country-month summaries; returns its id."""
+    migrate(url)
+    with session(url) as s:
+        run = ForecastRun(kind="monthly", created_at=_now(meta), model=str(meta["model"]),
+                          period=str(meta["last_data_month"]), meta=_plain(meta))
+        s.add(run)
+        s.flush()
+        s.add_all(MonthlyForecast(
+            run_id=run.id, gwcode=int(r.gwcode), target=str(r.target), month=str(r.month),
+            iso3=str(r.iso3), step=int(r.step), mean=float(r.mean), median=float(r.median),
+            q10=float(r.q10), q90=float(r.q90), p_ge_1=float(r.p_ge_1),
+            p_ge_25=float(r.p_ge_25), p_ge_100=float(r.p_ge_100),
+            p_ge_1000=float(r.p_ge_1000))
+            for r in summary.itertuples(index=False))
+        return int(run.id)
+
+
+def _now(meta: dict[str, Any]) -> datetime:
+    created = meta.get("created")
+    return datetime.fromisoformat(str(created)) if created else datetime.now(UTC)
+
+
+def _num(value: object) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)  # type: ignore[arg-type]
+
+
+def _plain(meta: dict[str, Any]) -> dict[str, Any]:
+    result: dict[str, Any] = json.loads(json.dumps(meta, default=str))
+    return result

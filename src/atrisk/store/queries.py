@@ -1,0 +1,60 @@
+"""Reading the store: the latest runs, a run's forecasts, a country's record."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from atrisk.store.schema import Country, ForecastRun, MonthlyForecast, StructuralForecast
+
+
+def latest_run(s: Session, kind: str) -> ForecastRun | None:
+    return s.scalars(select(ForecastRun).where(ForecastRun.kind == kind)
+                     .order_by(ForecastRun.id.desc()).limit(1)).first()
+
+
+def runs(s: Session, kind: str) -> list[ForecastRun]:
+    return list(s.scalars(select(ForecastRun).where(ForecastRun.kind == kind)
+                          .order_by(ForecastRun.id.desc())))
+
+
+def run_by_id(s: Session, run_id: int) -> ForecastRun | None:
+    return s.get(ForecastRun, run_id)
+
+
+def structural_rows(s: Session, run_id: int, search: str | None = None, limit: int = 500,
+                    offset: int = 0) -> tuple[int, list[StructuralForecast]]:
+    query = select(StructuralForecast).where(StructuralForecast.run_id == run_id)
+    if search:
+        like = f"%{search.lower()}%"
+        query = query.where(func.lower(StructuralForecast.name).like(like)
+                            | func.lower(StructuralForecast.iso3).like(like))
+    total = s.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = s.scalars(query.order_by(StructuralForecast.rank, StructuralForecast.iso3)
+                     .limit(limit).offset(offset))
+    return int(total), list(rows)
+
+
+def structural_for(s: Session, run_id: int, iso3: str) -> StructuralForecast | None:
+    return s.scalars(select(StructuralForecast).where(
+        StructuralForecast.run_id == run_id, StructuralForecast.iso3 == iso3)).first()
+
+
+def monthly_rows(s: Session, run_id: int, iso3: str | None = None,
+                 target: str | None = None) -> list[MonthlyForecast]:
+    query = select(MonthlyForecast).where(MonthlyForecast.run_id == run_id)
+    if iso3:
+        query = query.where(MonthlyForecast.iso3 == iso3)
+    if target:
+        query = query.where(MonthlyForecast.target == target)
+    return list(s.scalars(query.order_by(MonthlyForecast.iso3, MonthlyForecast.target,
+                                         MonthlyForecast.month)))
+
+
+def country(s: Session, iso3: str) -> Country | None:
+    return s.scalars(select(Country).where(Country.iso3 == iso3)
+                     .order_by(Country.last_year.desc()).limit(1)).first()
+
+
+def countries(s: Session) -> list[Country]:
+    return list(s.scalars(select(Country).order_by(Country.name)))

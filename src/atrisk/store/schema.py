@@ -1,0 +1,73 @@
+"""Tables of the store. Changes go through an Alembic migration in ``migrations/versions``."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, String
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Country(Base):
+    __tablename__ = "countries"
+
+    gwcode: Mapped[int] = mapped_column(Integer, primary_key=True)
+    iso3: Mapped[str] = mapped_column(String(3), index=True)
+    ccode: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(120))
+    first_year: Mapped[int] = mapped_column(Integer)
+    last_year: Mapped[int] = mapped_column(Integer)
+
+
+class ForecastRun(Base):
+    """One published forecast run, with what made it (inputs' hashes, code, settings)."""
+
+    __tablename__ = "forecast_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(20), index=True)  # structural | monthly
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    model: Mapped[str] = mapped_column(String(60))
+    period: Mapped[str] = mapped_column(String(20))  # forecast year or last data month
+    meta: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class StructuralForecast(Base):
+    __tablename__ = "structural_forecasts"
+
+    run_id: Mapped[int] = mapped_column(ForeignKey("forecast_runs.id", ondelete="CASCADE"),
+                                        primary_key=True)
+    gwcode: Mapped[int] = mapped_column(Integer, primary_key=True)
+    iso3: Mapped[str] = mapped_column(String(3), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    rank: Mapped[int] = mapped_column(Integer)
+    probability: Mapped[float] = mapped_column(Float)
+    low_80: Mapped[float | None] = mapped_column(Float, nullable=True)
+    high_80: Mapped[float | None] = mapped_column(Float, nullable=True)
+    probability_1yr: Mapped[float] = mapped_column(Float)
+    drivers: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+
+
+class MonthlyForecast(Base):
+    __tablename__ = "monthly_forecasts"
+
+    run_id: Mapped[int] = mapped_column(ForeignKey("forecast_runs.id", ondelete="CASCADE"),
+                                        primary_key=True)
+    gwcode: Mapped[int] = mapped_column(Integer, primary_key=True)
+    target: Mapped[str] = mapped_column(String(30), primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    iso3: Mapped[str] = mapped_column(String(3), index=True)
+    step: Mapped[int] = mapped_column(Integer)
+    mean: Mapped[float] = mapped_column(Float)
+    median: Mapped[float] = mapped_column(Float)
+    q10: Mapped[float] = mapped_column(Float)
+    q90: Mapped[float] = mapped_column(Float)
+    p_ge_1: Mapped[float] = mapped_column(Float)
+    p_ge_25: Mapped[float] = mapped_column(Float)
+    p_ge_100: Mapped[float] = mapped_column(Float)
+    p_ge_1000: Mapped[float] = mapped_column(Float)

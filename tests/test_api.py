@@ -1,0 +1,137 @@
+"""The REST API and the store, on SQLite and on a real PostgreSQL (in CI: .ci/postgres.sh)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+
+from atrisk.api.app import create_app
+from atrisk.settings import Settings
+from atrisk.store.db import engine
+from atrisk.store.publish import publish_countries, publish_monthly, publish_structural
+
+
+@pytest.fixture(scope="module")
+def forecasts(built: Settings, tmp_path_factory) -> dict[str, object]:
+    """A real (fast) structural and monthly forecast from the shared build."""
+    from atrisk.forecasting.monthly import forecast_monthly
+    from atrisk.forecasting.structural import forecast
+    from atrisk.panels.build import read_table
+
+    structural = forecast(built, 2025, model="simple", bootstrap=0)
+    monthly = forecast_monthly(built, "2023-12", tmp_path_factory.mktemp("m") / "d.parquet",
+                               model="conflictology_country12")
+    return {"countries": read_table(built, "countries"), "structural": structural,
+            "monthly": monthly}
+
+
+def _postgres() -> str:
+    url = os.environ.get("ATRISK_TEST_POSTGRES_URL")
+    if not url:
+        if os.environ.get("CI"):
+            pytest.fail("CI must set ATRISK_TEST_POSTGRES_URL (see .ci/postgres.sh)")
+        pytest.skip("no PostgreSQL here: set ATRISK_TEST_POSTGRES_URL (.ci/postgres.sh)")
+    with engine(url).begin() as conn:  # a clean database for every test
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    return url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'atrisk.db'}"
+    return _postgres()
+
+
+@pytest.fixture
+def client(store: str, forecasts, tmp_path: Path) -> TestClient:
+    publish_countries(store, forecasts["countries"])
+    s, m = forecasts["structural"], forecasts["monthly"]
+    publish_structural(store, s.table, s.meta)
+    publish_monthly(store, m.summary, m.meta)
+    settings = Settings(build_dir=tmp_path, database_url=store)
+    return TestClient(create_app(settings))
+
+
+def test_health(client: TestClient, store: str) -> None:
+    body = client.get("/healthz").json()
+    assert body["ok"] is True and body["structural_run"] and body["monthly_run"]
+    assert body["database"] == store.split(":")[0].split("+")[0]
+
+
+def test_latest_structural_lists_every_country(client: TestClient, forecasts) -> None:
+    body = client.get("/api/forecasts/structural/latest").json()
+    assert body["total"] == len(forecasts["structural"].table) >= 165
+    first = body["items"][0]
+    assert set(first) >= {"iso3", "gwcode", "name", "probability", "interval", "rank",
+                          "drivers"}
+    assert first["rank"] == 1
+    ranks = [i["rank"] for i in body["items"]]
+    assert ranks == sorted(ranks)
+    assert body["run"]["meta"]["inputs"][0]["sha256"]
+
+
+def test_pagination_search_and_csv(client: TestClient) -> None:
+    page = client.get("/api/forecasts/structural/latest?limit=10&offset=10").json()
+    assert len(page["items"]) == 10 and page["items"][0]["rank"] >= 10
+    found = client.get("/api/forecasts/structural/latest?q=sudan").json()
+    assert {i["iso3"] for i in found["items"]} == {"SDN", "SSD"}
+    csv = client.get("/api/forecasts/structural/latest?format=csv&limit=5")
+    assert csv.headers["content-type"].startswith("text/csv")
+    assert csv.text.splitlines()[0].startswith("rank,iso3,gwcode,name,probability")
+    assert len(csv.text.splitlines()) == 6
+
+
+def test_country_detail_and_monthly(client: TestClient) -> None:
+    body = client.get("/api/countries/sdn").json()
+    assert body["name"] == "Sudan" and body["structural"]["iso3"] == "SDN"
+    assert {m["target"] for m in body["monthly"]} == {"civilian_deaths", "fatalities"}
+    assert len(body["monthly"]) == 24
+    monthly = client.get("/api/forecasts/monthly/latest?iso3=SDN&target=fatalities").json()
+    assert [m["month"] for m in monthly["items"]] == [f"2024-{i:02d}" for i in range(1, 13)]
+
+
+def test_one_error_shape(client: TestClient) -> None:
+    missing = client.get("/api/countries/XYZ")
+    assert missing.status_code == 404
+    assert missing.json() == {"ok": False, "error": "no country with ISO3 code 'XYZ'",
+                              "status": 404}
+    bad = client.get("/api/forecasts/structural/latest?limit=0")
+    assert bad.status_code == 422 and bad.json()["ok"] is False
+    assert "limit" in bad.json()["error"]
+    assert client.get("/api/forecasts/structural/runs/999").json()["status"] == 404
+    assert client.get("/nowhere").json() == {"ok": False, "error": "Not Found", "status": 404}
+
+
+def test_runs_and_stable_operation_ids(client: TestClient) -> None:
+    runs = client.get("/api/forecasts/structural/runs").json()
+    assert len(runs) == 1
+    one = client.get(f"/api/forecasts/structural/runs/{runs[0]['id']}?limit=3").json()
+    assert len(one["items"]) == 3
+    ops = {op["operationId"] for path in client.get("/openapi.json").json()["paths"].values()
+           for op in path.values()}
+    assert ops == {"health", "list_countries", "get_country", "latest_structural_forecast",
+                   "list_structural_runs", "get_structural_run", "latest_monthly_forecast"}
+
+
+def test_a_failed_publish_leaves_nothing_behind(store: str, forecasts) -> None:
+    s = forecasts["structural"]
+    broken = s.table.copy()
+    broken.loc[5, "drivers_json"] = "not json"
+    with pytest.raises(ValueError):
+        publish_structural(store, broken, s.meta)
+    with engine(store).connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM forecast_runs")).scalar() == 0
+        assert conn.execute(text("SELECT count(*) FROM structural_forecasts")).scalar() == 0
+
+
+def test_empty_store_says_what_to_run(store: str, tmp_path: Path) -> None:
+    client = TestClient(create_app(Settings(build_dir=tmp_path, database_url=store)))
+    body = client.get("/api/forecasts/structural/latest").json()
+    assert body["status"] == 404 and "atrisk forecast structural" in body["error"]
+    assert client.get("/healthz").json()["structural_run"] is None
