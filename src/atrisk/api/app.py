@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+import time
+from collections import OrderedDict
 from collections.abc import Iterator
 from typing import Annotated, Literal
 
@@ -12,6 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import text
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from atrisk import __version__
@@ -39,6 +42,8 @@ def create_app(settings: Settings) -> FastAPI:
                   description="Mass-atrocity early warning: published forecasts and countries.",
                   responses={404: {"model": schemas.Error}, 422: {"model": schemas.Error}})
     app.state.database_url = url
+    app.state.pages = OrderedDict()
+    app.state.latest = {}
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -83,18 +88,25 @@ def create_app(settings: Settings) -> FastAPI:
     @app.get("/api/forecasts/structural/latest", response_model=schemas.StructuralPage,
              operation_id="latest_structural_forecast",
              responses={200: {"content": {"text/csv": {}}}})
-    def latest_structural(
-        s: SessionDep,
+    async def latest_structural(
         limit: Annotated[int, Query(ge=1, le=500)] = 500,
         offset: Annotated[int, Query(ge=0)] = 0,
         q: Annotated[str | None, Query(description="Filter by name or ISO3.")] = None,
         format: Annotated[Literal["json", "csv"], Query()] = "json",
     ) -> schemas.StructuralPage | Response:
-        run = queries.latest_run(s, "structural")
-        if run is None:
+        seen = app.state.latest.get("structural")
+        if seen is not None and time.monotonic() - seen[1] <= LATEST_TTL:
+            run_id = seen[0]  # fresh enough: no thread hop, no query
+        else:
+            run_id = await run_in_threadpool(_latest_id, app, "structural")
+        if run_id is None:
             raise HTTPException(404, "no structural forecast published yet: run "
                                 "`atrisk forecast structural`")
-        return _structural_page(s, run, limit, offset, q, format)
+        key = (run_id, limit, offset, q, format)
+        page = app.state.pages.get(key)
+        if page is None:
+            page = await run_in_threadpool(_render_page, app, key)
+        return Response(page.body, media_type=page.media_type)
 
     @app.get("/api/forecasts/structural/runs", response_model=list[schemas.Run],
              operation_id="list_structural_runs")
@@ -113,7 +125,8 @@ def create_app(settings: Settings) -> FastAPI:
         run = queries.run_by_id(s, run_id)
         if run is None or run.kind != "structural":
             raise HTTPException(404, f"no structural forecast run {run_id}")
-        return _structural_page(s, run, limit, offset, q, format)
+        page = _render_page(app, (run_id, limit, offset, q, format))
+        return Response(page.body, media_type=page.media_type)
 
     @app.get("/api/forecasts/monthly/latest", response_model=schemas.MonthlyPage,
              operation_id="latest_monthly_forecast")
@@ -130,6 +143,42 @@ def create_app(settings: Settings) -> FastAPI:
         return schemas.MonthlyPage(run=_run(run), items=[_month(m) for m in rows])
 
     return app
+
+
+#: Published runs never change, so a page of one is rendered once and served from memory.
+PAGE_CACHE_SIZE = 256
+
+
+#: How long the id of the latest run is trusted before the store is asked again (seconds).
+LATEST_TTL = 1.0
+
+
+def _latest_id(app: FastAPI, kind: str) -> int | None:
+    """The latest run's id, re-read from the store at most every ``LATEST_TTL`` seconds."""
+    seen = app.state.latest.get(kind)
+    now = time.monotonic()
+    if seen is None or now - seen[1] > LATEST_TTL:
+        with session(app.state.database_url) as s:
+            seen = (queries.latest_run_id(s, kind), now)
+        app.state.latest[kind] = seen
+    return seen[0]
+
+
+def _render_page(app: FastAPI, key: tuple[int, int, int, str | None, str]) -> Response:
+    """Render (once) and cache a page of a structural run."""
+    run_id, limit, offset, q, fmt = key
+    with session(app.state.database_url) as s:
+        run = queries.run_by_id(s, run_id)
+        if run is None:
+            raise HTTPException(404, f"no structural forecast run {run_id}")
+        built = _structural_page(s, run, limit, offset, q, fmt)
+    page = built if isinstance(built, Response) else Response(
+        built.model_dump_json(), media_type="application/json")
+    cache: OrderedDict[tuple[object, ...], Response] = app.state.pages
+    cache[key] = page
+    if len(cache) > PAGE_CACHE_SIZE:
+        cache.popitem(last=False)
+    return page
 
 
 def _structural_page(s: Session, run: ForecastRun, limit: int, offset: int, q: str | None,

@@ -13,6 +13,12 @@ def latest_run(s: Session, kind: str) -> ForecastRun | None:
                      .order_by(ForecastRun.id.desc()).limit(1)).first()
 
 
+def latest_run_id(s: Session, kind: str) -> int | None:
+    """The newest run's id only (cheap: the API checks it on every request)."""
+    found = s.scalar(select(func.max(ForecastRun.id)).where(ForecastRun.kind == kind))
+    return int(found) if found is not None else None
+
+
 def runs(s: Session, kind: str) -> list[ForecastRun]:
     return list(s.scalars(select(ForecastRun).where(ForecastRun.kind == kind)
                           .order_by(ForecastRun.id.desc())))
