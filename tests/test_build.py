@@ -58,3 +58,14 @@ def test_failed_build_leaves_last_good_build_untouched(mirror, tmp_path) -> None
     pd.testing.assert_frame_equal(read_table(settings, "panel"), before)
     leftovers = [p for p in (settings.build_dir / "builds").iterdir() if p.name.startswith(".")]
     assert leftovers == []
+
+
+def test_build_is_queryable_with_duckdb(built: Settings) -> None:
+    import duckdb
+
+    with duckdb.connect(str(built.data_dir / "atrisk.duckdb"), read_only=True) as con:
+        onsets = con.execute("SELECT count(*) FROM panel WHERE mk_onset = 1 AND year >= 1994"
+                             ).fetchone()
+        months = con.execute("SELECT count(DISTINCT month) FROM country_month").fetchone()
+    assert onsets is not None and onsets[0] == 39
+    assert months is not None and months[0] == 420  # 1989-01 .. 2023-12

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 
 from atrisk import __version__
@@ -81,6 +82,7 @@ def build(settings: Settings, progress: Callable[[str], None] = lambda _: None,
         progress("writing")
         for name, table in tables.items():
             table.to_parquet(tmp / f"{name}.parquet", index=False)
+        _analytics_db(tmp, list(tables))
         unmatched.to_csv(tmp / "unmatched.csv", index=False)
         check.to_csv(tmp / "crosscheck.csv", index=False)
         manifest = {
@@ -104,6 +106,15 @@ def build(settings: Settings, progress: Callable[[str], None] = lambda _: None,
     _prune(root, keep=final)
     return BuildResult(final, time.perf_counter() - started,
                        {name: len(t) for name, t in tables.items()})
+
+
+def _analytics_db(folder: Path, names: list[str]) -> None:
+    """``atrisk.duckdb``: every table of the build, for SQL analysis (``duckdb`` CLI, Python,
+    or any tool that reads DuckDB), beside the Parquet files the pipeline reads."""
+    with duckdb.connect(str(folder / "atrisk.duckdb")) as con:
+        for name in names:
+            path = str(folder / f"{name}.parquet").replace("'", "''")
+            con.execute(f"CREATE TABLE {name} AS SELECT * FROM read_parquet('{path}')")
 
 
 def attach_keys(prepared: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
