@@ -126,3 +126,20 @@ def test_unknown_model_is_a_usage_error(env, tmp_path) -> None:
                                  "--models", "crystal_ball"], env=env)
     assert result.exit_code == 2
     assert "crystal_ball" in result.output
+
+
+def test_forecast_never_trains_on_unobserved_outcomes(built: Settings, monkeypatch) -> None:
+    """EWP's table writes 0 for futures not yet seen; the forecaster must not learn from them."""
+    from atrisk.forecasting import structural
+    from atrisk.models.logit import PlainLogit
+
+    seen: list[int] = []
+    original = PlainLogit.fit
+
+    def spy(self, panel):
+        seen.append(int(panel["year"].max()))
+        return original(self, panel)
+
+    monkeypatch.setattr(PlainLogit, "fit", spy)
+    structural.forecast(built, 2025, model="simple", bootstrap=0)
+    assert sorted(seen) == [2022, 2023]  # 2-year target to 2022, 1-year target to 2023

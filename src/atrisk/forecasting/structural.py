@@ -23,7 +23,7 @@ from atrisk.domain.errors import ConfigError
 from atrisk.evaluation.backtest import FIRST_TRAIN_YEAR
 from atrisk.models.base import KEYS
 from atrisk.models.registry import MODELS, TARGETS
-from atrisk.panels.build import read_manifest, read_table
+from atrisk.panels.build import LAST_OBSERVED, read_manifest, read_table
 from atrisk.panels.labels import label
 from atrisk.settings import Settings
 
@@ -53,13 +53,16 @@ def forecast(settings: Settings, year: int, model: str = "ensemble", bootstrap: 
     train = panel[(panel["year"] >= FIRST_TRAIN_YEAR) & (panel["year"] < data_year)]
     targets = TARGETS[spec.dataset]
 
-    two = spec.build(targets["onset_next2"]).fit(train)
-    one = spec.build(targets["onset_next1"]).fit(train)
+    # EWP's table writes 0, not missing, for outcomes not yet observed: train each horizon
+    # only on years whose outcome is known (our panel already has them missing).
+    two = spec.build(targets["onset_next2"]).fit(train[train["year"] <= LAST_OBSERVED - 2])
+    one = spec.build(targets["onset_next1"]).fit(train[train["year"] <= LAST_OBSERVED - 1])
     base = two.predict(current).to_frame().rename(columns={"probability": "risk_2yr"})
     base = base.merge(one.predict(current).to_frame()[["gwcode", "probability"]]
                       .rename(columns={"probability": "risk_1yr"}), on="gwcode", how="left")
 
-    low, high = _bootstrap_interval(spec.build, targets["onset_next2"], train, current,
+    low, high = _bootstrap_interval(spec.build, targets["onset_next2"],
+                                    train[train["year"] <= LAST_OBSERVED - 2], current,
                                     bootstrap, seed, base.set_index("gwcode")["risk_2yr"])
     base = base.merge(pd.DataFrame({"gwcode": low.index, "low_80": low.to_numpy(),
                                     "high_80": high.reindex(low.index).to_numpy()}),
