@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 from sqlalchemy import delete
+from sqlalchemy.orm import Session
 
 from atrisk.store.db import migrate, session
 from atrisk.store.schema import (
@@ -33,10 +34,7 @@ def publish_structural(url: str, table: pd.DataFrame, meta: dict[str, Any]) -> i
     """Store a structural forecast run; returns its id."""
     migrate(url)
     with session(url) as s:
-        run = ForecastRun(kind="structural", created_at=_now(meta), model=str(meta["model"]),
-                          period=str(meta["forecast_year"]), meta=_plain(meta))
-        s.add(run)
-        s.flush()
+        run = _new_run(s, "structural", str(meta["forecast_year"]), meta)
         s.add_all(StructuralForecast(
             run_id=run.id, gwcode=int(r.gwcode), iso3=str(r.iso3), name=str(r.name),
             rank=int(r.rank), probability=float(r.risk_2yr), low_80=_num(r.low_80),
@@ -50,10 +48,7 @@ def publish_monthly(url: str, summary: pd.DataFrame, meta: dict[str, Any]) -> in
     """Store a monthly forecast run's per-country-month summaries; returns its id."""
     migrate(url)
     with session(url) as s:
-        run = ForecastRun(kind="monthly", created_at=_now(meta), model=str(meta["model"]),
-                          period=str(meta["last_data_month"]), meta=_plain(meta))
-        s.add(run)
-        s.flush()
+        run = _new_run(s, "monthly", str(meta["last_data_month"]), meta)
         s.add_all(MonthlyForecast(
             run_id=run.id, gwcode=int(r.gwcode), target=str(r.target), month=str(r.month),
             iso3=str(r.iso3), step=int(r.step), mean=float(r.mean), median=float(r.median),
@@ -62,6 +57,15 @@ def publish_monthly(url: str, summary: pd.DataFrame, meta: dict[str, Any]) -> in
             p_ge_1000=float(r.p_ge_1000))
             for r in summary.itertuples(index=False))
         return int(run.id)
+
+
+def _new_run(s: Session, kind: str, period: str, meta: dict[str, Any]) -> ForecastRun:
+    """Add the run's record (its id is assigned at once, for the rows that follow)."""
+    run = ForecastRun(kind=kind, created_at=_now(meta), model=str(meta["model"]),
+                      period=period, meta=_plain(meta))
+    s.add(run)
+    s.flush()
+    return run
 
 
 def _now(meta: dict[str, Any]) -> datetime:
