@@ -151,3 +151,16 @@ def test_a_value_cut_short_is_caught_by_the_manifest(mirror: Path, tmp_path: Pat
     path.write_text(text.replace("12225", "1222", 1))  # a plausible, well-formed wrong value
     with pytest.raises(SourceError, match="does not match the mirror's MANIFEST.tsv"):
         ewp_inputs.battledeaths(settings)
+
+
+@pytest.mark.parametrize(("edit", "message"), [
+    (lambda f: f.drop(columns="v2x_clphy"), r"missing column\(s\) \['v2x_clphy'\]"),
+    (lambda f: f.assign(v2x_regime=f["v2x_regime"].astype(str).where(
+        f.index != 3, "autocracy")), "column 'v2x_regime', line 5: 'autocracy' is not a valid"),
+    (lambda f: pd.concat([f, f[f["year"] == 2000].iloc[[0]]]), "duplicate key"),
+])
+def test_parquet_source_validation(edit, message, mirror: Path, tmp_path: Path) -> None:
+    settings, path = _copy(mirror, tmp_path, vdem.KEY_SUBSET, manifest=False)
+    edit(pd.read_parquet(path)).to_parquet(path)
+    with pytest.raises(SourceError, match=message):
+        vdem.key_subset(settings)

@@ -9,7 +9,9 @@ from __future__ import annotations
 import pandas as pd
 
 from atrisk.settings import Settings
-from atrisk.sources.base import Schema, Source, read_parquet
+from atrisk.sources.base import Schema, Source, read_parquet, validate
+
+FIRST_YEAR = 1900
 
 KEY_SUBSET = Source(
     name="vdem_key_subset",
@@ -40,8 +42,12 @@ def key_subset(settings: Settings | None = None) -> pd.DataFrame:
                min_rows=10000),
         settings,
     )
-    frame = frame.dropna(subset=["gwcode_dd"]).rename(columns={"gwcode_dd": "gwcode"})
+    # Before 1900 V-Dem codes predecessor entities to one GW code (Piedmont-Sardinia and Italy
+    # in 1861); atrisk's panels begin in 1946, so only the 20th century on is kept and checked.
+    frame = frame[frame["year"] >= FIRST_YEAR].dropna(subset=["gwcode_dd"])
+    frame = validate(frame.rename(columns={"gwcode_dd": "gwcode"}),
+                     Schema(columns={"gwcode": "int", "year": "int"}, key=("gwcode", "year")),
+                     KEY_SUBSET.path)
     frame["gwcode"] = frame["gwcode"].astype(int)
-    frame = frame.drop_duplicates(["gwcode", "year"])
     return frame[["gwcode", "year", "country_text_id", "country_name", "v2x_regime",
                   "v2pepwrses", *INDICES]]
