@@ -9,17 +9,23 @@ endif
 
 .PHONY: install run test lint bench clean
 
-install: .venv/.installed
+install: .venv/.installed node_modules/.installed
 
 .venv/.installed: pyproject.toml uv.lock
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --disable-pip-version-check uv
 	$(UV) sync --frozen
 	@touch $@
 
+# The dashboard serves Vega, Vega-Lite and Vega-Embed itself (never from a CDN).
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
 run: install
 	$(UV) run --frozen atrisk data build
 	$(UV) run --frozen atrisk forecast structural --year 2025
 	$(UV) run --frozen atrisk forecast monthly --last-data 2023-12 --out build/forecast_monthly.parquet
+	$(UV) run --frozen atrisk serve
 
 lint: install
 	$(UV) run --frozen ruff check src tests benchmarks
@@ -33,4 +39,4 @@ bench: install
 	$(UV) run --frozen python benchmarks/monthly.py
 
 clean:
-	rm -rf build .venv .pytest_cache .mypy_cache .ruff_cache
+	rm -rf build .venv node_modules .pytest_cache .mypy_cache .ruff_cache

@@ -40,3 +40,17 @@ def panel(built: Settings) -> pd.DataFrame:
     from atrisk.panels.build import read_table
 
     return read_table(built, "panel")
+
+
+@pytest.fixture(scope="session")
+def forecasts(built: Settings, tmp_path_factory) -> dict[str, object]:
+    """A real (fast) structural and monthly forecast from the shared build."""
+    from atrisk.forecasting.monthly import forecast_monthly
+    from atrisk.forecasting.structural import forecast
+    from atrisk.panels.build import read_table
+
+    structural = forecast(built, 2025, model="simple", bootstrap=0)
+    monthly = forecast_monthly(built, "2023-12", tmp_path_factory.mktemp("m") / "d.parquet",
+                               model="conflictology_country12")
+    return {"countries": read_table(built, "countries"), "structural": structural,
+            "monthly": monthly}

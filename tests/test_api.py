@@ -15,20 +15,6 @@ from atrisk.store.db import engine
 from atrisk.store.publish import publish_countries, publish_monthly, publish_structural
 
 
-@pytest.fixture(scope="module")
-def forecasts(built: Settings, tmp_path_factory) -> dict[str, object]:
-    """A real (fast) structural and monthly forecast from the shared build."""
-    from atrisk.forecasting.monthly import forecast_monthly
-    from atrisk.forecasting.structural import forecast
-    from atrisk.panels.build import read_table
-
-    structural = forecast(built, 2025, model="simple", bootstrap=0)
-    monthly = forecast_monthly(built, "2023-12", tmp_path_factory.mktemp("m") / "d.parquet",
-                               model="conflictology_country12")
-    return {"countries": read_table(built, "countries"), "structural": structural,
-            "monthly": monthly}
-
-
 def _postgres() -> str:
     url = os.environ.get("ATRISK_TEST_POSTGRES_URL")
     if not url:

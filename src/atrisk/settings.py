@@ -27,6 +27,11 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL of the application store (default: SQLite in build_dir).",
     )
 
+    vendor_dir: Path = Field(
+        default=Path(__file__).resolve().parents[2] / "node_modules",
+        description="npm packages the dashboard serves itself (installed by `make install`).",
+    )
+
     @property
     def database(self) -> str:
         """The store's URL: ``ATRISK_DATABASE_URL`` or a SQLite file beside the builds."""

@@ -42,6 +42,9 @@ def create_app(settings: Settings) -> FastAPI:
                   description="Mass-atrocity early warning: published forecasts and countries.",
                   responses={404: {"model": schemas.Error}, 422: {"model": schemas.Error}})
     app.state.database_url = url
+    from atrisk.web.pages import router  # the pages share the app, its store and settings
+
+    app.include_router(router(settings))
     app.state.pages = OrderedDict()
     app.state.latest = {}
 
