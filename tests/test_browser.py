@@ -1,0 +1,98 @@
+"""A real headless Chromium (Debian's, driven by Playwright) against `atrisk serve` on
+loopback: the map draws its countries in colour, search filters the table, and no request
+leaves the machine. Screenshots go to build/screenshots/."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+import uvicorn
+
+from atrisk.api.app import create_app
+from atrisk.settings import Settings
+from atrisk.store.publish import publish_countries, publish_monthly, publish_structural
+
+SCREENSHOTS = Path(__file__).parents[1] / "build" / "screenshots"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--no-first-run", "--disable-sync"]
+
+
+def _chromium() -> str:
+    path = os.environ.get("ATRISK_TEST_CHROMIUM") or "/usr/bin/chromium"
+    if not Path(path).is_file():
+        if os.environ.get("CI"):
+            pytest.fail("CI must install Chromium (.ci/chromium.sh)")
+        pytest.skip("no Chromium here: apt-get install chromium, or set ATRISK_TEST_CHROMIUM")
+    return path
+
+
+@pytest.fixture(scope="module")
+def server(forecasts, built: Settings, tmp_path_factory) -> Iterator[str]:
+    tmp = tmp_path_factory.mktemp("serve")
+    url = f"sqlite:///{tmp / 'atrisk.db'}"
+    publish_countries(url, forecasts["countries"])
+    s, m = forecasts["structural"], forecasts["monthly"]
+    publish_structural(url, s.table, s.meta)
+    publish_monthly(url, m.summary, m.meta)
+    app = create_app(Settings(mirror=built.mirror, build_dir=tmp, database_url=url))
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+    srv = uvicorn.Server(config)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    for _ in range(100):
+        if srv.started:
+            break
+        time.sleep(0.1)
+    yield f"http://127.0.0.1:{port}"
+    srv.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    executable = _chromium()
+    with sync_playwright() as p:
+        chrome = p.chromium.launch(executable_path=executable, args=FLAGS)
+        yield chrome
+        chrome.close()
+
+
+def test_overview_map_draws_and_nothing_leaves_localhost(server: str, browser) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})  # type: ignore[attr-defined]
+    hosts: set[str] = set()
+    page.on("request", lambda request: hosts.add(urlparse(request.url).hostname or ""))
+    page.goto(server + "/")
+    page.wait_for_selector("#map svg path", timeout=30_000)
+    page.wait_for_timeout(500)
+    fills = page.eval_on_selector_all(
+        "#map svg path", "els => els.map(e => getComputedStyle(e).fill || e.getAttribute('fill'))")
+    grey = {"rgb(229, 229, 229)", "#e5e5e5"}
+    coloured = [f for f in fills if f and f not in grey and f != "none"]
+    assert len(coloured) >= 150, len(coloured)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "overview.png"), full_page=True)
+    assert hosts == {"127.0.0.1"}, hosts
+    page.close()
+
+
+def test_search_filters_the_table(server: str, browser) -> None:
+    page = browser.new_page()  # type: ignore[attr-defined]
+    page.goto(server + "/")
+    page.fill("#search", "sudan")
+    visible = page.eval_on_selector_all(
+        "#ranking tbody tr", "rows => rows.filter(r => !r.hidden).length")
+    assert visible == 2  # Sudan and South Sudan
+    page.keyboard.press("Tab")  # the page is usable by keyboard: focus moves on
+    page.close()
