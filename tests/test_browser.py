@@ -94,5 +94,10 @@ def test_search_filters_the_table(server: str, browser) -> None:
     visible = page.eval_on_selector_all(
         "#ranking tbody tr", "rows => rows.filter(r => !r.hidden).length")
     assert visible == 2  # Sudan and South Sudan
+    page.fill("#search", "")
+    page.select_option("#region", "Europe and Eurasia")
+    shown = page.eval_on_selector_all(
+        "#ranking tbody tr", "rows => rows.filter(r => !r.hidden).map(r => r.dataset.region)")
+    assert len(shown) > 30 and set(shown) == {"Europe and Eurasia"}
     page.keyboard.press("Tab")  # the page is usable by keyboard: focus moves on
     page.close()

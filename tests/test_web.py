@@ -31,10 +31,14 @@ def client(forecasts, built: Settings, tmp_path: Path) -> TestClient:
 def test_overview_lists_every_country_ranked(client: TestClient, forecasts) -> None:
     page = client.get("/")
     assert page.status_code == 200 and "text/html" in page.headers["content-type"]
-    rows = re.findall(r'<tr data-search="([^"]+)">\s*<td class="num">(\d+)</td>', page.text)
+    row = r'<tr data-search="([^"]+)" data-region="[^"]*">\s*<td class="num">(\d+)</td>'
+    rows = re.findall(row, page.text)
     assert len(rows) == len(forecasts["structural"].table) >= 165
     assert [int(rank) for _, rank in rows] == sorted(int(rank) for _, rank in rows)
     assert "Search countries" in page.text and "80% interval" in page.text
+    regions = set(re.findall(r'data-region="([^"]*)"', page.text))
+    assert regions == {"Africa", "Americas", "East Asia and Pacific", "Europe and Eurasia",
+                       "Middle East and North Africa", "South and Central Asia"}
 
 
 def test_everything_loads_from_our_own_server(client: TestClient) -> None:

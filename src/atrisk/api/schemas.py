@@ -76,6 +76,7 @@ class Country(BaseModel):
     name: str
     first_year: int
     last_year: int
+    region: str | None = Field(default=None, description="US State Department region.")
 
 
 class CountryDetail(Country):

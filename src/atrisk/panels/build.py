@@ -23,7 +23,7 @@ import pandas as pd
 
 from atrisk import __version__
 from atrisk.domain.errors import AtriskError, BuildError
-from atrisk.panels.countries import countries, country_years
+from atrisk.panels.countries import countries, country_years, regions
 from atrisk.panels.country_month import build_country_month
 from atrisk.panels.country_year import build_panel, crosscheck
 from atrisk.settings import Settings
@@ -76,7 +76,9 @@ def build(settings: Settings, progress: Callable[[str], None] = lambda _: None,
         check = crosscheck(panel, prepared)
         progress("country-month panel (UCDP GED)")
         monthly, monthly_unmatched = build_country_month(settings)
-        tables = {"panel": panel, "countries": countries(frame), "episodes": episodes,
+        country_table = countries(frame)
+        country_table["region"] = country_table["gwcode"].map(regions(panel))
+        tables = {"panel": panel, "countries": country_table, "episodes": episodes,
                   "ewp_prepared": prepared, "unmatched": unmatched, "crosscheck": check,
                   "country_month": monthly, "country_month_unmatched": monthly_unmatched}
         progress("writing")

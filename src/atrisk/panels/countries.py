@@ -64,6 +64,34 @@ def iso3_by_gwcode(settings: Settings | None = None) -> dict[int, str]:
     return ids
 
 
+#: US State Department regions as EWP codes them (Africa is the reference: all dummies 0).
+REGIONS: dict[str, str] = {"reg.na": "Americas", "reg.eap": "East Asia and Pacific",
+                           "reg.eur": "Europe and Eurasia",
+                           "reg.mna": "Middle East and North Africa",
+                           "reg.sca": "South and Central Asia"}
+
+
+#: Fallback for the few small states EWP does not code: the COW/GW numbering is regional.
+CODE_BLOCKS: tuple[tuple[int, int, str], ...] = (
+    (2, 199, "Americas"), (200, 399, "Europe and Eurasia"), (400, 629, "Africa"),
+    (630, 699, "Middle East and North Africa"), (700, 799, "South and Central Asia"),
+    (800, 999, "East Asia and Pacific"),
+)
+
+
+def regions(panel: pd.DataFrame) -> pd.Series:
+    """Each country's region (by GW code): EWP's coding in the latest year it is coded, else
+    the block of its GW code."""
+    coded = panel.dropna(subset=list(REGIONS)).sort_values("year").drop_duplicates(
+        "gwcode", keep="last").set_index("gwcode")
+    name = pd.Series("Africa", index=coded.index, name="region")
+    for col, label in REGIONS.items():
+        name[coded[col] == 1] = label
+    for code in set(panel["gwcode"]) - set(name.index):
+        name[code] = next(label for lo, hi, label in CODE_BLOCKS if lo <= code <= hi)
+    return name.sort_index()
+
+
 def countries(frame: pd.DataFrame) -> pd.DataFrame:
     """One row per country (GW code) from a country-year frame, with its first and last year."""
     return (frame.groupby("gwcode")

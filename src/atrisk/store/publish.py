@@ -26,7 +26,8 @@ def publish_countries(url: str, countries: pd.DataFrame) -> None:
         s.execute(delete(Country))
         s.add_all(Country(gwcode=int(r.gwcode), iso3=str(r.iso3), ccode=int(r.ccode),
                           name=str(r.name), first_year=int(r.first_year),
-                          last_year=int(r.last_year))
+                          last_year=int(r.last_year),
+                          region=None if pd.isna(r.region) else str(r.region))
                   for r in countries.itertuples(index=False))
 
 

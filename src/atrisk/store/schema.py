@@ -22,6 +22,7 @@ class Country(Base):
     name: Mapped[str] = mapped_column(String(120))
     first_year: Mapped[int] = mapped_column(Integer)
     last_year: Mapped[int] = mapped_column(Integer)
+    region: Mapped[str | None] = mapped_column(String(40), nullable=True)
 
 
 class ForecastRun(Base):

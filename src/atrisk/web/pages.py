@@ -52,8 +52,10 @@ def router(settings: Settings) -> APIRouter:
             monthly = queries.latest_run(s, "monthly")
             outlook = _outlook(queries.monthly_rows(s, monthly.id, target="civilian_deaths")
                                if monthly else [])
+            region = {c.iso3: c.region for c in queries.countries(s)}
             table = [{
                 "rank": r.rank, "iso3": r.iso3, "name": r.name,
+                "region": region.get(r.iso3) or "",
                 "probability": r.probability, "low": r.low_80, "high": r.high_80,
                 "change": (previous[r.iso3] - r.rank) if r.iso3 in previous else None,
                 "outlook": outlook.get(r.iso3),
@@ -65,7 +67,8 @@ def router(settings: Settings) -> APIRouter:
                       for r in rows if map_key(r.iso3)]
         return TEMPLATES.TemplateResponse(request, "overview.html", {
             "run": run, "rows": table, "spec": json.dumps(_map_spec(values)),
-            "monthly": monthly})
+            "monthly": monthly,
+            "regions": sorted({t["region"] for t in table if t["region"]})})
 
     @pages.get("/static/vendor/{name}")
     def vendor(name: str) -> FileResponse:
