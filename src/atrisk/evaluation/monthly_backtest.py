@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 
 from atrisk.domain.horizon import MonthlyWindow
 from atrisk.evaluation.monthly_metrics import score_rows
-from atrisk.models.monthly import N_DRAWS, DrawForecast, MonthlyModel
+from atrisk.models.monthly import N_DRAWS, MonthlyModel
 
 ModelFactory = Callable[[str], MonthlyModel]
 
@@ -79,5 +79,3 @@ def long_table(meta: pd.DataFrame, draws: np.ndarray, schema: pa.Schema = LONG_S
                 field.type.to_pandas_dtype()))
     return pa.table(columns, schema=schema)
 
-
-__all__ = ["DrawForecast", "run"]

@@ -21,7 +21,6 @@ from scipy.special import expit, logit
 from atrisk import __version__
 from atrisk.domain.errors import ConfigError
 from atrisk.evaluation.backtest import FIRST_TRAIN_YEAR
-from atrisk.models.base import KEYS
 from atrisk.models.registry import MODELS, TARGETS
 from atrisk.panels.build import LAST_OBSERVED, read_manifest, read_table
 from atrisk.panels.labels import label
@@ -153,5 +152,3 @@ def _store(settings: Settings, table: pd.DataFrame, meta: dict[str, object]) -> 
     (path / "run.json").write_text(json.dumps(meta, indent=2, default=str))
     return path
 
-
-__all__ = ["KEYS", "ForecastRun", "forecast", "top_drivers"]

@@ -26,38 +26,20 @@ SEED = 90035  # EWP's seed (R's RNG differs, so folds are not identical to their
 
 
 class ElasticNetLogit:
-    """Elastic-net logit, lambda by 10-fold CV minimising deviance (glmnet ``lambda.min``).
-
-    With ``complete_cases`` rows missing any feature are dropped (EWP's practice); otherwise
-    missing values are imputed with the training median and flagged by indicator columns.
-    """
+    """Elastic-net logit, lambda by 10-fold CV minimising deviance (glmnet ``lambda.min``),
+    on complete cases as EWP fits it (imputation is ``RidgeLogit``'s job)."""
 
     def __init__(self, name: str, features: Sequence[str], target: str = "onset_next2",
-                 alpha: float = 0.5, folds: int = 10, complete_cases: bool = True) -> None:
+                 alpha: float = 0.5, folds: int = 10) -> None:
         self.name = name
         self.features = tuple(features)
         self.target = target
         self.alpha = alpha
         self.folds = folds
-        self.complete_cases = complete_cases
-
-    def _design(self, panel: pd.DataFrame) -> pd.DataFrame:
-        x = panel[list(self.features)].astype(float)
-        if self.complete_cases:
-            return x
-        flags = x[list(self.flagged_)].isna().astype(float).add_suffix("__missing")
-        return pd.concat([x.fillna(self.medians_), flags], axis=1)
 
     def fit(self, panel: pd.DataFrame) -> Self:
-        rows = training_rows(panel, self.target)
-        if self.complete_cases:
-            rows = rows.dropna(subset=list(self.features))
-        else:
-            x = rows[list(self.features)].astype(float)
-            self.medians_ = x.median()
-            self.flagged_ = tuple(c for c in self.features if x[c].isna().mean() > 0.01)
-        design = self._design(rows)
-        y = rows[self.target].astype(float).to_numpy()
+        rows = training_rows(panel, self.target).dropna(subset=list(self.features))
+        x = rows[list(self.features)].astype(float).to_numpy()
         model = GeneralizedLinearRegressorCV(
             family="binomial", l1_ratio=self.alpha, n_alphas=N_LAMBDAS,
             min_alpha_ratio=LAMBDA_MIN_RATIO, scale_predictors=True,
@@ -65,34 +47,28 @@ class ElasticNetLogit:
         )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            model.fit(design.to_numpy(), y)
+            model.fit(x, rows[self.target].astype(float).to_numpy())
         self.model_ = model
-        self.columns_ = tuple(design.columns)
-        self.means_ = design.mean().to_numpy()
-        self.n_train_ = len(rows)
+        self.means_ = x.mean(axis=0)
         return self
 
-    def usable(self, panel: pd.DataFrame) -> pd.DataFrame:
-        """Rows the model can score (complete cases for EWP's practice)."""
-        return panel.dropna(subset=list(self.features)) if self.complete_cases else panel
+    def _complete(self, panel: pd.DataFrame) -> pd.DataFrame:
+        return panel.dropna(subset=list(self.features))
 
     def predict(self, panel: pd.DataFrame) -> Forecast:
         check_fitted(self, "model_")
-        rows = self.usable(panel)
-        p = self.model_.predict(self._design(rows).to_numpy()) if len(rows) else np.array([])
+        rows = self._complete(panel)
+        x = rows[list(self.features)].astype(float).to_numpy()
+        p = self.model_.predict(x) if len(rows) else np.array([])
         return Forecast(self.name, rows[list(KEYS)], np.clip(p, 0.0, 1.0))
 
     def contributions(self, panel: pd.DataFrame) -> pd.DataFrame:
         """Coefficient x deviation from the training mean, on the log-odds scale."""
         check_fitted(self, "model_")
-        rows = self.usable(panel)
-        x = self._design(rows).to_numpy()
-        contrib = (x - self.means_) * self.model_.coef_
-        frame = pd.DataFrame(contrib, columns=self.columns_, index=rows.index)
-        # Fold a missing-value flag into its feature so drivers name real variables.
-        for col in [c for c in self.columns_ if c.endswith("__missing")]:
-            frame[col.removesuffix("__missing")] += frame.pop(col)
-        return frame
+        rows = self._complete(panel)
+        x = rows[list(self.features)].astype(float).to_numpy()
+        return pd.DataFrame((x - self.means_) * self.model_.coef_, columns=self.features,
+                            index=rows.index)
 
 
 class PlainLogit:

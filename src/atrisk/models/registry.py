@@ -55,7 +55,7 @@ MODELS: dict[str, ModelSpec] = {
                   "EWP 2025: elastic-net logit (alpha 0.5, lambda.min by 10-fold CV) on its "
                   "38 predictors plus year, complete cases",
                   lambda target: ElasticNetLogit("ewp_replica", PREPARED_PREDICTORS,
-                                                 target=target, complete_cases=True)),
+                                                 target=target)),
         ModelSpec("simple", "ewp",
                   "EWP's 2-variable baseline: logit on infant mortality and ongoing episodes",
                   lambda target: PlainLogit("simple", ("un_imr_sqrt", "mk_ongoing_count_log2"),

@@ -26,7 +26,7 @@ from atrisk.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 
-Kind = Literal["int", "float", "str", "bool"]
+Kind = Literal["int", "float", "str"]
 
 
 @dataclass(frozen=True)
@@ -211,17 +211,7 @@ def validate(frame: pd.DataFrame, schema: Schema, file: str) -> pd.DataFrame:
 def _coerce(values: pd.Series, kind: Kind, col: str, file: str) -> pd.Series:
     if kind == "str":
         return values.astype("string").str.strip()
-    if kind == "bool":
-        mapped = values.map(
-            lambda v: {"true": 1.0, "false": 0.0, "1": 1.0, "0": 0.0, "1.0": 1.0, "0.0": 0.0}.get(
-                str(v).strip().lower(), np.nan
-            )
-            if pd.notna(v)
-            else np.nan
-        )
-        converted = mapped.astype(float)
-    else:
-        converted = pd.to_numeric(values, errors="coerce")
+    converted = pd.to_numeric(values, errors="coerce")
     bad = values.notna() & (values.astype("string").str.strip() != "") & converted.isna()
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
