@@ -25,6 +25,8 @@ run: install
 	$(UV) run --frozen atrisk data build
 	$(UV) run --frozen atrisk forecast structural --year 2025
 	$(UV) run --frozen atrisk forecast monthly --last-data 2023-12 --out build/forecast_monthly.parquet
+	$(UV) run --frozen atrisk backtest structural --models ewp_replica,simple,ensemble --out build/backtest_structural.parquet
+	$(UV) run --frozen atrisk backtest monthly --out build/backtest_monthly.parquet
 	$(UV) run --frozen atrisk serve
 
 lint: install

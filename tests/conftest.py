@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -45,12 +47,47 @@ def panel(built: Settings) -> pd.DataFrame:
 @pytest.fixture(scope="session")
 def forecasts(built: Settings, tmp_path_factory) -> dict[str, object]:
     """A real (fast) structural and monthly forecast from the shared build."""
+    from atrisk.domain.horizon import monthly_windows, structural_windows
+    from atrisk.evaluation import backtest, monthly_backtest
     from atrisk.forecasting.monthly import forecast_monthly
     from atrisk.forecasting.structural import forecast
+    from atrisk.models.monthly import MONTHLY_MODELS
+    from atrisk.models.registry import MODELS
     from atrisk.panels.build import read_table
 
     structural = forecast(built, 2025, model="simple", bootstrap=0)
     monthly = forecast_monthly(built, "2023-12", tmp_path_factory.mktemp("m") / "d.parquet",
                                model="conflictology_country12")
+    panel = read_table(built, "panel")
+    past = backtest.backtest([MODELS["simple"]], {"ewp": read_table(built, "ewp_prepared")},
+                             panel, structural_windows(2010, 2021))
+    structural_meta = {"model": "simple", "models": ["simple"], "first": 2010, "last": 2021,
+                       **backtest.report(past, panel[["ccode", "year", "mk_onset"]], 2024)}
+    scored = monthly_backtest.run(
+        read_table(built, "country_month"),
+        {m: MONTHLY_MODELS[m] for m in ("exactly_zero", "conflictology_country12")},
+        ["civilian_deaths"], monthly_windows(2023, 2023))
+    monthly_meta = {"model": "conflictology_country12", "first": 2023, "last": 2023,
+                    **monthly_backtest.report(scored)}
     return {"countries": read_table(built, "countries"), "structural": structural,
-            "monthly": monthly}
+            "monthly": monthly, "backtest": (past, structural_meta),
+            "monthly_backtest": monthly_meta}
+
+
+@pytest.fixture(scope="session")
+def publish_to(forecasts: dict[str, Any]) -> Callable[[str], str]:
+    """``publish_to(url)`` puts the shared forecasts and back-tests into the store at ``url``."""
+    return lambda url: _publish_all(url, forecasts)
+
+
+def _publish_all(url: str, forecasts: dict[str, Any]) -> str:
+    from atrisk.store import publish
+
+    publish.publish_countries(url, forecasts["countries"])
+    s, m = forecasts["structural"], forecasts["monthly"]
+    publish.publish_structural(url, s.table, s.meta)
+    publish.publish_monthly(url, m.summary, m.meta)
+    past, meta = forecasts["backtest"]
+    publish.publish_structural_backtest(url, past, meta)
+    publish.publish_monthly_backtest(url, forecasts["monthly_backtest"])
+    return url

@@ -12,7 +12,7 @@ from sqlalchemy import text
 from atrisk.api.app import create_app
 from atrisk.settings import Settings
 from atrisk.store.db import engine
-from atrisk.store.publish import publish_countries, publish_monthly, publish_structural
+from atrisk.store.publish import publish_structural
 
 
 def _postgres() -> str:
@@ -35,11 +35,8 @@ def store(request, tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def client(store: str, forecasts, tmp_path: Path) -> TestClient:
-    publish_countries(store, forecasts["countries"])
-    s, m = forecasts["structural"], forecasts["monthly"]
-    publish_structural(store, s.table, s.meta)
-    publish_monthly(store, m.summary, m.meta)
+def client(store: str, publish_to, tmp_path: Path) -> TestClient:
+    publish_to(store)
     settings = Settings(build_dir=tmp_path, database_url=store)
     return TestClient(create_app(settings))
 
@@ -101,8 +98,27 @@ def test_runs_and_stable_operation_ids(client: TestClient) -> None:
     assert len(one["items"]) == 3
     ops = {op["operationId"] for path in client.get("/openapi.json").json()["paths"].values()
            for op in path.values()}
-    assert ops == {"health", "list_countries", "get_country", "latest_structural_forecast",
-                   "list_structural_runs", "get_structural_run", "latest_monthly_forecast"}
+    assert ops == {"health", "list_countries", "get_country", "get_country_history",
+                   "latest_backtest", "latest_structural_forecast", "list_structural_runs",
+                   "get_structural_run", "latest_monthly_forecast"}
+
+
+def test_country_history_and_backtests(client: TestClient, forecasts) -> None:
+    body = client.get("/api/countries/sdn/history").json()
+    assert [p["forecast_year"] for p in body["published"]] == [2025]
+    assert [b["data_year"] for b in body["backtest"]] == list(range(2012, 2024))
+    assert all(b["model"] == "simple" for b in body["backtest"])
+    past, meta = forecasts["backtest"]
+    sdn = past[(past["iso3"] == "SDN")].sort_values("data_year")
+    assert [b["probability"] for b in body["backtest"]] == pytest.approx(
+        sdn["probability"].tolist())
+    structural = client.get("/api/backtests/structural/latest").json()
+    assert structural["run"]["meta"]["scores"][0]["auc"] == pytest.approx(
+        meta["scores"][0]["auc"])
+    monthly = client.get("/api/backtests/monthly/latest").json()
+    models = {r["model"] for r in monthly["run"]["meta"]["scores"]}
+    assert models == {"exactly_zero", "conflictology_country12"}
+    assert client.get("/api/backtests/weekly/latest").json()["status"] == 422
 
 
 def test_a_failed_publish_leaves_nothing_behind(store: str, forecasts) -> None:

@@ -1,10 +1,12 @@
 """A real headless Chromium (Debian's, driven by Playwright) against `atrisk serve` on
-loopback: the map draws its countries in colour, search filters the table, and no request
-leaves the machine. Screenshots go to build/screenshots/."""
+loopback: the map draws its countries in colour, search filters the table, a click on the
+map opens the country's page with its charts, and no request leaves the machine. Screenshots
+of every page go to build/screenshots/."""
 
 from __future__ import annotations
 
 import os
+import re
 import socket
 import threading
 import time
@@ -14,10 +16,10 @@ from urllib.parse import urlparse
 
 import pytest
 import uvicorn
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from atrisk.api.app import create_app
 from atrisk.settings import Settings
-from atrisk.store.publish import publish_countries, publish_monthly, publish_structural
 
 SCREENSHOTS = Path(__file__).parents[1] / "build" / "screenshots"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -34,14 +36,11 @@ def _chromium() -> str:
 
 
 @pytest.fixture(scope="module")
-def server(forecasts, built: Settings, tmp_path_factory) -> Iterator[str]:
+def server(publish_to, built: Settings, tmp_path_factory) -> Iterator[str]:
     tmp = tmp_path_factory.mktemp("serve")
-    url = f"sqlite:///{tmp / 'atrisk.db'}"
-    publish_countries(url, forecasts["countries"])
-    s, m = forecasts["structural"], forecasts["monthly"]
-    publish_structural(url, s.table, s.meta)
-    publish_monthly(url, m.summary, m.meta)
-    app = create_app(Settings(mirror=built.mirror, build_dir=tmp, database_url=url))
+    url = publish_to(f"sqlite:///{tmp / 'atrisk.db'}")
+    app = create_app(Settings(mirror=built.mirror, build_dir=built.build_dir,
+                              database_url=url))
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -70,7 +69,7 @@ def browser() -> Iterator[object]:
 
 
 def test_overview_map_draws_and_nothing_leaves_localhost(server: str, browser) -> None:
-    page = browser.new_page(viewport={"width": 1280, "height": 1000})  # type: ignore[attr-defined]
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
     hosts: set[str] = set()
     page.on("request", lambda request: hosts.add(urlparse(request.url).hostname or ""))
     page.goto(server + "/")
@@ -88,7 +87,7 @@ def test_overview_map_draws_and_nothing_leaves_localhost(server: str, browser) -
 
 
 def test_search_filters_the_table(server: str, browser) -> None:
-    page = browser.new_page()  # type: ignore[attr-defined]
+    page = browser.new_page()
     page.goto(server + "/")
     page.fill("#search", "sudan")
     visible = page.eval_on_selector_all(
@@ -100,4 +99,57 @@ def test_search_filters_the_table(server: str, browser) -> None:
         "#ranking tbody tr", "rows => rows.filter(r => !r.hidden).map(r => r.dataset.region)")
     assert len(shown) > 30 and set(shown) == {"Europe and Eurasia"}
     page.keyboard.press("Tab")  # the page is usable by keyboard: focus moves on
+    page.close()
+
+
+def _shoot(page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def test_clicking_the_map_opens_the_country_page(server: str, browser) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    hosts: set[str] = set()
+    page.on("request", lambda request: hosts.add(urlparse(request.url).hostname or ""))
+    page.goto(server + "/")
+    page.wait_for_selector("#map svg path", timeout=30_000)
+    # The coloured layer's shapes, largest first: a click at the centre of a large country
+    # lands on a country (possibly a neighbour); every coloured country links to its page.
+    page.wait_for_timeout(500)
+    shapes = page.locator("#map svg path")
+    coloured = page.eval_on_selector_all(
+        "#map svg path", "els => els.map((e, i) => [getComputedStyle(e).fill, i])"
+        ".filter(([f]) => f && f !== 'rgb(229, 229, 229)' && f !== 'none').map(([, i]) => i)")
+    boxes = sorted(((b["width"] * b["height"], i) for i in coloured
+                    if (b := shapes.nth(i).bounding_box())), reverse=True)
+    assert len(boxes) >= 150
+    for _, i in boxes[:8]:
+        shapes.nth(i).click(force=True)
+        try:
+            page.wait_for_url(re.compile(r"/countries/"), timeout=3_000)
+            break
+        except PlaywrightTimeout:
+            continue
+    assert re.search(r"/countries/[A-Z]{3}$", page.url), page.url
+    for chart in ("#chart-history", "#chart-fan"):
+        page.wait_for_selector(f"{chart} svg path", timeout=30_000)
+    assert page.locator("h2", has_text="Past episodes of mass killing").count() == 1
+    _shoot(page, "country-from-map")
+    assert hosts == {"127.0.0.1"}, hosts
+    page.close()
+
+
+@pytest.mark.parametrize("path,chart", [("/countries/SDN", "#chart-drivers"),
+                                        ("/track-record", "#chart-roc"),
+                                        ("/methods", None)])
+def test_every_page_draws(server: str, browser, path: str, chart: str | None) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(server + path)
+    if chart:
+        page.wait_for_selector(f"{chart} svg path", timeout=30_000)
+        page.wait_for_timeout(300)
+    assert not errors, errors
+    _shoot(page, path.strip("/").replace("/", "-"))
     page.close()

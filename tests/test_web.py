@@ -3,6 +3,7 @@ loads comes from our own server (browser tests with Chromium come with the next 
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from pathlib import Path
@@ -13,18 +14,13 @@ from fastapi.testclient import TestClient
 from atrisk.api.app import create_app
 from atrisk.settings import Settings
 from atrisk.sources import geo
-from atrisk.store.publish import publish_countries, publish_monthly, publish_structural
 from atrisk.web.pages import map_key
 
 
 @pytest.fixture
-def client(forecasts, built: Settings, tmp_path: Path) -> TestClient:
-    url = f"sqlite:///{tmp_path / 'atrisk.db'}"
-    publish_countries(url, forecasts["countries"])
-    s, m = forecasts["structural"], forecasts["monthly"]
-    publish_structural(url, s.table, s.meta)
-    publish_monthly(url, m.summary, m.meta)
-    settings = Settings(mirror=built.mirror, build_dir=tmp_path, database_url=url)
+def client(publish_to, built: Settings, tmp_path: Path) -> TestClient:
+    url = publish_to(f"sqlite:///{tmp_path / 'atrisk.db'}")
+    settings = Settings(mirror=built.mirror, build_dir=built.build_dir, database_url=url)
     return TestClient(create_app(settings))
 
 
@@ -44,7 +40,7 @@ def test_overview_lists_every_country_ranked(client: TestClient, forecasts) -> N
 def test_everything_loads_from_our_own_server(client: TestClient) -> None:
     page = client.get("/").text
     sources = re.findall(r'(?:src|href)="([^"]+)"', page)
-    assert sources and all(s.startswith("/") for s in sources), sources
+    assert sources and all(s.startswith(("/", "#")) for s in sources), sources
     for script in re.findall(r'src="([^"]+)"', page):
         served = client.get(script)
         assert served.status_code == 200 and len(served.content) > 10_000, script
@@ -52,8 +48,7 @@ def test_everything_loads_from_our_own_server(client: TestClient) -> None:
 
 def test_map_data_joins_the_world_atlas(client: TestClient, built: Settings) -> None:
     page = client.get("/").text
-    spec = json.loads(re.search(r"vegaEmbed\(\"#map\", (\{.*?\}), \{actions", page,
-                                re.S)[1])  # type: ignore[index]
+    spec = _specs(page)["map"]
     values = spec["layer"][1]["transform"][1]["from"]["data"]["values"]
     topology = client.get("/static/geo/countries-110m.json").json()
     keys = {g.get("id") or g["properties"]["name"]
@@ -77,3 +72,68 @@ def test_empty_store_says_what_to_run(built: Settings, tmp_path: Path) -> None:
 
 def test_unknown_vendor_file_is_404(client: TestClient) -> None:
     assert client.get("/static/vendor/evil.js").json()["status"] == 404
+
+
+def _specs(page: str) -> dict[str, dict]:
+    """Each chart's Vega-Lite spec by element id (from its data-vega attribute)."""
+    found = re.findall(r'<div id="([^"]+)"[^>]*data-vega="([^"]*)"', page)
+    assert found, "no charts on the page"
+    return {key: json.loads(html.unescape(spec)) for key, spec in found}
+
+
+def test_country_page_tells_the_story(client: TestClient, forecasts) -> None:
+    page = client.get("/countries/sdn")
+    assert page.status_code == 200
+    text = page.text
+    row = forecasts["structural"].table.set_index("iso3").loc["SDN"]
+    assert f"{100 * row.risk_2yr:.1f}%" in text and f"rank {row['rank']}" in text
+    specs = _specs(text)
+    history = specs["chart-history"]["layer"]
+    backtest = history[0]["data"]["values"]
+    assert [b["year"] for b in backtest] == list(range(2013, 2025))  # data years 2012-2023
+    episodes = history[-1]["data"]["values"]
+    assert any(e["start"] == 2003 for e in episodes)  # Darfur, state-led
+    fan = specs["chart-fan"]["layer"]
+    assert len(fan[0]["data"]["values"]) == 12  # the forecast months
+    assert fan[2]["data"]["values"][-1]["month"] == "2023-12"  # history to the last data
+    assert specs["chart-drivers"]["data"]["values"] == json.loads(row.drivers_json)
+    for heading in ("Past episodes of mass killing", "Key indicators", "Uncertainty",
+                    "What drives the current risk"):
+        assert heading in text
+    assert "Infant mortality" in text and "state-led" in text
+
+
+def test_country_page_of_unknown_country_is_404(client: TestClient) -> None:
+    page = client.get("/countries/XXX")
+    assert page.status_code == 404 and page.json()["status"] == 404
+
+
+def test_overview_links_each_country_to_its_page(client: TestClient) -> None:
+    page = client.get("/").text
+    links = set(re.findall(r'href="(/countries/[A-Z]{3})"', page))
+    assert len(links) >= 165
+    spec = _specs(page)["map"]
+    assert spec["layer"][1]["encoding"]["href"] == {"field": "url"}
+    assert client.get(sorted(links)[0]).status_code == 200
+
+
+def test_track_record_shows_both_backtests(client: TestClient, forecasts) -> None:
+    page = client.get("/track-record")
+    assert page.status_code == 200
+    scores = forecasts["backtest"][1]["scores"][0]
+    assert f"{scores['auc']:.3f}" in page.text and "structural-scores" in page.text
+    assert "conflictology_country12" in page.text and "monthly-scores" in page.text
+    roc = _specs(page.text)["chart-roc"]
+    points = roc["layer"][1]["data"]["values"]
+    assert points[0]["fpr"] == 0 and points[-1]["tpr"] == 1
+    assert "2025–2026" in page.text and "not yet observed" in page.text
+
+
+def test_methods_lists_every_source_with_licence(client: TestClient) -> None:
+    from atrisk.panels.build import SOURCES
+
+    page = client.get("/methods").text
+    for source in (*SOURCES, geo.WORLD_110M):
+        assert f"<code>{source.name}</code>" in page and html.escape(source.licence) in page
+    assert "country-months through 2023-12" in page
+    assert "href=\"http" not in page  # official locations are text, never loaded

@@ -88,6 +88,34 @@ def create_app(settings: Settings) -> FastAPI:
             structural=_item(row) if row else None,
             monthly=[_month(m) for m in months])
 
+    @app.get("/api/countries/{iso3}/history", response_model=schemas.CountryHistory,
+             operation_id="get_country_history")
+    def country_history(iso3: str, s: SessionDep) -> schemas.CountryHistory:
+        found = queries.country(s, iso3.upper())
+        if found is None:
+            raise HTTPException(404, f"no country with ISO3 code {iso3!r}")
+        past = queries.latest_run(s, "backtest_structural")
+        return schemas.CountryHistory(
+            iso3=found.iso3,
+            published=[schemas.PastForecast(
+                run_id=run.id, forecast_year=int(run.period), probability=row.probability,
+                interval=(row.low_80, row.high_80), rank=row.rank)
+                for run, row in queries.structural_history(s, found.iso3)],
+            backtest_run=past.id if past else None,
+            backtest=[schemas.BacktestForecast.model_validate(b, from_attributes=True)
+                      for b in (queries.backtest_for(s, past.id, found.iso3, past.model)
+                                if past else [])])
+
+    @app.get("/api/backtests/{kind}/latest", response_model=schemas.Backtest,
+             operation_id="latest_backtest")
+    def latest_backtest(kind: Literal["structural", "monthly"],
+                        s: SessionDep) -> schemas.Backtest:
+        run = queries.latest_run(s, f"backtest_{kind}")
+        if run is None:
+            raise HTTPException(404, f"no {kind} back-test published yet: run "
+                                f"`atrisk backtest {kind}`")
+        return schemas.Backtest(run=_run(run))
+
     @app.get("/api/forecasts/structural/latest", response_model=schemas.StructuralPage,
              operation_id="latest_structural_forecast",
              responses={200: {"content": {"text/csv": {}}}})

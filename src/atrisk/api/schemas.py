@@ -89,3 +89,30 @@ class Health(BaseModel):
     database: str
     structural_run: int | None
     monthly_run: int | None
+
+
+class PastForecast(BaseModel):
+    run_id: int
+    forecast_year: int = Field(description="First of the two years the forecast covers.")
+    probability: float
+    interval: tuple[float | None, float | None]
+    rank: int
+
+
+class BacktestForecast(BaseModel):
+    model: str
+    data_year: int = Field(description="Year of the data; the forecast covers the 2 after.")
+    probability: float
+    onset_next2: float | None = Field(description="1 if an episode began in the 2 years.")
+
+
+class CountryHistory(BaseModel):
+    iso3: str
+    published: list[PastForecast]
+    backtest_run: int | None
+    backtest: list[BacktestForecast] = Field(
+        description="Out-of-sample back-test forecasts of the back-test's main model.")
+
+
+class Backtest(BaseModel):
+    run: Run = Field(description="The run; its meta holds every score table.")

@@ -10,6 +10,7 @@ import logging
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -119,7 +120,7 @@ def backtest_structural(
 ) -> None:
     """EWP's fully out-of-sample back-test: fit on years <= L, forecast from L+2's data."""
     from atrisk.domain.horizon import structural_windows
-    from atrisk.evaluation.backtest import backtest
+    from atrisk.evaluation.backtest import backtest, report
     from atrisk.evaluation.metrics import restrict_to_common, scoreboard
     from atrisk.models.registry import MODELS
     from atrisk.panels.build import LAST_OBSERVED, read_table
@@ -142,15 +143,22 @@ def backtest_structural(
         forecasts.to_parquet(out, index=False)
     onsets = panel[["ccode", "year", "mk_onset"]]
     common = restrict_to_common(forecasts)
-    console.print(_table(scoreboard(common, onsets, last_observed=LAST_OBSERVED),
+    board = scoreboard(common, onsets, last_observed=LAST_OBSERVED)
+    console.print(_table(board,
                          "Scored on the country-years every model forecast (EWP protocol: "
                          "best of the forecasts from y-1 and y-2)"))
     console.print(_table(scoreboard(common, onsets, strict=True, last_observed=LAST_OBSERVED),
                          "Strict variant: only the forecast from y-1"))
     console.print(_table(scoreboard(forecasts, onsets, last_observed=LAST_OBSERVED),
                          "Each model on every country-year it forecasts"))
-    console.print(f"wrote {len(forecasts):,} rows to {out} "
-                  f"({time.perf_counter() - started:.0f} s)")
+    from atrisk.store.publish import publish_structural_backtest
+
+    meta = {"model": "ensemble" if "ensemble" in names else names[-1], "models": names,
+            "first": first, "last": last, "created": datetime.now(UTC).isoformat(),
+            "out": str(out), **report(forecasts, onsets, LAST_OBSERVED)}
+    run_id = publish_structural_backtest(settings.database, forecasts, meta)
+    console.print(f"wrote {len(forecasts):,} rows to {out}; published as back-test run "
+                  f"{run_id} ({time.perf_counter() - started:.0f} s)")
 
 
 @forecast_app.command("structural")
@@ -195,6 +203,7 @@ def backtest_monthly(
 ) -> None:
     """ViEWS protocol: data through October of Y-1, forecasts for January-December of Y."""
     from atrisk.domain.horizon import monthly_windows
+    from atrisk.evaluation.monthly_backtest import report
     from atrisk.evaluation.monthly_backtest import run as run_monthly
     from atrisk.evaluation.monthly_metrics import summarise
     from atrisk.models.monthly import MONTHLY_MODELS
@@ -223,8 +232,14 @@ def backtest_monthly(
                                  aggfunc="mean", sort=False).reset_index()
     by_step.columns = [str(c) for c in by_step.columns]
     console.print(_plain(by_step, "CRPS by step (months after the last data month)"))
-    console.print(f"wrote draws to {out} and scores to {scores_path} "
-                  f"({time.perf_counter() - started:.0f} s)")
+    from atrisk.store.publish import publish_monthly_backtest
+
+    meta = {"model": "recent_history" if "recent_history" in names else names[-1],
+            "models": names, "first": first, "last": last,
+            "created": datetime.now(UTC).isoformat(), "out": str(out), **report(scored)}
+    run_id = publish_monthly_backtest(settings.database, meta)
+    console.print(f"wrote draws to {out} and scores to {scores_path}; published as back-test "
+                  f"run {run_id} ({time.perf_counter() - started:.0f} s)")
 
 
 @forecast_app.command("monthly")

@@ -11,6 +11,14 @@ from collections.abc import Callable, Mapping, Sequence
 import pandas as pd
 
 from atrisk.domain.horizon import StructuralWindow
+from atrisk.evaluation.metrics import (
+    calibration,
+    onset_years,
+    records,
+    restrict_to_common,
+    roc_points,
+    scoreboard,
+)
 from atrisk.models.base import Forecast
 from atrisk.models.ensemble import LogOddsEnsemble
 from atrisk.models.registry import TARGETS, ModelSpec
@@ -54,3 +62,18 @@ def backtest(specs: Sequence[ModelSpec], panels: Mapping[str, pd.DataFrame],
     truth = outcomes[["ccode", "year", "onset_next2"]].rename(columns={"year": "data_year"})
     out = out.merge(truth, on=["ccode", "data_year"], how="left")
     return out[COLUMNS]
+
+
+def report(forecasts: pd.DataFrame, onsets: pd.DataFrame, last_observed: int
+           ) -> dict[str, list[dict[str, object]]]:
+    """The scores a back-test is published with (JSON-ready): the side-by-side table on
+    common country-years, its strict variant, calibration and ROC curves."""
+    common = restrict_to_common(forecasts)
+    return {
+        "last_observed": last_observed,  # type: ignore[dict-item]
+        "scores": records(scoreboard(common, onsets, last_observed=last_observed)),
+        "scores_strict": records(scoreboard(common, onsets, strict=True,
+                                            last_observed=last_observed)),
+        "calibration": records(calibration(common)),
+        "roc": records(roc_points(onset_years(common, onsets, last_observed=last_observed))),
+    }

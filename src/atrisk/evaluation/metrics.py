@@ -8,7 +8,13 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import average_precision_score, brier_score_loss, log_loss, roc_auc_score
+from sklearn.metrics import (
+    average_precision_score,
+    brier_score_loss,
+    log_loss,
+    roc_auc_score,
+    roc_curve,
+)
 
 TOP_K = (10, 20, 30)
 CUT = 0.04  # EWP's 4% threshold for false positives per true positive
@@ -124,3 +130,24 @@ def calibration(forecasts: pd.DataFrame, edges: tuple[float, ...] = CALIBRATION_
     table["bin"] = table["bin"].astype(str)
     table["onsets"] = table["onsets"].astype(int)
     return table
+
+
+def roc_points(table: pd.DataFrame, max_points: int = 200) -> pd.DataFrame:
+    """ROC curve per model from an ``onset_years`` table (``model, fpr, tpr``), thinned to at
+    most ``max_points`` points each so it can be stored and drawn."""
+    parts = []
+    for model, t in table.groupby("model", sort=False):
+        if not 0 < t["mk_onset"].sum() < len(t):
+            continue
+        fpr, tpr, _ = roc_curve(t["mk_onset"], t["risk"])
+        keep = np.unique(np.linspace(0, len(fpr) - 1, min(max_points, len(fpr))).astype(int))
+        parts.append(pd.DataFrame({"model": model, "fpr": fpr[keep], "tpr": tpr[keep]}))
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
+        columns=["model", "fpr", "tpr"])
+
+
+def records(frame: pd.DataFrame) -> list[dict[str, object]]:
+    """A table as JSON-ready rows (NaN and infinity become null)."""
+    clean = frame.replace([np.inf, -np.inf], np.nan).astype(object)
+    rows: list[dict[str, object]] = clean.where(clean.notna(), None).to_dict(orient="records")
+    return rows

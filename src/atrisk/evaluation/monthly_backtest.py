@@ -12,7 +12,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from atrisk.domain.horizon import MonthlyWindow
-from atrisk.evaluation.monthly_metrics import score_rows
+from atrisk.evaluation.metrics import records
+from atrisk.evaluation.monthly_metrics import score_rows, summarise
 from atrisk.models.monthly import N_DRAWS, MonthlyModel
 
 ModelFactory = Callable[[str], MonthlyModel]
@@ -79,3 +80,15 @@ def long_table(meta: pd.DataFrame, draws: np.ndarray, schema: pa.Schema = LONG_S
                 field.type.to_pandas_dtype()))
     return pa.table(columns, schema=schema)
 
+
+
+def report(scored: pd.DataFrame) -> dict[str, list[dict[str, object]]]:
+    """The scores a monthly back-test is published with (JSON-ready): by target and model,
+    on months with and without deaths, and by step."""
+    scored = scored.assign(actuals=scored["actual"].gt(0).map(
+        {True: "non-zero", False: "zero"}))
+    return {
+        "scores": records(summarise(scored, ["target", "model"])),
+        "scores_by_actuals": records(summarise(scored, ["target", "actuals", "model"])),
+        "scores_by_step": records(summarise(scored, ["target", "model", "step"])),
+    }

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from atrisk.store.db import migrate, session
 from atrisk.store.schema import (
+    BacktestForecast,
     Country,
     ForecastRun,
     MonthlyForecast,
@@ -58,6 +59,27 @@ def publish_monthly(url: str, summary: pd.DataFrame, meta: dict[str, Any]) -> in
             p_ge_1000=float(r.p_ge_1000))
             for r in summary.itertuples(index=False))
         return int(run.id)
+
+
+def publish_structural_backtest(url: str, forecasts: pd.DataFrame, meta: dict[str, Any]
+                                ) -> int:
+    """Store a structural back-test: every out-of-sample forecast, its scores in ``meta``."""
+    migrate(url)
+    known = forecasts.dropna(subset=["gwcode", "iso3"])
+    with session(url) as s:
+        run = _new_run(s, "backtest_structural", f"{meta['first']}-{meta['last']}", meta)
+        s.add_all(BacktestForecast(
+            run_id=run.id, model=str(r.model), gwcode=int(r.gwcode), data_year=int(r.data_year),
+            iso3=str(r.iso3), probability=float(r.probability), onset_next2=_num(r.onset_next2))
+            for r in known.itertuples(index=False))
+        return int(run.id)
+
+
+def publish_monthly_backtest(url: str, meta: dict[str, Any]) -> int:
+    """Store a monthly back-test's score tables (in ``meta``; the draws stay in Parquet)."""
+    migrate(url)
+    with session(url) as s:
+        return int(_new_run(s, "backtest_monthly", f"{meta['first']}-{meta['last']}", meta).id)
 
 
 def _new_run(s: Session, kind: str, period: str, meta: dict[str, Any]) -> ForecastRun:

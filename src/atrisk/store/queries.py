@@ -5,7 +5,13 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from atrisk.store.schema import Country, ForecastRun, MonthlyForecast, StructuralForecast
+from atrisk.store.schema import (
+    BacktestForecast,
+    Country,
+    ForecastRun,
+    MonthlyForecast,
+    StructuralForecast,
+)
 
 
 def latest_run(s: Session, kind: str) -> ForecastRun | None:
@@ -64,3 +70,19 @@ def country(s: Session, iso3: str) -> Country | None:
 
 def countries(s: Session) -> list[Country]:
     return list(s.scalars(select(Country).order_by(Country.name)))
+
+
+def backtest_for(s: Session, run_id: int, iso3: str, model: str) -> list[BacktestForecast]:
+    """One country's out-of-sample back-test forecasts by one model, oldest first."""
+    return list(s.scalars(select(BacktestForecast).where(
+        BacktestForecast.run_id == run_id, BacktestForecast.iso3 == iso3,
+        BacktestForecast.model == model).order_by(BacktestForecast.data_year)))
+
+
+def structural_history(s: Session, iso3: str) -> list[tuple[ForecastRun, StructuralForecast]]:
+    """Every published structural forecast of one country, with its run, oldest first."""
+    rows = s.execute(select(ForecastRun, StructuralForecast)
+                     .join(StructuralForecast, StructuralForecast.run_id == ForecastRun.id)
+                     .where(StructuralForecast.iso3 == iso3)
+                     .order_by(ForecastRun.id))
+    return [(run, row) for run, row in rows]

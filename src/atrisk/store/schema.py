@@ -26,12 +26,13 @@ class Country(Base):
 
 
 class ForecastRun(Base):
-    """One published forecast run, with what made it (inputs' hashes, code, settings)."""
+    """One published run, with what made it (inputs' hashes, code, settings). Kinds:
+    ``structural``, ``monthly``, ``backtest_structural``, ``backtest_monthly``."""
 
     __tablename__ = "forecast_runs"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    kind: Mapped[str] = mapped_column(String(20), index=True)  # structural | monthly
+    kind: Mapped[str] = mapped_column(String(20), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     model: Mapped[str] = mapped_column(String(60))
     period: Mapped[str] = mapped_column(String(20))  # forecast year or last data month
@@ -72,3 +73,18 @@ class MonthlyForecast(Base):
     p_ge_25: Mapped[float] = mapped_column(Float)
     p_ge_100: Mapped[float] = mapped_column(Float)
     p_ge_1000: Mapped[float] = mapped_column(Float)
+
+
+class BacktestForecast(Base):
+    """One out-of-sample forecast of a structural back-test run (model, country, data year)."""
+
+    __tablename__ = "backtest_forecasts"
+
+    run_id: Mapped[int] = mapped_column(ForeignKey("forecast_runs.id", ondelete="CASCADE"),
+                                        primary_key=True)
+    model: Mapped[str] = mapped_column(String(60), primary_key=True)
+    gwcode: Mapped[int] = mapped_column(Integer, primary_key=True)
+    data_year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    iso3: Mapped[str] = mapped_column(String(3))
+    probability: Mapped[float] = mapped_column(Float)
+    onset_next2: Mapped[float | None] = mapped_column(Float, nullable=True)

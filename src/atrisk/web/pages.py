@@ -1,4 +1,5 @@
-"""The dashboard's pages. The overview: a world map of the 2-year risk and the ranked table."""
+"""The dashboard's pages: the overview (map and ranked table), a page per country, the track
+record of both forecasts, and methods and data."""
 
 from __future__ import annotations
 
@@ -11,10 +12,14 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from fastapi.templating import Jinja2Templates
 
+from atrisk.models.monthly import MONTHLY_MODELS
+from atrisk.models.registry import MODELS
+from atrisk.panels.build import LAST_OBSERVED, read_manifest
 from atrisk.settings import Settings
 from atrisk.sources import geo
 from atrisk.store import queries
 from atrisk.store.db import session
+from atrisk.web import build_data, charts
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
 
@@ -62,13 +67,80 @@ def router(settings: Settings) -> APIRouter:
                 "driver": r.drivers[0]["label"] if r.drivers else "",
                 "key": map_key(r.iso3),
             } for r in rows]
-            values = [{"key": map_key(r.iso3), "name": r.name,
+            values = [{"key": map_key(r.iso3), "name": r.name, "iso3": r.iso3,
                        "risk": round(100 * r.probability, 2), "rank": r.rank}
                       for r in rows if map_key(r.iso3)]
         return TEMPLATES.TemplateResponse(request, "overview.html", {
-            "run": run, "rows": table, "spec": json.dumps(_map_spec(values)),
+            "run": run, "rows": table, "spec": json.dumps(charts.world_map(values)),
             "monthly": monthly,
             "regions": sorted({t["region"] for t in table if t["region"]})})
+
+    @pages.get("/countries/{iso3}", response_class=HTMLResponse)
+    def country(request: Request, iso3: str) -> HTMLResponse:
+        data = build_data.load(settings)
+        with session(url) as s:
+            found = queries.country(s, iso3.upper())
+            if found is None:
+                raise HTTPException(404, f"no country with ISO3 code {iso3!r}")
+            run = queries.latest_run(s, "structural")
+            current = queries.structural_for(s, run.id, found.iso3) if run else None
+            published = [{"year": int(r.period), "risk": round(100 * f.probability, 2),
+                          "label": f"run {r.id} ({r.period}-{int(r.period) + 1})"}
+                         for r, f in queries.structural_history(s, found.iso3)]
+            backtest_run = queries.latest_run(s, "backtest_structural")
+            backtest = ([{"year": b.data_year + 1, "risk": round(100 * b.probability, 2)}
+                         for b in queries.backtest_for(s, backtest_run.id, found.iso3,
+                                                       backtest_run.model)]
+                        if backtest_run else [])
+            monthly = queries.latest_run(s, "monthly")
+            months = (queries.monthly_rows(s, monthly.id, found.iso3, "civilian_deaths")
+                      if monthly else [])
+            forecast = [{"month": m.month, "median": m.median, "q10": m.q10, "q90": m.q90,
+                         "p_ge_1": m.p_ge_1, "p_ge_25": m.p_ge_25, "p_ge_100": m.p_ge_100,
+                         "p_ge_1000": m.p_ge_1000} for m in months]
+        episodes = data.episodes_of(found.ccode)
+        history = data.months(found.iso3)
+        drivers = current.drivers if current else []
+        return TEMPLATES.TemplateResponse(request, "country.html", {
+            "country": found, "run": run, "current": current, "drivers": drivers,
+            "episodes": episodes, "indicators": data.indicators(found.gwcode),
+            "history": history, "forecast": forecast, "monthly": monthly,
+            "backtest_run": backtest_run, "backtest": backtest, "published": published,
+            "outlook": _outlook(months).get(found.iso3),
+            "specs": {
+                "history": json.dumps(charts.risk_history(backtest, published, episodes)),
+                "drivers": json.dumps(charts.drivers(drivers)),
+                "fan": json.dumps(charts.fan(history, forecast)),
+            }})
+
+    @pages.get("/track-record", response_class=HTMLResponse)
+    def track_record(request: Request) -> HTMLResponse:
+        data = build_data.load(settings)
+        with session(url) as s:
+            structural = queries.latest_run(s, "backtest_structural")
+            monthly = queries.latest_run(s, "backtest_monthly")
+            record = _record(queries.runs(s, "structural"), s, data)
+        meta = structural.meta if structural else {}
+        return TEMPLATES.TemplateResponse(request, "track_record.html", {
+            "structural": structural, "monthly": monthly, "record": record,
+            "scores": meta.get("scores", []), "scores_strict": meta.get("scores_strict", []),
+            "calibration": meta.get("calibration", []),
+            "monthly_scores": (monthly.meta.get("scores", []) if monthly else []),
+            "monthly_by_actuals": (monthly.meta.get("scores_by_actuals", [])
+                                   if monthly else []),
+            "specs": {"roc": json.dumps(charts.roc(meta.get("roc", []))),
+                      "calibration": json.dumps(charts.calibration(
+                          meta.get("calibration", [])))}})
+
+    @pages.get("/methods", response_class=HTMLResponse)
+    def methods(request: Request) -> HTMLResponse:
+        from atrisk.panels.build import SOURCES
+
+        manifest = read_manifest(settings) if settings.data_dir.exists() else {}
+        return TEMPLATES.TemplateResponse(request, "methods.html", {
+            "sources": [*SOURCES, geo.WORLD_110M], "manifest": manifest,
+            "data": build_data.load(settings) if manifest else None,
+            "models": MODELS, "monthly_models": MONTHLY_MODELS})
 
     @pages.get("/static/vendor/{name}")
     def vendor(name: str) -> FileResponse:
@@ -86,6 +158,34 @@ def router(settings: Settings) -> APIRouter:
     return pages
 
 
+def _record(runs: list[Any], s: Any, data: build_data.BuildData) -> list[dict[str, Any]]:
+    """For each published structural run: its ten riskiest countries and the episodes that
+    began in the two years it covers, as far as the episode list has been observed."""
+    last_observed = int(data.episodes["start_year"].max()) if len(data.episodes) else 0
+    last_observed = max(last_observed, LAST_OBSERVED)
+    out = []
+    for run in runs:
+        year = int(run.period)
+        top = queries.structural_rows(s, run.id, limit=10)[1]
+        began = data.episodes[data.episodes["start_year"].between(year, year + 1)]
+        onsets = set(began["location"])
+        status = ("observed" if year + 1 <= last_observed else
+                  "partly observed" if year <= last_observed else "not yet observed")
+        out.append({"run": run, "year": year, "status": status,
+                    "top": [{"iso3": t.iso3, "name": t.name, "rank": t.rank,
+                             "probability": t.probability} for t in top],
+                    "onsets": [{"name": e.country, "episode": e.name,
+                                "start": int(e.start_year)}
+                               for e in began.itertuples(index=False)],
+                    "caught": sum(1 for t in top if _ccode(s, t.iso3) in onsets)})
+    return out
+
+
+def _ccode(s: Any, iso3: str) -> int | None:
+    found = queries.country(s, iso3)
+    return found.ccode if found else None
+
+
 def _outlook(rows: list[Any]) -> dict[str, float]:
     """P(>= 100 civilian deaths in at least one of the next 6 months), per country, from the
     monthly draws' per-month exceedance (the model's months are drawn independently)."""
@@ -94,33 +194,3 @@ def _outlook(rows: list[Any]) -> dict[str, float]:
         if r.step <= 6:
             out[r.iso3] = 1 - (1 - out.get(r.iso3, 0.0)) * (1 - r.p_ge_100)
     return out
-
-
-def _map_spec(values: list[dict[str, Any]]) -> dict[str, Any]:
-    """Vega-Lite choropleth: world-atlas shapes, coloured by risk; grey where no forecast."""
-    return {
-        "$schema": "https://vega.github.io/schema/vega-lite/v6.json",
-        "width": "container", "height": 420,
-        "projection": {"type": "equalEarth"},
-        "layer": [
-            {"data": {"url": "/static/geo/countries-110m.json",
-                      "format": {"type": "topojson", "feature": "countries"}},
-             "mark": {"type": "geoshape", "fill": "#e5e5e5", "stroke": "#ffffff",
-                      "strokeWidth": 0.5}},
-            {"data": {"url": "/static/geo/countries-110m.json",
-                      "format": {"type": "topojson", "feature": "countries"}},
-             "transform": [
-                 {"calculate": "datum.id ? datum.id : datum.properties.name", "as": "key"},
-                 {"lookup": "key", "from": {"data": {"values": values}, "key": "key",
-                                            "fields": ["name", "risk", "rank"]}},
-                 {"filter": "isValid(datum.risk)"}],
-             "mark": {"type": "geoshape", "stroke": "#ffffff", "strokeWidth": 0.5},
-             "encoding": {
-                 "color": {"field": "risk", "type": "quantitative",
-                           "title": "2-year risk (%)",
-                           "scale": {"scheme": "orangered", "type": "sqrt"}},
-                 "tooltip": [{"field": "name", "title": "Country"},
-                             {"field": "risk", "title": "Risk (%)", "format": ".1f"},
-                             {"field": "rank", "title": "Rank"}]}},
-        ],
-    }

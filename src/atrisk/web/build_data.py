@@ -1,0 +1,97 @@
+"""What the pages read from the current data build (not the store): a country's violence by
+month, its past episodes and its key indicators. Loaded once per build and kept in memory."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from atrisk.domain.errors import BuildError
+from atrisk.panels.countries import EPISODE_LOCATION
+from atrisk.settings import Settings
+
+#: Indicators shown on a country page: panel column -> (label, format).
+INDICATORS: dict[str, tuple[str, str]] = {
+    "wdi_pop": ("Population", "{:,.0f}"),
+    "wdi_gdppc": ("GDP per capita (constant US$)", "{:,.0f}"),
+    "wdi_gdppc_growth": ("GDP per capita growth (%)", "{:.1f}"),
+    "un_imr": ("Infant mortality (per 1,000 births)", "{:.1f}"),
+    "v2x_polyarchy": ("Electoral democracy (V-Dem, 0-1)", "{:.2f}"),
+    "v2x_clphy": ("Physical integrity rights (V-Dem, 0-1)", "{:.2f}"),
+    "v2xcs_ccsi": ("Core civil society (V-Dem, 0-1)", "{:.2f}"),
+    "discrimpop": ("Share of population discriminated (EPR)", "{:.2f}"),
+    "coup_try_5yr": ("Coup attempt in the last 5 years", "{:.0f}"),
+    "ucdp_sb_deaths": ("State-based conflict deaths (UCDP)", "{:,.0f}"),
+    "ucdp_os_deaths": ("One-sided violence deaths (UCDP)", "{:,.0f}"),
+    "mk_ongoing_count": ("Ongoing mass killings", "{:.0f}"),
+}
+
+
+@dataclass(frozen=True)
+class BuildData:
+    build_id: str
+    data_date: str
+    country_month: pd.DataFrame
+    episodes: pd.DataFrame
+    panel: pd.DataFrame
+
+    def months(self, iso3: str, last: int = 48) -> list[dict[str, Any]]:
+        """The country's last ``last`` months of civilian deaths and fatalities."""
+        rows = self.country_month[self.country_month["iso3"] == iso3].tail(last)
+        return rows[["month", "civilian_deaths", "fatalities"]].to_dict(orient="records")
+
+    def episodes_of(self, ccode: int) -> list[dict[str, Any]]:
+        """The country's mass-killing episodes (EWP list), newest first."""
+        rows = self.episodes[self.episodes["location"] == ccode]
+        rows = rows.sort_values("start_year", ascending=False)
+        return [{"name": r.name, "start": int(r.start_year),
+                 "end": None if pd.isna(r.end_year) else int(r.end_year),
+                 "perpetrator": "state-led" if r.state_led else "non-state-led",
+                 "summary": r.summary} for r in rows.itertuples(index=False)]
+
+    def indicators(self, gwcode: int) -> list[dict[str, Any]]:
+        """Each key indicator's latest known value, the value five years before, and where
+        it stands among all countries that year (percentile)."""
+        rows = self.panel[self.panel["gwcode"] == gwcode].set_index("year").sort_index()
+        out: list[dict[str, Any]] = []
+        for column, (label, fmt) in INDICATORS.items():
+            known = rows[column].dropna()
+            if known.empty:
+                out.append({"label": label, "value": "no data", "year": None,
+                            "before": "", "percentile": None})
+                continue
+            year, value = int(known.index[-1]), float(known.iloc[-1])
+            before = known.get(year - 5)
+            world = self.panel.loc[self.panel["year"] == year, column].dropna()
+            out.append({"label": label, "value": fmt.format(value), "year": year,
+                        "before": "" if before is None else fmt.format(float(before)),
+                        "percentile": round(100 * float((world < value).mean()))})
+        return out
+
+
+def load(settings: Settings) -> BuildData:
+    """The current build's tables for the pages (cached until the build changes)."""
+    try:
+        target = settings.data_dir.resolve(strict=True)
+    except FileNotFoundError as exc:
+        raise BuildError(f"{settings.data_dir} not found: run `atrisk data build` first") from exc
+    return _load(target)
+
+
+@lru_cache(maxsize=2)
+def _load(target: Path) -> BuildData:
+    episodes = pd.read_parquet(target / "episodes.parquet")
+    episodes["location"] = episodes["ccode"].map(lambda c: EPISODE_LOCATION.get(c, c))
+    panel = pd.read_parquet(target / "panel.parquet")
+    keep = ["gwcode", "year", *INDICATORS]
+    country_month = pd.read_parquet(target / "country_month.parquet")
+    last_month = str(country_month["month"].max()) if len(country_month) else ""
+    return BuildData(build_id=target.name, data_date=last_month,
+                     country_month=country_month.sort_values(["iso3", "month"]),
+                     episodes=episodes, panel=panel[keep].replace([np.inf, -np.inf], np.nan)
+                     .astype({c: float for c in INDICATORS}))

@@ -1,0 +1,167 @@
+"""Vega-Lite specifications of the dashboard's charts. Each takes plain rows and returns a
+spec; the pages embed it with vega-embed (served by us). Every value charted is also in a
+table on the same page, so nothing depends on colour or on the chart drawing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+Spec = dict[str, Any]
+SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"
+RISK = "#c2410c"
+EPISODE = "#7f1d1d"
+
+
+def world_map(values: list[dict[str, Any]]) -> Spec:
+    """Choropleth: world-atlas shapes, coloured by risk; grey where no forecast."""
+    shapes = {"url": "/static/geo/countries-110m.json",
+              "format": {"type": "topojson", "feature": "countries"}}
+    return {
+        "$schema": SCHEMA, "width": "container", "height": 420,
+        "projection": {"type": "equalEarth"},
+        "layer": [
+            {"data": shapes,
+             "mark": {"type": "geoshape", "fill": "#e5e5e5", "stroke": "#ffffff",
+                      "strokeWidth": 0.5}},
+            {"data": shapes,
+             "transform": [
+                 {"calculate": "datum.id ? datum.id : datum.properties.name", "as": "key"},
+                 {"lookup": "key", "from": {"data": {"values": values}, "key": "key",
+                                            "fields": ["name", "risk", "rank", "iso3"]}},
+                 {"filter": "isValid(datum.risk)"},
+                 {"calculate": "'/countries/' + datum.iso3", "as": "url"}],
+             "mark": {"type": "geoshape", "stroke": "#ffffff", "strokeWidth": 0.5,
+                      "cursor": "pointer"},
+             "encoding": {
+                 "color": {"field": "risk", "type": "quantitative",
+                           "title": "2-year risk (%)",
+                           "scale": {"scheme": "orangered", "type": "sqrt"}},
+                 "href": {"field": "url"},
+                 "tooltip": [{"field": "name", "title": "Country"},
+                             {"field": "risk", "title": "Risk (%)", "format": ".1f"},
+                             {"field": "rank", "title": "Rank"}]}},
+        ],
+    }
+
+
+def risk_history(backtest: list[dict[str, Any]], published: list[dict[str, Any]],
+                 episodes: list[dict[str, Any]]) -> Spec:
+    """Past forecasts of the 2-year risk (out-of-sample back-test and published runs) by the
+    first year they cover, with the start of each mass-killing episode as a vertical rule."""
+    layers: list[Spec] = [
+        {"data": {"values": backtest},
+         "mark": {"type": "line", "point": True, "color": RISK},
+         "encoding": {
+             "x": {"field": "year", "type": "quantitative", "title": "First year covered",
+                   "axis": {"format": "d"}},
+             "y": {"field": "risk", "type": "quantitative", "title": "2-year risk (%)"},
+             "tooltip": [{"field": "year", "title": "Covers from"},
+                         {"field": "risk", "title": "Risk (%)", "format": ".1f"}]}},
+    ]
+    if published:
+        layers.append({
+            "data": {"values": published},
+            "mark": {"type": "point", "shape": "diamond", "size": 120, "filled": True,
+                     "color": "#1d4ed8"},
+            "encoding": {"x": {"field": "year", "type": "quantitative"},
+                         "y": {"field": "risk", "type": "quantitative"},
+                         "tooltip": [{"field": "label", "title": "Published"},
+                                     {"field": "risk", "title": "Risk (%)", "format": ".1f"}]}})
+    if episodes:
+        layers.append({
+            "data": {"values": episodes},
+            "mark": {"type": "rule", "color": EPISODE, "strokeDash": [4, 3], "strokeWidth": 2},
+            "encoding": {"x": {"field": "start", "type": "quantitative"},
+                         "tooltip": [{"field": "name", "title": "Episode began"},
+                                     {"field": "start", "title": "Year"}]}})
+    return {"$schema": SCHEMA, "width": "container", "height": 240, "layer": layers}
+
+
+def drivers(rows: list[dict[str, Any]]) -> Spec:
+    """The drivers of the current risk: each feature's push on the log-odds."""
+    return {
+        "$schema": SCHEMA, "width": "container", "height": {"step": 26},
+        "data": {"values": rows},
+        "mark": {"type": "bar", "color": RISK},
+        "encoding": {
+            "y": {"field": "label", "type": "nominal", "sort": "-x", "title": None},
+            "x": {"field": "contribution", "type": "quantitative",
+                  "title": "Push on the log-odds of the risk"},
+            "tooltip": [{"field": "label", "title": "Driver"},
+                        {"field": "contribution", "format": "+.2f"}]},
+    }
+
+
+def fan(history: list[dict[str, Any]], forecast: list[dict[str, Any]]) -> Spec:
+    """Civilian deaths by month: what happened, then the forecast's median and 80% band."""
+    x = {"field": "month", "type": "temporal", "title": None}
+    y_title = "Civilian deaths per month"
+    return {
+        "$schema": SCHEMA, "width": "container", "height": 240,
+        "layer": [
+            {"data": {"values": forecast},
+             "mark": {"type": "area", "opacity": 0.3, "color": RISK},
+             "encoding": {"x": x,
+                          "y": {"field": "q10", "type": "quantitative", "title": y_title,
+                                "scale": {"type": "symlog"}},
+                          "y2": {"field": "q90"}}},
+            {"data": {"values": forecast},
+             "mark": {"type": "line", "strokeDash": [5, 3], "color": RISK},
+             "encoding": {"x": x, "y": {"field": "median", "type": "quantitative"},
+                          "tooltip": [{"field": "month", "type": "temporal",
+                                       "format": "%Y-%m"},
+                                      {"field": "median", "title": "Median"},
+                                      {"field": "q10", "title": "10%"},
+                                      {"field": "q90", "title": "90%"}]}},
+            {"data": {"values": history},
+             "mark": {"type": "line", "point": True, "color": "#1a1a1a"},
+             "encoding": {"x": x, "y": {"field": "civilian_deaths", "type": "quantitative"},
+                          "tooltip": [{"field": "month", "type": "temporal",
+                                       "format": "%Y-%m"},
+                                      {"field": "civilian_deaths", "title": "Deaths"}]}},
+        ],
+    }
+
+
+def roc(rows: list[dict[str, Any]]) -> Spec:
+    """ROC curves of the structural back-test, one line per model, with the diagonal."""
+    return {
+        "$schema": SCHEMA, "width": 320, "height": 320,
+        "layer": [
+            {"data": {"values": [{"x": 0, "y": 0}, {"x": 1, "y": 1}]},
+             "mark": {"type": "line", "color": "#999", "strokeDash": [3, 3]},
+             "encoding": {"x": {"field": "x", "type": "quantitative"},
+                          "y": {"field": "y", "type": "quantitative"}}},
+            {"data": {"values": rows},
+             "mark": {"type": "line", "interpolate": "step-after"},
+             "encoding": {
+                 "x": {"field": "fpr", "type": "quantitative", "title": "False-positive rate"},
+                 "y": {"field": "tpr", "type": "quantitative", "title": "True-positive rate"},
+                 "color": {"field": "model", "type": "nominal"},
+                 "strokeDash": {"field": "model", "type": "nominal"}}},
+        ],
+    }
+
+
+def calibration(rows: list[dict[str, Any]]) -> Spec:
+    """Reliability: mean forecast against observed rate per bin, one line per model."""
+    return {
+        "$schema": SCHEMA, "width": 320, "height": 320,
+        "layer": [
+            {"data": {"values": [{"x": 0, "y": 0}, {"x": 0.5, "y": 0.5}]},
+             "mark": {"type": "line", "color": "#999", "strokeDash": [3, 3]},
+             "encoding": {"x": {"field": "x", "type": "quantitative"},
+                          "y": {"field": "y", "type": "quantitative"}}},
+            {"data": {"values": rows},
+             "mark": {"type": "line", "point": True},
+             "encoding": {
+                 "x": {"field": "mean_forecast", "type": "quantitative",
+                       "title": "Mean forecast (2-year)", "scale": {"type": "sqrt"}},
+                 "y": {"field": "observed", "type": "quantitative",
+                       "title": "Observed onset rate", "scale": {"type": "sqrt"}},
+                 "color": {"field": "model", "type": "nominal"},
+                 "shape": {"field": "model", "type": "nominal"},
+                 "tooltip": [{"field": "model"}, {"field": "bin"}, {"field": "n"},
+                             {"field": "onsets"}]}},
+        ],
+    }
