@@ -9,8 +9,10 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from sqlalchemy import text
 
 from atrisk.settings import Settings
+from atrisk.store.db import engine
 
 MIRROR = Path(os.environ.get("ATRISK_MIRROR", Path(__file__).parents[2] / "shared" / "data"))
 
@@ -91,3 +93,22 @@ def _publish_all(url: str, forecasts: dict[str, Any]) -> str:
     publish.publish_structural_backtest(url, past, meta)
     publish.publish_monthly_backtest(url, forecasts["monthly_backtest"])
     return url
+
+
+def _postgres() -> str:
+    url = os.environ.get("ATRISK_TEST_POSTGRES_URL")
+    if not url:
+        if os.environ.get("CI"):
+            pytest.fail("CI must set ATRISK_TEST_POSTGRES_URL (see .ci/postgres.sh)")
+        pytest.skip("no PostgreSQL here: set ATRISK_TEST_POSTGRES_URL (.ci/postgres.sh)")
+    with engine(url).begin() as conn:  # a clean database for every test
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    return url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'atrisk.db'}"
+    return _postgres()

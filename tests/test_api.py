@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -13,25 +12,6 @@ from atrisk.api.app import create_app
 from atrisk.settings import Settings
 from atrisk.store.db import engine
 from atrisk.store.publish import publish_structural
-
-
-def _postgres() -> str:
-    url = os.environ.get("ATRISK_TEST_POSTGRES_URL")
-    if not url:
-        if os.environ.get("CI"):
-            pytest.fail("CI must set ATRISK_TEST_POSTGRES_URL (see .ci/postgres.sh)")
-        pytest.skip("no PostgreSQL here: set ATRISK_TEST_POSTGRES_URL (.ci/postgres.sh)")
-    with engine(url).begin() as conn:  # a clean database for every test
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    return url
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store(request, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'atrisk.db'}"
-    return _postgres()
 
 
 @pytest.fixture

@@ -20,8 +20,11 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from atrisk.api.app import create_app
 from atrisk.settings import Settings
+from atrisk.store import accounts
+from atrisk.store.db import session
 
 SCREENSHOTS = Path(__file__).parents[1] / "build" / "screenshots"
+PASSWORD = "a long enough password"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--no-first-run", "--disable-sync"]
 
@@ -39,6 +42,8 @@ def _chromium() -> str:
 def server(publish_to, built: Settings, tmp_path_factory) -> Iterator[str]:
     tmp = tmp_path_factory.mktemp("serve")
     url = publish_to(f"sqlite:///{tmp / 'atrisk.db'}")
+    with session(url) as s:
+        accounts.add_user(s, "analyst@example.org", PASSWORD, "analyst", "Ana")
     app = create_app(Settings(mirror=built.mirror, build_dir=built.build_dir,
                               database_url=url))
     with socket.socket() as sock:
@@ -152,4 +157,27 @@ def test_every_page_draws(server: str, browser, path: str, chart: str | None) ->
         page.wait_for_timeout(300)
     assert not errors, errors
     _shoot(page, path.strip("/").replace("/", "-"))
+    page.close()
+
+
+def test_login_works_by_keyboard(server: str, browser) -> None:
+    page = browser.new_page()
+    page.goto(server + "/countries/SDN")
+    page.click("text=Log in")
+    page.fill("#email", "analyst@example.org")
+    page.fill("#password", "not the password")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("text=Wrong e-mail or password")
+    page.fill("#email", "analyst@example.org")
+    page.fill("#password", PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_selector("button:has-text('Log out')")
+    assert page.locator("header").inner_text().count("Ana") == 1
+    page.goto(server + "/account")
+    page.fill("#token-name", "browser test")
+    page.click("text=Create a token")
+    assert page.locator("#new-token").inner_text().startswith("atr_")
+    _shoot(page, "account")
+    page.click("button:has-text('Log out')")
+    page.wait_for_selector("text=Log in")
     page.close()

@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from atrisk.domain.errors import ConfigError
+
+#: The development secret; ``check_production`` refuses it.
+DEFAULT_SECRET = "atrisk-development-secret-not-for-production"
 
 
 class Settings(BaseSettings):
@@ -27,6 +33,19 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL of the application store (default: SQLite in build_dir).",
     )
 
+    secret_key: str = Field(
+        default=DEFAULT_SECRET,
+        description="Signs session cookies; a production start refuses the default.",
+    )
+    environment: Literal["development", "production"] = Field(
+        default="development",
+        description="`production` refuses default secrets and sends cookies over HTTPS only.",
+    )
+    public_forecasts: bool = Field(
+        default=True,
+        description="Published forecasts readable without signing in (else viewers and up).",
+    )
+
     vendor_dir: Path = Field(
         default=Path(__file__).resolve().parents[2] / "node_modules",
         description="npm packages the dashboard serves itself (installed by `make install`).",
@@ -41,6 +60,19 @@ class Settings(BaseSettings):
     def data_dir(self) -> Path:
         """The current good data build (swapped in atomically)."""
         return self.build_dir / "data"
+
+
+    def check_production(self) -> None:
+        """A production start must not run on defaults anyone can read in the source."""
+        if self.environment != "production":
+            return
+        if self.secret_key == DEFAULT_SECRET or len(self.secret_key) < 32:
+            raise ConfigError("ATRISK_SECRET_KEY must be set to a random value of at least 32 "
+                              "characters in production (e.g. `python -c \"import secrets; "
+                              "print(secrets.token_urlsafe(48))\"`)")
+        if self.database_url and ":atrisk@" in self.database_url:
+            raise ConfigError("ATRISK_DATABASE_URL uses the test password 'atrisk': set a "
+                              "real one in production")
 
 
 def get_settings() -> Settings:

@@ -8,21 +8,24 @@ import time
 from collections import OrderedDict
 from collections.abc import Iterator
 from typing import Annotated, Literal
+from urllib.parse import quote
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.sessions import SessionMiddleware
 
 from atrisk import __version__
 from atrisk.api import schemas
 from atrisk.settings import Settings
 from atrisk.store import queries
 from atrisk.store.db import migrate, session
-from atrisk.store.schema import ForecastRun, MonthlyForecast, StructuralForecast
+from atrisk.store.schema import ForecastRun, MonthlyForecast, StructuralForecast, User
+from atrisk.web.auth import reader, require
 
 
 def _db(request: Request) -> Iterator[Session]:
@@ -36,20 +39,30 @@ SessionDep = Annotated[Session, Depends(_db)]
 
 def create_app(settings: Settings) -> FastAPI:
     """The API over the store at ``settings.database`` (migrated on start)."""
+    settings.check_production()
     url = settings.database
     migrate(url)
     app = FastAPI(title="atrisk", version=__version__,
                   description="Mass-atrocity early warning: published forecasts and countries.",
                   responses={404: {"model": schemas.Error}, 422: {"model": schemas.Error}})
     app.state.database_url = url
-    from atrisk.web.pages import router  # the pages share the app, its store and settings
+    app.state.public_forecasts = settings.public_forecasts
+    app.add_middleware(SessionMiddleware, secret_key=settings.secret_key,
+                       session_cookie="atrisk_session", max_age=SESSION_SECONDS,
+                       same_site="lax", https_only=settings.environment == "production")
+    # The pages share the app, its store and settings.
+    from atrisk.web import account_pages, pages
 
-    app.include_router(router(settings))
+    app.include_router(pages.router(settings))
+    app.include_router(account_pages.router())
+    readers = [Depends(reader)]
     app.state.pages = OrderedDict()
     app.state.latest = {}
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 401 and _wants_page(request):
+            return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
         return _error(exc.status_code, str(exc.detail))
 
     @app.exception_handler(RequestValidationError)
@@ -67,14 +80,18 @@ def create_app(settings: Settings) -> FastAPI:
                               structural_run=structural.id if structural else None,
                               monthly_run=monthly.id if monthly else None)
 
+    @app.get("/api/me", response_model=schemas.Me, operation_id="whoami")
+    def whoami(user: Annotated[User, Depends(require("viewer"))]) -> schemas.Me:
+        return schemas.Me(email=user.email, name=user.name, role=user.role)
+
     @app.get("/api/countries", response_model=list[schemas.Country],
-             operation_id="list_countries")
+             operation_id="list_countries", dependencies=readers)
     def list_countries(s: SessionDep) -> list[schemas.Country]:
         return [schemas.Country.model_validate(c, from_attributes=True)
                 for c in queries.countries(s)]
 
     @app.get("/api/countries/{iso3}", response_model=schemas.CountryDetail,
-             operation_id="get_country")
+             operation_id="get_country", dependencies=readers)
     def get_country(iso3: str, s: SessionDep) -> schemas.CountryDetail:
         found = queries.country(s, iso3.upper())
         if found is None:
@@ -89,7 +106,7 @@ def create_app(settings: Settings) -> FastAPI:
             monthly=[_month(m) for m in months])
 
     @app.get("/api/countries/{iso3}/history", response_model=schemas.CountryHistory,
-             operation_id="get_country_history")
+             operation_id="get_country_history", dependencies=readers)
     def country_history(iso3: str, s: SessionDep) -> schemas.CountryHistory:
         found = queries.country(s, iso3.upper())
         if found is None:
@@ -107,7 +124,7 @@ def create_app(settings: Settings) -> FastAPI:
                                 if past else [])])
 
     @app.get("/api/backtests/{kind}/latest", response_model=schemas.Backtest,
-             operation_id="latest_backtest")
+             operation_id="latest_backtest", dependencies=readers)
     def latest_backtest(kind: Literal["structural", "monthly"],
                         s: SessionDep) -> schemas.Backtest:
         run = queries.latest_run(s, f"backtest_{kind}")
@@ -117,7 +134,7 @@ def create_app(settings: Settings) -> FastAPI:
         return schemas.Backtest(run=_run(run))
 
     @app.get("/api/forecasts/structural/latest", response_model=schemas.StructuralPage,
-             operation_id="latest_structural_forecast",
+             operation_id="latest_structural_forecast", dependencies=readers,
              responses={200: {"content": {"text/csv": {}}}})
     async def latest_structural(
         limit: Annotated[int, Query(ge=1, le=500)] = 500,
@@ -140,12 +157,12 @@ def create_app(settings: Settings) -> FastAPI:
         return Response(page.body, media_type=page.media_type)
 
     @app.get("/api/forecasts/structural/runs", response_model=list[schemas.Run],
-             operation_id="list_structural_runs")
+             operation_id="list_structural_runs", dependencies=readers)
     def structural_runs(s: SessionDep) -> list[schemas.Run]:
         return [_run(r) for r in queries.runs(s, "structural")]
 
     @app.get("/api/forecasts/structural/runs/{run_id}", response_model=schemas.StructuralPage,
-             operation_id="get_structural_run")
+             operation_id="get_structural_run", dependencies=readers)
     def structural_run(
         run_id: int, s: SessionDep,
         limit: Annotated[int, Query(ge=1, le=500)] = 500,
@@ -160,7 +177,7 @@ def create_app(settings: Settings) -> FastAPI:
         return Response(page.body, media_type=page.media_type)
 
     @app.get("/api/forecasts/monthly/latest", response_model=schemas.MonthlyPage,
-             operation_id="latest_monthly_forecast")
+             operation_id="latest_monthly_forecast", dependencies=readers)
     def latest_monthly(
         s: SessionDep,
         iso3: Annotated[str | None, Query(description="One country (ISO3).")] = None,
@@ -244,6 +261,17 @@ def _item(row: StructuralForecast) -> schemas.StructuralItem:
 
 def _month(row: MonthlyForecast) -> schemas.MonthlyItem:
     return schemas.MonthlyItem.model_validate(row, from_attributes=True)
+
+
+#: How long a signed-in session lasts without signing in again (seconds).
+SESSION_SECONDS = 8 * 3600
+
+
+def _wants_page(request: Request) -> bool:
+    """A browser asking for a page (sent to the login form) rather than a program (JSON)."""
+    path = request.url.path
+    return (not path.startswith(("/api/", "/healthz", "/openapi", "/docs"))
+            and "text/html" in request.headers.get("accept", ""))
 
 
 def _error(status: int, message: str) -> JSONResponse:

@@ -116,3 +116,9 @@ class CountryHistory(BaseModel):
 
 class Backtest(BaseModel):
     run: Run = Field(description="The run; its meta holds every score table.")
+
+
+class Me(BaseModel):
+    email: str
+    name: str
+    role: str = Field(description="viewer, analyst or admin.")

@@ -38,7 +38,10 @@ backtest_app = typer.Typer(help="Out-of-sample back-tests of the forecasts.", no
 forecast_app = typer.Typer(help="Forecasts for the coming years.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
 app.add_typer(backtest_app, name="backtest")
+users_app = typer.Typer(help="Accounts: add users, list them, make API tokens.",
+                        no_args_is_help=True)
 app.add_typer(forecast_app, name="forecast")
+app.add_typer(users_app, name="users")
 
 console = Console()
 
@@ -274,6 +277,64 @@ def forecast_monthly_cmd(
     run_id = publish_monthly(settings.database, run.summary, run.meta)
     console.print(f"draws in {out}; summaries and run record in {run.path}; published as run "
                   f"{run_id} in the store")
+
+
+@users_app.command("add")
+def users_add(
+    email: Annotated[str, typer.Option(help="The user's e-mail (their login).")],
+    role: Annotated[str, typer.Option(help="viewer, analyst or admin.")] = "viewer",
+    name: Annotated[str, typer.Option(help="Display name.")] = "",
+    password_stdin: Annotated[bool, typer.Option(
+        "--password-stdin", help="Read the password from standard input (for scripts).")] = False,
+) -> None:
+    """Add a user (the first admin comes from here); asks for the password twice."""
+    import sys
+
+    from atrisk.store import accounts
+    from atrisk.store.db import migrate, session
+
+    password = (sys.stdin.readline().rstrip("\n") if password_stdin else
+                typer.prompt("Password", hide_input=True, confirmation_prompt=True))
+    settings = _settings()
+    migrate(settings.database)
+    with session(settings.database) as s:
+        user = accounts.add_user(s, email, password, role, name)
+        console.print(f"added {user.email} ({user.role}) to {settings.database}")
+
+
+@users_app.command("list")
+def users_list() -> None:
+    """Every user with role and status."""
+    from atrisk.store import accounts
+    from atrisk.store.db import migrate, session
+
+    settings = _settings()
+    migrate(settings.database)
+    table = Table("e-mail", "name", "role", "active", "created")
+    with session(settings.database) as s:
+        for u in accounts.users(s):
+            table.add_row(u.email, u.name, u.role, "yes" if u.active else "no",
+                          u.created_at.strftime("%Y-%m-%d"))
+    console.print(table)
+
+
+@users_app.command("token")
+def users_token(
+    email: Annotated[str, typer.Option(help="Whose token.")],
+    name: Annotated[str, typer.Option(help="What the token is for.")] = "cli",
+) -> None:
+    """Make an API token for a user and print it (it is shown only this once)."""
+    from atrisk.store import accounts
+    from atrisk.store.db import migrate, session
+
+    settings = _settings()
+    migrate(settings.database)
+    with session(settings.database) as s:
+        user = accounts.user_by_email(s, email)
+        if user is None:
+            raise ConfigError(f"no user {email}: add one with `atrisk users add`")
+        token = accounts.new_token(s, user, name)
+    typer.echo(token)  # bare, so scripts can capture it
 
 
 @app.command("serve")

@@ -4,13 +4,11 @@ record of both forecasts, and methods and data."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pycountry
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
-from fastapi.templating import Jinja2Templates
 
 from atrisk.models.monthly import MONTHLY_MODELS
 from atrisk.models.registry import MODELS
@@ -20,8 +18,8 @@ from atrisk.sources import geo
 from atrisk.store import queries
 from atrisk.store.db import session
 from atrisk.web import build_data, charts
-
-TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
+from atrisk.web.auth import reader
+from atrisk.web.render import TEMPLATES
 
 #: The only files served from the npm packages (UMD builds).
 VENDOR = {
@@ -45,8 +43,9 @@ def map_key(iso3: str) -> str | None:
 def router(settings: Settings) -> APIRouter:
     pages = APIRouter(include_in_schema=False)
     url = settings.database
+    readers = [Depends(reader)]
 
-    @pages.get("/", response_class=HTMLResponse)
+    @pages.get("/", response_class=HTMLResponse, dependencies=readers)
     def overview(request: Request) -> HTMLResponse:
         with session(url) as s:
             run = queries.latest_run(s, "structural")
@@ -75,7 +74,7 @@ def router(settings: Settings) -> APIRouter:
             "monthly": monthly,
             "regions": sorted({t["region"] for t in table if t["region"]})})
 
-    @pages.get("/countries/{iso3}", response_class=HTMLResponse)
+    @pages.get("/countries/{iso3}", response_class=HTMLResponse, dependencies=readers)
     def country(request: Request, iso3: str) -> HTMLResponse:
         data = build_data.load(settings)
         with session(url) as s:
@@ -113,7 +112,7 @@ def router(settings: Settings) -> APIRouter:
                 "fan": json.dumps(charts.fan(history, forecast)),
             }})
 
-    @pages.get("/track-record", response_class=HTMLResponse)
+    @pages.get("/track-record", response_class=HTMLResponse, dependencies=readers)
     def track_record(request: Request) -> HTMLResponse:
         data = build_data.load(settings)
         with session(url) as s:
@@ -132,7 +131,7 @@ def router(settings: Settings) -> APIRouter:
                       "calibration": json.dumps(charts.calibration(
                           meta.get("calibration", [])))}})
 
-    @pages.get("/methods", response_class=HTMLResponse)
+    @pages.get("/methods", response_class=HTMLResponse, dependencies=readers)
     def methods(request: Request) -> HTMLResponse:
         from atrisk.panels.build import SOURCES
 

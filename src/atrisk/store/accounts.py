@@ -1,0 +1,116 @@
+"""Users, roles and API tokens. Passwords are hashed with Argon2id (argon2-cffi); API tokens
+are random and only their SHA-256 is kept, so a leaked database gives away neither."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import UTC, datetime
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from atrisk.domain.errors import ConfigError
+from atrisk.store.schema import ApiToken, User
+
+#: Roles from least to most allowed; each role may do everything the ones before it may.
+ROLES: tuple[str, ...] = ("viewer", "analyst", "admin")
+MIN_PASSWORD = 10
+TOKEN_PREFIX = "atr_"
+
+_hasher = PasswordHasher()
+#: Verified against when the e-mail is unknown, so a wrong e-mail takes as long as a wrong
+#: password (no account enumeration by timing).
+_DUMMY_HASH = _hasher.hash("not a real password")
+
+
+def allows(role: str, needed: str) -> bool:
+    """Whether ``role`` includes ``needed``."""
+    return role in ROLES and ROLES.index(role) >= ROLES.index(needed)
+
+
+def add_user(s: Session, email: str, password: str, role: str, name: str = "") -> User:
+    """Create a user; the e-mail is unique (case-insensitive) and the password long enough."""
+    email = email.strip().lower()
+    if role not in ROLES:
+        raise ConfigError(f"unknown role {role!r}: choose one of {', '.join(ROLES)}")
+    if "@" not in email:
+        raise ConfigError(f"{email!r} is not an e-mail address")
+    if len(password) < MIN_PASSWORD:
+        raise ConfigError(f"the password must have at least {MIN_PASSWORD} characters")
+    if user_by_email(s, email) is not None:
+        raise ConfigError(f"a user {email} already exists")
+    user = User(email=email, name=name.strip() or email.split("@")[0], role=role, active=True,
+                password_hash=_hasher.hash(password), created_at=datetime.now(UTC))
+    s.add(user)
+    s.flush()
+    return user
+
+
+def user_by_email(s: Session, email: str) -> User | None:
+    return s.scalars(select(User).where(func.lower(User.email) == email.strip().lower())).first()
+
+
+def users(s: Session) -> list[User]:
+    return list(s.scalars(select(User).order_by(User.email)))
+
+
+def authenticate(s: Session, email: str, password: str) -> User | None:
+    """The active user with this e-mail and password, else None."""
+    user = user_by_email(s, email)
+    try:
+        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if user is None or not user.active:
+        return None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    return user
+
+
+def set_role(s: Session, user: User, role: str) -> None:
+    if role not in ROLES:
+        raise ConfigError(f"unknown role {role!r}: choose one of {', '.join(ROLES)}")
+    user.role = role
+
+
+def new_token(s: Session, user: User, name: str) -> str:
+    """Create an API token for ``user``; returns the token (the only time it is seen)."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    s.add(ApiToken(user_id=user.id, name=name.strip() or "token", prefix=token[:10],
+                   token_hash=_digest(token), created_at=datetime.now(UTC)))
+    s.flush()
+    return token
+
+
+def tokens(s: Session, user: User) -> list[ApiToken]:
+    return list(s.scalars(select(ApiToken).where(ApiToken.user_id == user.id)
+                          .order_by(ApiToken.id)))
+
+
+def revoke_token(s: Session, user: User, token_id: int) -> bool:
+    """Revoke one of ``user``'s tokens; False when it is not theirs or already revoked."""
+    token = s.get(ApiToken, token_id)
+    if token is None or token.user_id != user.id or token.revoked_at is not None:
+        return False
+    token.revoked_at = datetime.now(UTC)
+    return True
+
+
+def user_by_token(s: Session, token: str) -> User | None:
+    """The active user a (not revoked) API token belongs to."""
+    if not token.startswith(TOKEN_PREFIX):
+        return None
+    found = s.scalars(select(ApiToken).where(ApiToken.token_hash == _digest(token),
+                                             ApiToken.revoked_at.is_(None))).first()
+    if found is None:
+        return None
+    user = s.get(User, found.user_id)
+    return user if user is not None and user.active else None
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()

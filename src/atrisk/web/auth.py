@@ -1,0 +1,98 @@
+"""Who is asking, and may they? Browsers sign in with a session cookie (signed by Starlette's
+SessionMiddleware); programs send ``Authorization: Bearer <API token>``. Every form carries a
+CSRF token tied to the session; token-authenticated requests carry no cookie to forge."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import HTTPException, Request
+from starlette.concurrency import run_in_threadpool
+
+from atrisk.store import accounts
+from atrisk.store.db import session
+from atrisk.store.schema import User
+
+_UNSET = object()
+
+#: Raised as the detail of a 401 so pages can send the browser to the login form instead.
+SIGN_IN = "sign in first"
+
+
+def current_user(request: Request) -> User | None:
+    """The signed-in user (session cookie or API token), looked up once per request."""
+    seen = getattr(request.state, "user", _UNSET)
+    if seen is not _UNSET:
+        return seen  # type: ignore[return-value]
+    user = None
+    header = request.headers.get("authorization", "")
+    url = request.app.state.database_url
+    if header.lower().startswith("bearer "):
+        with session(url) as s:
+            user = accounts.user_by_token(s, header[7:].strip())
+        if user is None:
+            raise HTTPException(401, "invalid or revoked API token")
+    elif request.session.get("user_id") is not None:
+        with session(url) as s:
+            found = s.get(User, int(request.session["user_id"]))
+        user = found if found is not None and found.active else None
+        if user is None:
+            request.session.clear()
+    request.state.user = user
+    return user
+
+
+def require(role: str) -> Callable[[Request], User]:
+    """A dependency: the current user, who must hold ``role`` (401 if signed out, 403 if
+    the role is too low)."""
+    def dependency(request: Request) -> User:
+        user = current_user(request)
+        if user is None:
+            raise HTTPException(401, SIGN_IN)
+        if not accounts.allows(user.role, role):
+            raise HTTPException(403, f"this needs the {role} role (you are {user.role})")
+        return user
+    return dependency
+
+
+async def reader(request: Request) -> User | None:
+    """A dependency for published forecasts: anyone when they are public, else viewers.
+    (Async, so public reads never wait for a worker thread.)"""
+    if request.app.state.public_forecasts:
+        return None
+    return await run_in_threadpool(require("viewer"), request)
+
+
+def csrf_token(request: Request) -> str:
+    """The session's CSRF token (made on first use); every form sends it back."""
+    token = request.session.get("csrf")
+    if not token:
+        token = secrets.token_urlsafe(32)
+        request.session["csrf"] = token
+    return str(token)
+
+
+def check_csrf(request: Request, sent: str) -> None:
+    expected = request.session.get("csrf")
+    if not expected or not secrets.compare_digest(str(expected), sent or ""):
+        raise HTTPException(403, "the form expired or did not come from this site: reload "
+                                 "the page and try again")
+
+
+def sign_in(request: Request, user: User) -> None:
+    """Start a fresh session for ``user`` (a new CSRF token: nothing carries over)."""
+    request.session.clear()
+    request.session["user_id"] = user.id
+    request.state.user = user
+    csrf_token(request)
+
+
+def template_context(request: Request) -> dict[str, Any]:
+    """What every page's template gets: the user and the CSRF token for its forms."""
+    try:
+        user = current_user(request)
+    except HTTPException:
+        user = None
+    return {"user": user, "csrf": csrf_token(request)}

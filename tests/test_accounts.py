@@ -1,0 +1,167 @@
+"""Accounts on SQLite and PostgreSQL: hashed passwords, sessions with CSRF on every form,
+API tokens, roles, private forecasts, and a production start that refuses default secrets."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from atrisk.api.app import create_app
+from atrisk.cli.main import app as cli
+from atrisk.domain.errors import ConfigError
+from atrisk.settings import Settings
+from atrisk.store import accounts
+from atrisk.store.db import migrate, session
+
+PASSWORD = "correct horse battery"
+HTML = {"accept": "text/html"}
+
+
+@pytest.fixture
+def settings(store: str, built: Settings, publish_to) -> Settings:
+    publish_to(store)
+    with session(store) as s:
+        accounts.add_user(s, "admin@example.org", PASSWORD, "admin", "Ada")
+        accounts.add_user(s, "viewer@example.org", PASSWORD, "viewer", "Vic")
+    return Settings(mirror=built.mirror, build_dir=built.build_dir, database_url=store)
+
+
+def _csrf(page: str) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert found, "no CSRF token in the form"
+    return found[1]
+
+
+def _login(client: TestClient, email: str, password: str = PASSWORD, next: str = "/"):
+    token = _csrf(client.get("/login").text)
+    return client.post("/login", data={"csrf": token, "email": email, "password": password,
+                                       "next": next}, follow_redirects=False)
+
+
+def test_passwords_are_hashed_and_checked(store: str) -> None:
+    migrate(store)
+    with session(store) as s:
+        user = accounts.add_user(s, "Someone@Example.org", PASSWORD, "analyst")
+        assert user.email == "someone@example.org"
+        assert user.password_hash.startswith("$argon2id$") and PASSWORD not in user.password_hash
+        assert accounts.authenticate(s, "SOMEONE@example.org", PASSWORD) is not None
+        assert accounts.authenticate(s, "someone@example.org", PASSWORD + "x") is None
+        assert accounts.authenticate(s, "nobody@example.org", PASSWORD) is None
+        for email, password, role, problem in [
+                ("someone@example.org", PASSWORD, "viewer", "already exists"),
+                ("new@example.org", "short", "viewer", "at least 10"),
+                ("new@example.org", PASSWORD, "emperor", "unknown role"),
+                ("not-an-address", PASSWORD, "viewer", "not an e-mail")]:
+            with pytest.raises(ConfigError, match=problem):
+                accounts.add_user(s, email, password, role)
+
+
+def test_login_needs_csrf_and_the_right_password(settings: Settings) -> None:
+    client = TestClient(create_app(settings))
+    client.get("/login")
+    no_csrf = client.post("/login", data={"csrf": "forged", "email": "admin@example.org",
+                                          "password": PASSWORD})
+    assert no_csrf.status_code == 403 and no_csrf.json()["status"] == 403
+    wrong = _login(client, "admin@example.org", "not the password")
+    assert wrong.status_code == 401 and "Wrong e-mail or password" in wrong.text
+    ok = _login(client, "admin@example.org", next="/track-record")
+    assert ok.status_code == 303 and ok.headers["location"] == "/track-record"
+    page = client.get("/account").text
+    assert "admin@example.org" in page and "Log out" in page
+    client.post("/logout", data={"csrf": _csrf(page)})
+    assert client.get("/account", headers=HTML, follow_redirects=False).status_code == 303
+
+
+def test_login_never_redirects_off_site(settings: Settings) -> None:
+    client = TestClient(create_app(settings))
+    for target in ("https://evil.example/", "//evil.example/", "javascript:alert(1)"):
+        client.cookies.clear()
+        assert _login(client, "viewer@example.org", next=target).headers["location"] == "/"
+
+
+def test_roles_guard_the_admin_pages(settings: Settings) -> None:
+    viewer = TestClient(create_app(settings))
+    _login(viewer, "viewer@example.org")
+    assert viewer.get("/admin/users").status_code == 403
+    token = _csrf(viewer.get("/account").text)
+    refused = viewer.post("/admin/users", data={"csrf": token, "email": "x@example.org",
+                                                "password": PASSWORD, "role": "admin"})
+    assert refused.status_code == 403
+
+    admin = TestClient(create_app(settings))
+    _login(admin, "admin@example.org")
+    page = admin.get("/admin/users").text
+    assert "viewer@example.org" in page
+    forged = admin.post("/admin/users", data={"csrf": "forged", "email": "x@example.org",
+                                              "password": PASSWORD, "role": "analyst"})
+    assert forged.status_code == 403
+    added = admin.post("/admin/users", data={"csrf": _csrf(page), "email": "x@example.org",
+                                             "password": PASSWORD, "role": "analyst"})
+    assert added.status_code == 200 and "x@example.org" in added.text
+    with session(settings.database) as s:
+        assert [u.role for u in accounts.users(s) if u.email == "x@example.org"] == ["analyst"]
+
+
+def test_api_tokens_act_as_their_user_until_revoked(settings: Settings) -> None:
+    client = TestClient(create_app(settings))
+    _login(client, "viewer@example.org")
+    made = client.post("/account/tokens", data={"csrf": _csrf(client.get("/account").text),
+                                                "name": "notebook"})
+    token = re.search(r'<code id="new-token">([^<]+)</code>', made.text)[1]  # type: ignore[index]
+    assert "new-token" not in client.get("/account").text  # shown once
+    program = TestClient(create_app(settings))
+    auth = {"authorization": f"Bearer {token}"}
+    assert program.get("/api/me", headers=auth).json() == {
+        "email": "viewer@example.org", "name": "Vic", "role": "viewer"}
+    assert program.get("/api/me").json()["status"] == 401
+    with session(settings.database) as s:
+        stored = accounts.tokens(s, accounts.user_by_email(s, "viewer@example.org"))  # type: ignore[arg-type]
+        assert token not in {t.token_hash for t in stored} and stored[0].prefix == token[:10]
+        token_id = stored[0].id
+    page = client.get("/account").text
+    client.post(f"/account/tokens/{token_id}/revoke", data={"csrf": _csrf(page)})
+    assert program.get("/api/me", headers=auth).json()["status"] == 401
+
+
+def test_private_forecasts_need_a_viewer(settings: Settings) -> None:
+    private = settings.model_copy(update={"public_forecasts": False})
+    client = TestClient(create_app(private))
+    assert client.get("/api/forecasts/structural/latest").json()["status"] == 401
+    assert client.get("/api/countries/SDN").json()["status"] == 401
+    page = client.get("/countries/SDN", headers=HTML, follow_redirects=False)
+    assert page.status_code == 303 and page.headers["location"] == "/login?next=/countries/SDN"
+    assert client.get("/healthz").json()["ok"] is True
+    _login(client, "viewer@example.org")
+    assert client.get("/countries/SDN").status_code == 200
+    assert client.get("/api/forecasts/structural/latest").status_code == 200
+
+
+def test_production_refuses_default_secrets(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="ATRISK_SECRET_KEY"):
+        create_app(Settings(build_dir=tmp_path, environment="production"))
+    with pytest.raises(ConfigError, match="ATRISK_SECRET_KEY"):
+        create_app(Settings(build_dir=tmp_path, environment="production", secret_key="short"))
+    create_app(Settings(build_dir=tmp_path, environment="production", secret_key="k" * 40))
+
+
+def test_cli_adds_the_first_admin_and_makes_tokens(tmp_path: Path, monkeypatch) -> None:
+    url = f"sqlite:///{tmp_path / 'atrisk.db'}"
+    monkeypatch.setenv("ATRISK_DATABASE_URL", url)
+    runner = CliRunner()
+    added = runner.invoke(cli, ["users", "add", "--email", "boss@example.org", "--role",
+                                "admin"], input=f"{PASSWORD}\n{PASSWORD}\n")
+    assert added.exit_code == 0, added.output
+    again = runner.invoke(cli, ["users", "add", "--email", "boss@example.org",
+                                "--password-stdin"], input=f"{PASSWORD}\n")
+    assert isinstance(again.exception, ConfigError)
+    listed = runner.invoke(cli, ["users", "list"])
+    assert "boss@example.org" in listed.output and "admin" in listed.output
+    made = runner.invoke(cli, ["users", "token", "--email", "boss@example.org"])
+    token = made.output.strip()
+    with session(url) as s:
+        user = accounts.user_by_token(s, token)
+        assert user is not None and user.email == "boss@example.org"
