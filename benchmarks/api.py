@@ -1,5 +1,6 @@
-"""API latency under load: p50 and p99 of ``/api/forecasts/structural/latest`` with 50
-concurrent clients, against ``atrisk serve`` on the embedded default (SQLite) on loopback.
+"""API latency under load: p50 and p99 of ``/api/forecasts/structural/latest``, of the
+overview page ``/`` and of ``/healthz`` with 50 concurrent clients, against ``atrisk serve``
+on the embedded default (SQLite) on loopback.
 
 Run after ``make run`` (it needs a published forecast): ``uv run python benchmarks/api.py``.
 With Debian's ``wrk`` installed the load comes from it (10 s, one thread; a Python client
@@ -23,7 +24,7 @@ import numpy as np
 
 CLIENTS = 50
 REQUESTS = 2000
-PATHS = ("/api/forecasts/structural/latest", "/healthz")
+PATHS = ("/api/forecasts/structural/latest", "/", "/healthz")
 
 
 def _free_port() -> int:

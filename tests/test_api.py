@@ -57,6 +57,12 @@ def test_country_detail_and_monthly(client: TestClient) -> None:
     assert len(body["monthly"]) == 24
     monthly = client.get("/api/forecasts/monthly/latest?iso3=SDN&target=fatalities").json()
     assert [m["month"] for m in monthly["items"]] == [f"2024-{i:02d}" for i in range(1, 13)]
+    exported = client.get("/api/forecasts/monthly/latest?target=civilian_deaths&format=csv")
+    lines = exported.text.strip().splitlines()
+    assert exported.headers["content-type"].startswith("text/csv")
+    assert lines[0].startswith("iso3,gwcode,target,month,step,mean,median")
+    as_json = client.get("/api/forecasts/monthly/latest?target=civilian_deaths").json()
+    assert len(lines) - 1 == len(as_json["items"]) >= 165 * 12
 
 
 def test_one_error_shape(client: TestClient) -> None:
@@ -78,7 +84,7 @@ def test_runs_and_stable_operation_ids(client: TestClient) -> None:
     assert len(one["items"]) == 3
     ops = {op["operationId"] for path in client.get("/openapi.json").json()["paths"].values()
            for op in path.values()}
-    assert ops == {"health", "list_countries", "get_country", "get_country_history",
+    assert ops == {"health", "whoami", "list_countries", "get_country", "get_country_history",
                    "latest_backtest", "latest_structural_forecast", "list_structural_runs",
                    "get_structural_run", "latest_monthly_forecast"}
 

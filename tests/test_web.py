@@ -137,3 +137,17 @@ def test_methods_lists_every_source_with_licence(client: TestClient) -> None:
         assert f"<code>{source.name}</code>" in page and html.escape(source.licence) in page
     assert "country-months through 2023-12" in page
     assert "href=\"http" not in page  # official locations are text, never loaded
+
+
+def test_overview_is_rendered_once_per_run_for_anonymous_readers(client: TestClient,
+                                                                publish_to) -> None:
+    first = client.get("/")
+    assert "set-cookie" not in first.headers  # anonymous: no session, so cacheable
+    cache = client.app.state.cache  # type: ignore[attr-defined]
+    cached = [k for k in cache.bodies if k[0] == "overview"]
+    assert len(cached) == 1 and client.get("/").text == first.text
+    publish_to(client.app.state.database_url)  # type: ignore[attr-defined]  # a newer run
+    cache.latest.clear()  # as if LATEST_TTL had passed
+    assert len([k for k in cache.bodies if k[0] == "overview"]) == 1
+    client.get("/")
+    assert len([k for k in cache.bodies if k[0] == "overview"]) == 2

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import time
-from collections import OrderedDict
 from collections.abc import Iterator
 from typing import Annotated, Literal
 from urllib.parse import quote
@@ -26,6 +24,7 @@ from atrisk.store import queries
 from atrisk.store.db import migrate, session
 from atrisk.store.schema import ForecastRun, MonthlyForecast, StructuralForecast, User
 from atrisk.web.auth import reader, require
+from atrisk.web.cache import RunCache
 
 
 def _db(request: Request) -> Iterator[Session]:
@@ -56,8 +55,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(pages.router(settings))
     app.include_router(account_pages.router())
     readers = [Depends(reader)]
-    app.state.pages = OrderedDict()
-    app.state.latest = {}
+    app.state.cache = RunCache(url)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
@@ -142,16 +140,15 @@ def create_app(settings: Settings) -> FastAPI:
         q: Annotated[str | None, Query(description="Filter by name or ISO3.")] = None,
         format: Annotated[Literal["json", "csv"], Query()] = "json",
     ) -> schemas.StructuralPage | Response:
-        seen = app.state.latest.get("structural")
-        if seen is not None and time.monotonic() - seen[1] <= LATEST_TTL:
-            run_id = seen[0]  # fresh enough: no thread hop, no query
-        else:
-            run_id = await run_in_threadpool(_latest_id, app, "structural")
+        cache: RunCache = app.state.cache
+        known, run_id = cache.fresh_latest("structural")  # fresh enough: no thread hop
+        if not known:
+            run_id = await run_in_threadpool(cache.latest_id, "structural")
         if run_id is None:
             raise HTTPException(404, "no structural forecast published yet: run "
                                 "`atrisk forecast structural`")
         key = (run_id, limit, offset, q, format)
-        page = app.state.pages.get(key)
+        page = cache.get(key)
         if page is None:
             page = await run_in_threadpool(_render_page, app, key)
         return Response(page.body, media_type=page.media_type)
@@ -177,39 +174,26 @@ def create_app(settings: Settings) -> FastAPI:
         return Response(page.body, media_type=page.media_type)
 
     @app.get("/api/forecasts/monthly/latest", response_model=schemas.MonthlyPage,
-             operation_id="latest_monthly_forecast", dependencies=readers)
+             operation_id="latest_monthly_forecast", dependencies=readers,
+             responses={200: {"content": {"text/csv": {}}}})
     def latest_monthly(
         s: SessionDep,
         iso3: Annotated[str | None, Query(description="One country (ISO3).")] = None,
         target: Annotated[Literal["civilian_deaths", "fatalities"] | None, Query()] = None,
-    ) -> schemas.MonthlyPage:
+        format: Annotated[Literal["json", "csv"], Query()] = "json",
+    ) -> schemas.MonthlyPage | Response:
         run = queries.latest_run(s, "monthly")
         if run is None:
             raise HTTPException(404, "no monthly forecast published yet: run "
                                 "`atrisk forecast monthly`")
         rows = queries.monthly_rows(s, run.id, iso3.upper() if iso3 else None, target)
-        return schemas.MonthlyPage(run=_run(run), items=[_month(m) for m in rows])
+        items = [_month(m) for m in rows]
+        if format == "csv":
+            return _csv(list(schemas.MonthlyItem.model_fields),
+                        [list(i.model_dump().values()) for i in items])
+        return schemas.MonthlyPage(run=_run(run), items=items)
 
     return app
-
-
-#: Published runs never change, so a page of one is rendered once and served from memory.
-PAGE_CACHE_SIZE = 256
-
-
-#: How long the id of the latest run is trusted before the store is asked again (seconds).
-LATEST_TTL = 1.0
-
-
-def _latest_id(app: FastAPI, kind: str) -> int | None:
-    """The latest run's id, re-read from the store at most every ``LATEST_TTL`` seconds."""
-    seen = app.state.latest.get(kind)
-    now = time.monotonic()
-    if seen is None or now - seen[1] > LATEST_TTL:
-        with session(app.state.database_url) as s:
-            seen = (queries.latest_run_id(s, kind), now)
-        app.state.latest[kind] = seen
-    return seen[0]
 
 
 def _render_page(app: FastAPI, key: tuple[int, int, int, str | None, str]) -> Response:
@@ -222,11 +206,8 @@ def _render_page(app: FastAPI, key: tuple[int, int, int, str | None, str]) -> Re
         built = _structural_page(s, run, limit, offset, q, fmt)
     page = built if isinstance(built, Response) else Response(
         built.model_dump_json(), media_type="application/json")
-    cache: OrderedDict[tuple[object, ...], Response] = app.state.pages
-    cache[key] = page
-    if len(cache) > PAGE_CACHE_SIZE:
-        cache.popitem(last=False)
-    return page
+    result: Response = app.state.cache.put(key, page)
+    return result
 
 
 def _structural_page(s: Session, run: ForecastRun, limit: int, offset: int, q: str | None,
@@ -234,17 +215,21 @@ def _structural_page(s: Session, run: ForecastRun, limit: int, offset: int, q: s
     total, rows = queries.structural_rows(s, run.id, q, limit, offset)
     items = [_item(r) for r in rows]
     if fmt == "csv":
-        buf = io.StringIO()
-        writer = csv.writer(buf)
-        writer.writerow(["rank", "iso3", "gwcode", "name", "probability", "low_80", "high_80",
-                         "probability_1yr", "drivers"])
-        for i in items:
-            writer.writerow([i.rank, i.iso3, i.gwcode, i.name, i.probability, i.interval[0],
-                             i.interval[1], i.probability_1yr,
-                             "; ".join(d.label for d in i.drivers)])
-        return Response(buf.getvalue(), media_type="text/csv")
+        return _csv(["rank", "iso3", "gwcode", "name", "probability", "low_80", "high_80",
+                     "probability_1yr", "drivers"],
+                    [[i.rank, i.iso3, i.gwcode, i.name, i.probability, i.interval[0],
+                      i.interval[1], i.probability_1yr, "; ".join(d.label for d in i.drivers)]
+                     for i in items])
     return schemas.StructuralPage(run=_run(run), total=total, limit=limit, offset=offset,
                                   items=items)
+
+
+def _csv(header: list[str], rows: list[list[object]]) -> Response:
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return Response(buf.getvalue(), media_type="text/csv")
 
 
 def _run(run: ForecastRun) -> schemas.Run:

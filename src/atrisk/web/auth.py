@@ -90,9 +90,10 @@ def sign_in(request: Request, user: User) -> None:
 
 
 def template_context(request: Request) -> dict[str, Any]:
-    """What every page's template gets: the user and the CSRF token for its forms."""
+    """What every page's template gets: the user, and ``csrf()`` for the token of its forms
+    (made only when a form asks, so an anonymous page sets no cookie and can be cached)."""
     try:
         user = current_user(request)
     except HTTPException:
         user = None
-    return {"user": user, "csrf": csrf_token(request)}
+    return {"user": user, "csrf": lambda: csrf_token(request)}

@@ -8,7 +8,8 @@ from typing import Any
 
 import pycountry
 from fastapi import APIRouter, Depends, HTTPException, Request
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from atrisk.models.monthly import MONTHLY_MODELS
 from atrisk.models.registry import MODELS
@@ -19,6 +20,7 @@ from atrisk.store import queries
 from atrisk.store.db import session
 from atrisk.web import build_data, charts
 from atrisk.web.auth import reader
+from atrisk.web.cache import RunCache
 from atrisk.web.render import TEMPLATES
 
 #: The only files served from the npm packages (UMD builds).
@@ -46,7 +48,24 @@ def router(settings: Settings) -> APIRouter:
     readers = [Depends(reader)]
 
     @pages.get("/", response_class=HTMLResponse, dependencies=readers)
-    def overview(request: Request) -> HTMLResponse:
+    async def overview(request: Request) -> Response:
+        cache: RunCache = request.app.state.cache
+        known, structural = cache.fresh_latest("structural")
+        known_monthly, monthly = cache.fresh_latest("monthly")
+        if not (known and known_monthly):
+            structural = await run_in_threadpool(cache.latest_id, "structural")
+            monthly = await run_in_threadpool(cache.latest_id, "monthly")
+        anonymous = (request.session.get("user_id") is None
+                     and "authorization" not in request.headers)
+        key = ("overview", structural, monthly)
+        if anonymous and (body := cache.get(key)) is not None:
+            return HTMLResponse(body)
+        page = await run_in_threadpool(_overview, request)
+        if anonymous:
+            cache.put(key, page.body)
+        return page
+
+    def _overview(request: Request) -> Response:
         with session(url) as s:
             run = queries.latest_run(s, "structural")
             rows = queries.structural_rows(s, run.id)[1] if run else []
