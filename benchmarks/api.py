@@ -52,8 +52,9 @@ async def _load(base: str, path: str) -> list[float]:
     return times
 
 
-def _wrk(wrk: str, url: str) -> str:
-    out = subprocess.run([wrk, "-t1", f"-c{CLIENTS}", "-d10s", "--latency", url],
+def _wrk(wrk: str, url: str, gzip: bool) -> str:
+    header = ["-H", "Accept-Encoding: gzip"] if gzip else []
+    out = subprocess.run([wrk, "-t1", f"-c{CLIENTS}", "-d10s", "--latency", *header, url],
                          capture_output=True, text=True, check=True, timeout=60).stdout
     p50 = re.search(r"50%\s+([\d.]+)(us|ms|s)", out)
     p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
@@ -62,7 +63,8 @@ def _wrk(wrk: str, url: str) -> str:
         raise RuntimeError(f"could not read wrk's output:\n{out}")
     scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}
     path = url.split("/", 3)[-1]
-    return (f"| `/{path}` | {float(p50[1]) * scale[p50[2]]:.1f} | "
+    return (f"| `/{path}` | {'gzip' if gzip else 'identity'} | "
+            f"{float(p50[1]) * scale[p50[2]]:.1f} | "
             f"{float(p99[1]) * scale[p99[2]]:.1f} | {float(rate[1]):.0f} |")
 
 
@@ -82,15 +84,18 @@ def main() -> None:
         tool = "wrk, 10 s" if wrk else f"httpx, {REQUESTS} requests"
         print(f"{CLIENTS} concurrent clients ({tool}) per path, one uvicorn worker, SQLite "
               "store\n")
-        print("| path | p50 ms | p99 ms | requests/s |\n|---|---:|---:|---:|")
+        print("| path | encoding | p50 ms | p99 ms | requests/s |\n|---|---|---:|---:|---:|")
         for path in PATHS:
             if wrk:
-                print(_wrk(wrk, base + path))
+                subprocess.run([wrk, "-t1", f"-c{CLIENTS}", "-d3s", base + path],
+                               capture_output=True, check=True, timeout=60)  # warm up
+                for gzip in (True, False):  # browsers and HTTP libraries ask for gzip
+                    print(_wrk(wrk, base + path, gzip))
                 continue
             start = time.perf_counter()
             times = np.array(asyncio.run(_load(base, path))) * 1000
             rate = REQUESTS / (time.perf_counter() - start)
-            print(f"| `{path}` | {np.percentile(times, 50):.1f} | "
+            print(f"| `{path}` | gzip | {np.percentile(times, 50):.1f} | "
                   f"{np.percentile(times, 99):.1f} | {rate:.0f} |")
     finally:
         server.terminate()

@@ -123,3 +123,12 @@ def test_empty_store_says_what_to_run(store: str, tmp_path: Path) -> None:
     body = client.get("/api/forecasts/structural/latest").json()
     assert body["status"] == 404 and "atrisk forecast structural" in body["error"]
     assert client.get("/healthz").json()["structural_run"] is None
+
+
+def test_cached_pages_are_served_gzipped_to_clients_that_ask(client: TestClient) -> None:
+    plain = client.get("/api/forecasts/structural/latest",
+                       headers={"accept-encoding": "identity"})
+    packed = client.get("/api/forecasts/structural/latest", headers={"accept-encoding": "gzip"})
+    assert "content-encoding" not in plain.headers
+    assert packed.headers["content-encoding"] == "gzip" and packed.json() == plain.json()
+    assert int(packed.headers["content-length"]) < len(plain.content) / 3

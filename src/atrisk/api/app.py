@@ -13,7 +13,6 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy import text
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
@@ -24,7 +23,7 @@ from atrisk.store import queries
 from atrisk.store.db import migrate, session
 from atrisk.store.schema import ForecastRun, MonthlyForecast, StructuralForecast, User
 from atrisk.web.auth import reader, require
-from atrisk.web.cache import RunCache
+from atrisk.web.cache import Body, RunCache
 
 
 def _db(request: Request) -> Iterator[Session]:
@@ -135,23 +134,20 @@ def create_app(settings: Settings) -> FastAPI:
              operation_id="latest_structural_forecast", dependencies=readers,
              responses={200: {"content": {"text/csv": {}}}})
     async def latest_structural(
+        request: Request,
         limit: Annotated[int, Query(ge=1, le=500)] = 500,
         offset: Annotated[int, Query(ge=0)] = 0,
         q: Annotated[str | None, Query(description="Filter by name or ISO3.")] = None,
         format: Annotated[Literal["json", "csv"], Query()] = "json",
     ) -> schemas.StructuralPage | Response:
         cache: RunCache = app.state.cache
-        known, run_id = cache.fresh_latest("structural")  # fresh enough: no thread hop
-        if not known:
-            run_id = await run_in_threadpool(cache.latest_id, "structural")
+        run_id = await cache.latest("structural")
         if run_id is None:
             raise HTTPException(404, "no structural forecast published yet: run "
                                 "`atrisk forecast structural`")
         key = (run_id, limit, offset, q, format)
-        page = cache.get(key)
-        if page is None:
-            page = await run_in_threadpool(_render_page, app, key)
-        return Response(page.body, media_type=page.media_type)
+        page = await cache.body(key, lambda: _render_page(app, key))
+        return page.response(request)
 
     @app.get("/api/forecasts/structural/runs", response_model=list[schemas.Run],
              operation_id="list_structural_runs", dependencies=readers)
@@ -161,7 +157,7 @@ def create_app(settings: Settings) -> FastAPI:
     @app.get("/api/forecasts/structural/runs/{run_id}", response_model=schemas.StructuralPage,
              operation_id="get_structural_run", dependencies=readers)
     def structural_run(
-        run_id: int, s: SessionDep,
+        run_id: int, s: SessionDep, request: Request,
         limit: Annotated[int, Query(ge=1, le=500)] = 500,
         offset: Annotated[int, Query(ge=0)] = 0,
         q: Annotated[str | None, Query()] = None,
@@ -170,8 +166,7 @@ def create_app(settings: Settings) -> FastAPI:
         run = queries.run_by_id(s, run_id)
         if run is None or run.kind != "structural":
             raise HTTPException(404, f"no structural forecast run {run_id}")
-        page = _render_page(app, (run_id, limit, offset, q, format))
-        return Response(page.body, media_type=page.media_type)
+        return _render_page(app, (run_id, limit, offset, q, format)).response(request)
 
     @app.get("/api/forecasts/monthly/latest", response_model=schemas.MonthlyPage,
              operation_id="latest_monthly_forecast", dependencies=readers,
@@ -196,18 +191,17 @@ def create_app(settings: Settings) -> FastAPI:
     return app
 
 
-def _render_page(app: FastAPI, key: tuple[int, int, int, str | None, str]) -> Response:
-    """Render (once) and cache a page of a structural run."""
+def _render_page(app: FastAPI, key: tuple[int, int, int, str | None, str]) -> Body:
+    """A page of a structural run as JSON or CSV (callers cache it: runs never change)."""
     run_id, limit, offset, q, fmt = key
     with session(app.state.database_url) as s:
         run = queries.run_by_id(s, run_id)
         if run is None:
             raise HTTPException(404, f"no structural forecast run {run_id}")
         built = _structural_page(s, run, limit, offset, q, fmt)
-    page = built if isinstance(built, Response) else Response(
-        built.model_dump_json(), media_type="application/json")
-    result: Response = app.state.cache.put(key, page)
-    return result
+    if isinstance(built, Response):
+        return Body.of(bytes(built.body), "text/csv")
+    return Body.of(built.model_dump_json().encode(), "application/json")
 
 
 def _structural_page(s: Session, run: ForecastRun, limit: int, offset: int, q: str | None,

@@ -1,53 +1,103 @@
 """Published runs never change, so what is rendered from them is rendered once and served from
 memory; only "which run is the latest" is asked of the store, at most every ``LATEST_TTL``
-seconds. This keeps tail latency low under many concurrent readers."""
+seconds, by one background refresh while readers keep the value they have (stale for at most
+a second). Under many concurrent readers nothing queues on the store, which keeps the tail
+latency low."""
 
 from __future__ import annotations
 
+import asyncio
+import gzip
 import time
 from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
 
 from atrisk.store import queries
 from atrisk.store.db import session
 
-#: How long the id of the latest run is trusted before the store is asked again (seconds).
+#: How long the id of the latest run is trusted before it is refreshed (seconds).
 LATEST_TTL = 1.0
 #: Rendered responses kept (oldest dropped first).
 CACHE_SIZE = 256
 
 
+@dataclass(frozen=True)
+class Body:
+    """A rendered response body, also gzip-compressed once: most clients accept gzip, and a
+    small body leaves the server in one write instead of waiting on a slow reader."""
+
+    content: bytes
+    media_type: str
+    gzipped: bytes
+
+    @classmethod
+    def of(cls, content: bytes, media_type: str) -> Body:
+        return cls(content, media_type, gzip.compress(content, compresslevel=6, mtime=0))
+
+    def response(self, request: Request) -> Response:
+        if "gzip" in request.headers.get("accept-encoding", ""):
+            return Response(self.gzipped, media_type=self.media_type,
+                            headers={"content-encoding": "gzip", "vary": "Accept-Encoding"})
+        return Response(self.content, media_type=self.media_type,
+                        headers={"vary": "Accept-Encoding"})
+
+
 class RunCache:
-    """Latest-run ids (with a short TTL) and rendered bodies keyed by the runs they show."""
+    """Latest-run ids and rendered bodies keyed by the runs they show."""
 
     def __init__(self, database_url: str) -> None:
         self.url = database_url
-        self.latest: dict[str, tuple[int | None, float]] = {}
-        self.bodies: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+        self.seen: dict[str, tuple[int | None, float]] = {}
+        self.bodies: OrderedDict[tuple[Any, ...], Body] = OrderedDict()
+        self._refreshing: set[str] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._locks: dict[tuple[Any, ...], asyncio.Lock] = {}
 
-    def fresh_latest(self, kind: str) -> tuple[bool, int | None]:
-        """(known, id): the cached latest id of ``kind`` if still fresh (no I/O)."""
-        seen = self.latest.get(kind)
-        if seen is not None and time.monotonic() - seen[1] <= LATEST_TTL:
-            return True, seen[0]
-        return False, None
+    async def latest(self, kind: str) -> int | None:
+        """The latest run's id: from memory (refreshed in the background once it is older
+        than ``LATEST_TTL``), from the store only the first time."""
+        seen = self.seen.get(kind)
+        if seen is None:
+            return await run_in_threadpool(self.read_latest, kind)
+        if time.monotonic() - seen[1] > LATEST_TTL and kind not in self._refreshing:
+            self._refreshing.add(kind)
+            task = asyncio.get_running_loop().create_task(self._refresh(kind))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        return seen[0]
 
-    def latest_id(self, kind: str) -> int | None:
-        """The latest run's id, re-read from the store at most every ``LATEST_TTL`` seconds
-        (blocking: call from a worker thread)."""
-        known, run_id = self.fresh_latest(kind)
-        if known:
-            return run_id
+    def read_latest(self, kind: str) -> int | None:
+        """Ask the store now (blocking) and remember the answer."""
         with session(self.url) as s:
             run_id = queries.latest_run_id(s, kind)
-        self.latest[kind] = (run_id, time.monotonic())
+        self.seen[kind] = (run_id, time.monotonic())
         return run_id
 
-    def get(self, key: tuple[Any, ...]) -> Any:
-        return self.bodies.get(key)
+    async def _refresh(self, kind: str) -> None:
+        try:
+            await run_in_threadpool(self.read_latest, kind)
+        finally:
+            self._refreshing.discard(kind)
 
-    def put(self, key: tuple[Any, ...], body: Any) -> Any:
-        self.bodies[key] = body
-        if len(self.bodies) > CACHE_SIZE:
-            self.bodies.popitem(last=False)
-        return body
+    async def body(self, key: tuple[Any, ...], render: Callable[[], Body]) -> Body:
+        """The cached body for ``key``, rendered once (in a worker thread) on first use even
+        when many readers ask at the same moment."""
+        found = self.bodies.get(key)
+        if found is not None:
+            return found
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        async with lock:
+            found = self.bodies.get(key)
+            if found is None:
+                found = await run_in_threadpool(render)
+                self.bodies[key] = found
+                if len(self.bodies) > CACHE_SIZE:
+                    old, _ = self.bodies.popitem(last=False)
+                    self._locks.pop(old, None)
+        return found

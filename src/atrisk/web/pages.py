@@ -20,7 +20,7 @@ from atrisk.store import queries
 from atrisk.store.db import session
 from atrisk.web import build_data, charts
 from atrisk.web.auth import reader
-from atrisk.web.cache import RunCache
+from atrisk.web.cache import Body, RunCache
 from atrisk.web.render import TEMPLATES
 
 #: The only files served from the npm packages (UMD builds).
@@ -50,20 +50,14 @@ def router(settings: Settings) -> APIRouter:
     @pages.get("/", response_class=HTMLResponse, dependencies=readers)
     async def overview(request: Request) -> Response:
         cache: RunCache = request.app.state.cache
-        known, structural = cache.fresh_latest("structural")
-        known_monthly, monthly = cache.fresh_latest("monthly")
-        if not (known and known_monthly):
-            structural = await run_in_threadpool(cache.latest_id, "structural")
-            monthly = await run_in_threadpool(cache.latest_id, "monthly")
+        key = ("overview", await cache.latest("structural"), await cache.latest("monthly"))
         anonymous = (request.session.get("user_id") is None
                      and "authorization" not in request.headers)
-        key = ("overview", structural, monthly)
-        if anonymous and (body := cache.get(key)) is not None:
-            return HTMLResponse(body)
-        page = await run_in_threadpool(_overview, request)
-        if anonymous:
-            cache.put(key, page.body)
-        return page
+        if not anonymous:
+            return await run_in_threadpool(_overview, request)
+        body = await cache.body(key, lambda: Body.of(bytes(_overview(request).body),
+                                                     "text/html; charset=utf-8"))
+        return body.response(request)
 
     def _overview(request: Request) -> Response:
         with session(url) as s:
