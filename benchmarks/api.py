@@ -82,7 +82,8 @@ def main() -> None:
                 time.sleep(0.2)
         wrk = shutil.which("wrk")
         tool = "wrk, 10 s" if wrk else f"httpx, {REQUESTS} requests"
-        print(f"{CLIENTS} concurrent clients ({tool}) per path, one uvicorn worker, SQLite "
+        print(f"{CLIENTS} concurrent clients ({tool}) per path, `atrisk serve` (2 workers), "
+              "SQLite "
               "store\n")
         print("| path | encoding | p50 ms | p99 ms | requests/s |\n|---|---|---:|---:|---:|")
         for path in PATHS:

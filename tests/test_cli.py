@@ -143,3 +143,40 @@ def test_forecast_never_trains_on_unobserved_outcomes(built: Settings, monkeypat
     monkeypatch.setattr(PlainLogit, "fit", spy)
     structural.forecast(built, 2025, model="simple", bootstrap=0)
     assert sorted(seen) == [2022, 2023]  # 2-year target to 2022, 1-year target to 2023
+
+
+def test_serve_starts_workers_and_refuses_default_secrets_in_production(
+        built: Settings, publish_to, tmp_path) -> None:
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    url = publish_to(f"sqlite:///{tmp_path / 'atrisk.db'}")
+    env = {**os.environ, "ATRISK_MIRROR": str(built.mirror),
+           "ATRISK_BUILD_DIR": str(built.build_dir), "ATRISK_DATABASE_URL": url}
+    refused = subprocess.run([sys.executable, "-m", "atrisk.cli.main", "serve"],
+                             env={**env, "ATRISK_ENVIRONMENT": "production"},
+                             capture_output=True, text=True, timeout=60)
+    assert refused.returncode == 2 and "ATRISK_SECRET_KEY" in refused.stdout
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "atrisk.cli.main", "serve", "--port",
+                               str(port), "--workers", "2"], env=env)
+    try:
+        for _ in range(150):
+            try:
+                health = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).json()
+                break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        assert health["ok"] and health["structural_run"] == 1
+        page = httpx.get(f"http://127.0.0.1:{port}/countries/SDN", timeout=10)
+        assert page.status_code == 200 and "Sudan" in page.text
+    finally:
+        server.terminate()
+        server.wait(timeout=20)

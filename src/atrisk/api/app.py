@@ -18,7 +18,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from atrisk import __version__
 from atrisk.api import schemas
-from atrisk.settings import Settings
+from atrisk.settings import Settings, get_settings
 from atrisk.store import queries
 from atrisk.store.db import migrate, session
 from atrisk.store.schema import ForecastRun, MonthlyForecast, StructuralForecast, User
@@ -33,6 +33,11 @@ def _db(request: Request) -> Iterator[Session]:
 
 
 SessionDep = Annotated[Session, Depends(_db)]
+
+
+def create_app_from_env() -> FastAPI:
+    """The app over the settings in the environment (``atrisk serve``'s worker factory)."""
+    return create_app(get_settings())
 
 
 def create_app(settings: Settings) -> FastAPI:

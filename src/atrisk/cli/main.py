@@ -341,23 +341,24 @@ def users_token(
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(
+        help="Worker processes (default: 2, or 1 on a one-core machine).")] = 0,
 ) -> None:
     """Serve the dashboard and the REST API (OpenAPI docs at /docs) over the store."""
-    import gc
+    import os
 
     import uvicorn
 
-    from atrisk.api.app import create_app
+    from atrisk.store.db import migrate
 
     settings = _settings()
-    console.print(f"atrisk API on http://{host}:{port} (docs at /docs; store "
-                  f"{settings.database})")
-    served = create_app(settings)
-    # Objects made while starting never die: keep the collector from re-scanning them on
-    # every full collection (a source of tail latency under load).
-    gc.collect()
-    gc.freeze()
-    uvicorn.run(served, host=host, port=port, log_level="warning")
+    settings.check_production()
+    migrate(settings.database)  # once, before the workers start
+    workers = workers or min(2, os.cpu_count() or 1)
+    console.print(f"atrisk on http://{host}:{port} (API docs at /docs; store "
+                  f"{settings.database}; {workers} worker{'s' * (workers > 1)})")
+    uvicorn.run("atrisk.api.app:create_app_from_env", factory=True, host=host, port=port,
+                workers=workers, log_level="warning")
 
 
 def _publish_structural(settings: Settings, table: pd.DataFrame,
