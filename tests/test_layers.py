@@ -7,7 +7,7 @@ from pathlib import Path
 
 SRC = Path(__file__).parents[1] / "src" / "atrisk"
 ORDER = ["domain", "settings", "sources", "panels", "models", "evaluation", "forecasting",
-         "store", "web", "api", "cli"]
+         "store", "response", "web", "api", "cli"]
 
 
 def _layer(module: str) -> str | None:

@@ -27,7 +27,7 @@ from atrisk.panels.countries import countries, country_years, regions
 from atrisk.panels.country_month import build_country_month
 from atrisk.panels.country_year import build_panel, crosscheck
 from atrisk.settings import Settings
-from atrisk.sources import crosswalk, ewp, ewp_inputs, ucdp, vdem
+from atrisk.sources import crosswalk, ewp, ewp_inputs, ucdp, ushmm, vdem
 from atrisk.sources.base import Source, locate, sha256
 
 log = logging.getLogger(__name__)
@@ -41,11 +41,11 @@ SOURCES: tuple[Source, ...] = (
     ewp.COUNTRY_NAMES, ewp.PREPARED, ewp_inputs.VDEM,
     ewp_inputs.WDI, ewp_inputs.UN_IMR, ewp_inputs.EPR, ewp_inputs.HIEF, ewp_inputs.COUPS,
     ewp_inputs.BATTLEDEATHS, ewp_inputs.ICCPR, ewp_inputs.REGIONS, vdem.KEY_SUBSET,
-    ucdp.ORGANIZED_VIOLENCE, ucdp.COUNTRY_MONTH,
+    ucdp.ORGANIZED_VIOLENCE, ucdp.COUNTRY_MONTH, ushmm.TOOLS_EVIDENCE,
 )
 
 TABLES = ("panel", "countries", "episodes", "ewp_prepared", "unmatched", "crosscheck",
-          "country_month", "country_month_unmatched")
+          "country_month", "country_month_unmatched", "prevention_evidence")
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,8 @@ def build(settings: Settings, progress: Callable[[str], None] = lambda _: None,
         country_table["region"] = country_table["gwcode"].map(regions(panel))
         tables = {"panel": panel, "countries": country_table, "episodes": episodes,
                   "ewp_prepared": prepared, "unmatched": unmatched, "crosscheck": check,
-                  "country_month": monthly, "country_month_unmatched": monthly_unmatched}
+                  "country_month": monthly, "country_month_unmatched": monthly_unmatched,
+                  "prevention_evidence": ushmm.tool_evidence(settings)}
         progress("writing")
         for name, table in tables.items():
             table.to_parquet(tmp / f"{name}.parquet", index=False)

@@ -1,0 +1,121 @@
+"""The prevention toolkit (versioned data) and the evidence on each tool: which contextual
+and design factors research finds make it work better or worse (USHMM review), and which of
+the contextual ones hold in a given country now."""
+
+from __future__ import annotations
+
+import tomllib
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+import pandas as pd
+from pydantic import BaseModel, Field, model_validator
+
+from atrisk.domain.errors import ConfigError
+from atrisk.response.framework import DATA
+
+Family = Literal["diplomatic", "informational", "military", "economic", "legal"]
+
+
+class Tool(BaseModel):
+    key: str
+    name: str
+    family: Family
+    description: str
+    factors: list[int] = Field(min_length=1)
+    partners: list[str] = Field(min_length=1)
+    lead_time_months: tuple[int, int]
+    ushmm: list[str] = Field(min_length=1)
+
+
+class Toolkit(BaseModel):
+    version: str
+    evidence: str
+    tools: list[Tool] = Field(alias="tool")
+    conditions: dict[str, str]
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Toolkit:
+        keys = [t.key for t in self.tools]
+        if len(set(keys)) != len(keys):
+            raise ValueError("tool keys must be unique")
+        for t in self.tools:
+            if not set(t.factors) <= set(range(1, 15)):
+                raise ValueError(f"tool {t.key!r} addresses unknown risk factors {t.factors}")
+            low, high = t.lead_time_months
+            if not 0 <= low <= high:
+                raise ValueError(f"tool {t.key!r}: lead time {t.lead_time_months} is not a range")
+        return self
+
+    def tool(self, key: str) -> Tool:
+        for t in self.tools:
+            if t.key == key:
+                return t
+        raise KeyError(key)
+
+
+@lru_cache(maxsize=1)
+def toolkit(path: Path = DATA / "prevention_tools.toml") -> Toolkit:
+    """The packaged toolkit, validated."""
+    try:
+        return Toolkit.model_validate(tomllib.loads(path.read_text()))
+    except (OSError, tomllib.TOMLDecodeError, ValueError) as exc:
+        raise ConfigError(f"{path}: {exc}") from exc
+
+
+def country_conditions(panel: pd.DataFrame, gwcode: int) -> dict[str, bool | None]:
+    """For each contextual success factor the panel can measure, whether it holds for the
+    country in its latest year with data (None when the data are missing)."""
+    rows = panel[panel["gwcode"] == gwcode].sort_values("year")
+    if rows.empty:
+        return dict.fromkeys(toolkit().conditions)
+    recent = rows.tail(10)
+    values = {
+        "ucdp_sb_deaths": _latest(rows, "ucdp_sb_deaths"),
+        "v2x_polyarchy": _latest(rows, "v2x_polyarchy"),
+        "wdi_gdppc": _latest(rows, "wdi_gdppc"),
+        "conflict_years_10": float((recent["ucdp_sb_deaths"].fillna(0) >= 25).sum()),
+    }
+    return {factor: holds(expression, values)
+            for factor, expression in toolkit().conditions.items()}
+
+
+_OPS = {">=": float.__ge__, "<=": float.__le__, ">": float.__gt__, "<": float.__lt__}
+
+
+def holds(expression: str, values: dict[str, float | None]) -> bool | None:
+    """Evaluate ``name op number [and name op number ...]`` (no code is run); None when a
+    value is missing."""
+    result = True
+    for clause in expression.split(" and "):
+        try:
+            name, op, number = clause.split()
+            value = values[name]
+            compare = _OPS[op]
+            threshold = float(number)
+        except (ValueError, KeyError) as exc:
+            raise ConfigError(f"condition {expression!r}: cannot read {clause!r}") from exc
+        if value is None:
+            return None
+        result = result and compare(float(value), threshold)
+    return result
+
+
+def _latest(rows: pd.DataFrame, column: str) -> float | None:
+    known = rows[column].dropna()
+    return float(known.iloc[-1]) if len(known) else None
+
+
+def evidence_for(evidence: pd.DataFrame, tool: Tool,
+                 conditions: dict[str, bool | None]) -> pd.DataFrame:
+    """The review's factors for ``tool`` (all its USHMM tools), strongest evidence first,
+    with whether each contextual factor holds in the country (``present``: True, False, or
+    None when unknown or a design choice)."""
+    rows = evidence[evidence["tool"].isin(tool.ushmm) & evidence["factor"].notna()].copy()
+    rows["findings"] = rows[["greater", "lesser", "no_mixed"]].sum(axis=1)
+    rows["direction"] = [("helps" if g > s else "hurts" if s > g else "mixed")
+                         for g, s in zip(rows["greater"], rows["lesser"], strict=True)]
+    rows["present"] = rows["factor"].map(conditions)
+    rows = rows.sort_values(["findings", "vote_count"], ascending=False)
+    return rows.reset_index(drop=True)

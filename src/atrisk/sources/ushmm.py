@@ -1,0 +1,61 @@
+"""Evidence on atrocity-prevention tools: the US Holocaust Memorial Museum's review "Tools for
+Atrocity Prevention" (Simon-Skjodt Center, version 3, April 2025). For each tool and each
+contextual or design factor, the review counts research findings that the factor makes the
+tool more effective, less effective, or neither, and records practitioners' views."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from atrisk.settings import Settings
+from atrisk.sources.base import Schema, Source, read_csv
+
+TOOLS_EVIDENCE = Source(
+    name="ushmm_prevention_tools",
+    path="prevention/ushmm_lessons_learned_all_factors_3.csv",
+    url="https://raw.githubusercontent.com/ushmm/atrocity-prevention-data/"
+        "0b152f7/ushmm_lessons_learned_all_factors_3.csv",
+    version="3 (April 2025)",
+    licence="Public research data (cite the US Holocaust Memorial Museum)",
+    citation="United States Holocaust Memorial Museum, Simon-Skjodt Center for the Prevention "
+             "of Genocide (2025). Tools for Atrocity Prevention: Lessons Learned, version 3. "
+             "https://preventiontools.ushmm.org",
+    producer="US Holocaust Memorial Museum, Simon-Skjodt Center for the Prevention of Genocide",
+)
+
+#: Source column -> our name.
+COLUMNS = {
+    "tool_name": "tool", "Name": "factor", "Contextual.or.design.factor": "kind",
+    "Family": "family", "Description": "description", "Inverse.factor": "inverse",
+    "greater_findings": "greater", "lesser_findings": "lesser",
+    "no_mixed_findings": "no_mixed", "vote_count_factor": "vote_count",
+    "greater_practitioner": "practitioners_greater",
+    "lesser_practitioner": "practitioners_lesser",
+    "research_qualitative_for_web": "research_summary",
+    "Short.description": "tool_description", "Theory.of.change": "theory_of_change",
+    "DIMEL": "dimel",
+}
+
+
+def tool_evidence(settings: Settings | None = None) -> pd.DataFrame:
+    """One row per (tool, factor) with the counts of findings; tools the review describes
+    without factors have one row with an empty factor."""
+    frame = read_csv(
+        TOOLS_EVIDENCE,
+        Schema(columns={"tool_name": "str", "Name": "str", "Contextual.or.design.factor": "str",
+                        "Family": "str", "Description": "str", "Inverse.factor": "str",
+                        "greater_findings": "float", "lesser_findings": "float",
+                        "no_mixed_findings": "float", "vote_count_factor": "float",
+                        "greater_practitioner": "float", "lesser_practitioner": "float",
+                        "research_qualitative_for_web": "str", "Short.description": "str",
+                        "Theory.of.change": "str", "DIMEL": "str"},
+               ranges={"greater_findings": (0, 500), "lesser_findings": (0, 500),
+                       "no_mixed_findings": (0, 500)},
+               min_rows=400),
+        settings,
+    )
+    out = frame[list(COLUMNS)].rename(columns=COLUMNS)
+    for col in ("kind", "family"):
+        out[col] = out[col].str.strip()
+    out[["greater", "lesser", "no_mixed"]] = out[["greater", "lesser", "no_mixed"]].fillna(0)
+    return out.reset_index(drop=True)
