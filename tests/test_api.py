@@ -86,7 +86,8 @@ def test_runs_and_stable_operation_ids(client: TestClient) -> None:
            for op in path.values()}
     assert ops == {"health", "whoami", "list_countries", "get_country", "get_country_history",
                    "latest_backtest", "latest_structural_forecast", "list_structural_runs",
-                   "get_structural_run", "latest_monthly_forecast"}
+                   "get_structural_run", "latest_monthly_forecast", "list_assessments",
+                   "add_assessment", "list_audit"}
 
 
 def test_country_history_and_backtests(client: TestClient, forecasts) -> None:

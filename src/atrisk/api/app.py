@@ -18,11 +18,12 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from atrisk import __version__
 from atrisk.api import schemas
+from atrisk.response import assessments
 from atrisk.settings import Settings, get_settings
-from atrisk.store import queries
+from atrisk.store import audit, queries
 from atrisk.store.db import migrate, session
-from atrisk.store.schema import ForecastRun, MonthlyForecast, StructuralForecast, User
-from atrisk.web.auth import reader, require
+from atrisk.store.schema import Country, ForecastRun, MonthlyForecast, StructuralForecast, User
+from atrisk.web.auth import reader, require, writer
 from atrisk.web.cache import Body, RunCache
 
 
@@ -54,10 +55,11 @@ def create_app(settings: Settings) -> FastAPI:
                        session_cookie="atrisk_session", max_age=SESSION_SECONDS,
                        same_site="lax", https_only=settings.environment == "production")
     # The pages share the app, its store and settings.
-    from atrisk.web import account_pages, pages
+    from atrisk.web import account_pages, pages, response_pages
 
     app.include_router(pages.router(settings))
     app.include_router(account_pages.router())
+    app.include_router(response_pages.router())
     readers = [Depends(reader)]
     app.state.cache = RunCache(url)
 
@@ -124,6 +126,35 @@ def create_app(settings: Settings) -> FastAPI:
             backtest=[schemas.BacktestForecast.model_validate(b, from_attributes=True)
                       for b in (queries.backtest_for(s, past.id, found.iso3, past.model)
                                 if past else [])])
+
+    @app.get("/api/countries/{iso3}/assessments", response_model=list[schemas.AssessmentOut],
+             operation_id="list_assessments")
+    def list_assessments(iso3: str, s: SessionDep,
+                         _: Annotated[User, Depends(require("viewer"))],
+                         history: Annotated[bool, Query(
+                             description="Every version, not only the latest.")] = False,
+                         ) -> list[schemas.AssessmentOut]:
+        found = _country(s, iso3)
+        rows = (assessments.history(s, found.iso3) if history
+                else sorted(assessments.latest(s, found.iso3).values(),
+                            key=lambda a: a.factor_id))
+        return [schemas.AssessmentOut.model_validate(a, from_attributes=True) for a in rows]
+
+    @app.post("/api/countries/{iso3}/assessments", response_model=schemas.AssessmentOut,
+              status_code=201, operation_id="add_assessment")
+    def add_assessment(iso3: str, entry: assessments.AssessmentIn, s: SessionDep,
+                       user: Annotated[User, Depends(writer("analyst"))]
+                       ) -> schemas.AssessmentOut:
+        found = _country(s, iso3)
+        row = assessments.record(s, user, found.iso3, entry)
+        return schemas.AssessmentOut.model_validate(row, from_attributes=True)
+
+    @app.get("/api/audit", response_model=list[schemas.AuditOut], operation_id="list_audit")
+    def list_audit(s: SessionDep, _: Annotated[User, Depends(require("admin"))],
+                   entity: Annotated[str | None, Query()] = None,
+                   limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> list[schemas.AuditOut]:
+        return [schemas.AuditOut.model_validate(e, from_attributes=True)
+                for e in audit.entries(s, entity, limit)]
 
     @app.get("/api/backtests/{kind}/latest", response_model=schemas.Backtest,
              operation_id="latest_backtest", dependencies=readers)
@@ -221,6 +252,13 @@ def _structural_page(s: Session, run: ForecastRun, limit: int, offset: int, q: s
                      for i in items])
     return schemas.StructuralPage(run=_run(run), total=total, limit=limit, offset=offset,
                                   items=items)
+
+
+def _country(s: Session, iso3: str) -> Country:
+    found = queries.country(s, iso3.upper())
+    if found is None:
+        raise HTTPException(404, f"no country with ISO3 code {iso3!r}")
+    return found
 
 
 def _csv(header: list[str], rows: list[list[object]]) -> Response:

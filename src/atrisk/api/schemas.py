@@ -122,3 +122,28 @@ class Me(BaseModel):
     email: str
     name: str
     role: str = Field(description="viewer, analyst or admin.")
+
+
+class AssessmentOut(BaseModel):
+    id: int
+    iso3: str
+    factor_id: int = Field(description="UN Framework risk factor (1-14).")
+    version: int
+    level: int = Field(description="0 absent, 1 low, 2 elevated, 3 severe.")
+    trend: str
+    confidence: str
+    evidence: str
+    sources: list[dict[str, str]]
+    framework_version: str
+    author_id: int
+    created_at: datetime
+
+
+class AuditOut(BaseModel):
+    id: int
+    at: datetime
+    user_id: int | None
+    action: str
+    entity: str
+    entity_id: str
+    detail: dict[str, Any]

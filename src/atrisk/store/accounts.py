@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from atrisk.domain.errors import ConfigError
+from atrisk.store import audit
 from atrisk.store.schema import ApiToken, User
 
 #: Roles from least to most allowed; each role may do everything the ones before it may.
@@ -31,7 +32,8 @@ def allows(role: str, needed: str) -> bool:
     return role in ROLES and ROLES.index(role) >= ROLES.index(needed)
 
 
-def add_user(s: Session, email: str, password: str, role: str, name: str = "") -> User:
+def add_user(s: Session, email: str, password: str, role: str, name: str = "",
+             actor: User | None = None) -> User:
     """Create a user; the e-mail is unique (case-insensitive) and the password long enough."""
     email = email.strip().lower()
     if role not in ROLES:
@@ -46,6 +48,7 @@ def add_user(s: Session, email: str, password: str, role: str, name: str = "") -
                 password_hash=_hasher.hash(password), created_at=datetime.now(UTC))
     s.add(user)
     s.flush()
+    audit.record(s, actor, "user.add", "user", user.id, email=email, role=role)
     return user
 
 
@@ -71,18 +74,25 @@ def authenticate(s: Session, email: str, password: str) -> User | None:
     return user
 
 
-def set_role(s: Session, user: User, role: str) -> None:
+def update_user(s: Session, user: User, role: str, active: bool,
+                actor: User | None = None) -> None:
+    """Change a user's role and whether they may sign in."""
     if role not in ROLES:
         raise ConfigError(f"unknown role {role!r}: choose one of {', '.join(ROLES)}")
-    user.role = role
+    before = {"role": user.role, "active": user.active}
+    user.role, user.active = role, active
+    audit.record(s, actor, "user.update", "user", user.id, before=before,
+                 after={"role": role, "active": active})
 
 
 def new_token(s: Session, user: User, name: str) -> str:
     """Create an API token for ``user``; returns the token (the only time it is seen)."""
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    s.add(ApiToken(user_id=user.id, name=name.strip() or "token", prefix=token[:10],
-                   token_hash=_digest(token), created_at=datetime.now(UTC)))
+    row = ApiToken(user_id=user.id, name=name.strip() or "token", prefix=token[:10],
+                   token_hash=_digest(token), created_at=datetime.now(UTC))
+    s.add(row)
     s.flush()
+    audit.record(s, user, "token.add", "api_token", row.id, name=row.name, prefix=row.prefix)
     return token
 
 
@@ -97,6 +107,7 @@ def revoke_token(s: Session, user: User, token_id: int) -> bool:
     if token is None or token.user_id != user.id or token.revoked_at is not None:
         return False
     token.revoked_at = datetime.now(UTC)
+    audit.record(s, user, "token.revoke", "api_token", token.id, prefix=token.prefix)
     return True
 
 

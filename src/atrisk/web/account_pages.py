@@ -79,14 +79,15 @@ def router() -> APIRouter:
         return _users_page(request, None)
 
     @pages.post("/admin/users", response_model=None)
-    def add_user(request: Request, csrf: Csrf, _: Annotated[User, Depends(require("admin"))],
+    def add_user(request: Request, csrf: Csrf,
+                 admin: Annotated[User, Depends(require("admin"))],
                  email: Annotated[str, Form()], password: Annotated[str, Form()],
                  role: Annotated[str, Form()], name: Annotated[str, Form()] = ""
                  ) -> Response:
         check_csrf(request, csrf)
         try:
             with session(request.app.state.database_url) as s:
-                accounts.add_user(s, email, password, role, name)
+                accounts.add_user(s, email, password, role, name, actor=admin)
         except ConfigError as exc:
             return _users_page(request, str(exc), status=422)
         return RedirectResponse("/admin/users", status_code=303)
@@ -104,8 +105,7 @@ def router() -> APIRouter:
                 target = s.get(User, user_id)
                 if target is None:
                     raise HTTPException(404, f"no user {user_id}")
-                accounts.set_role(s, target, role)
-                target.active = active
+                accounts.update_user(s, target, role, active, actor=admin)
         except ConfigError as exc:
             return _users_page(request, str(exc), status=422)
         return RedirectResponse("/admin/users", status_code=303)

@@ -57,6 +57,17 @@ def require(role: str) -> Callable[[Request], User]:
     return dependency
 
 
+def writer(role: str) -> Callable[[Request], User]:
+    """A dependency for API writes: ``role`` or above; a browser session must also send its
+    CSRF token in ``X-CSRF-Token`` (an API token needs none: no cookie can be forged)."""
+    def dependency(request: Request) -> User:
+        user = require(role)(request)
+        if not request.headers.get("authorization", "").lower().startswith("bearer "):
+            check_csrf(request, request.headers.get("x-csrf-token", ""))
+        return user
+    return dependency
+
+
 async def reader(request: Request) -> User | None:
     """A dependency for published forecasts: anyone when they are public, else viewers.
     (Async, so public reads never wait for a worker thread.)"""

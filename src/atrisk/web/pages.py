@@ -14,12 +14,14 @@ from starlette.concurrency import run_in_threadpool
 from atrisk.models.monthly import MONTHLY_MODELS
 from atrisk.models.registry import MODELS
 from atrisk.panels.build import LAST_OBSERVED, read_manifest
+from atrisk.response import assessments
 from atrisk.settings import Settings
 from atrisk.sources import geo
 from atrisk.store import queries
+from atrisk.store.accounts import allows
 from atrisk.store.db import session
 from atrisk.web import build_data, charts
-from atrisk.web.auth import reader
+from atrisk.web.auth import current_user, reader
 from atrisk.web.cache import Body, RunCache
 from atrisk.web.render import TEMPLATES
 
@@ -110,6 +112,10 @@ def router(settings: Settings) -> APIRouter:
             forecast = [{"month": m.month, "median": m.median, "q10": m.q10, "q90": m.q90,
                          "p_ge_1": m.p_ge_1, "p_ge_25": m.p_ge_25, "p_ge_100": m.p_ge_100,
                          "p_ge_1000": m.p_ge_1000} for m in months]
+            user = current_user(request)
+            factors = (assessments.compare(current.drivers if current else [],
+                                           assessments.latest(s, found.iso3))
+                       if user is not None else [])
         episodes = data.episodes_of(found.ccode)
         history = data.months(found.iso3)
         drivers = current.drivers if current else []
@@ -119,6 +125,8 @@ def router(settings: Settings) -> APIRouter:
             "history": history, "forecast": forecast, "monthly": monthly,
             "backtest_run": backtest_run, "backtest": backtest, "published": published,
             "outlook": _outlook(months).get(found.iso3),
+            "factors": factors, "levels": assessments.LEVELS,
+            "can_assess": user is not None and allows(user.role, "analyst"),
             "specs": {
                 "history": json.dumps(charts.risk_history(backtest, published, episodes)),
                 "drivers": json.dumps(charts.drivers(drivers)),
