@@ -18,6 +18,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from atrisk import __version__
 from atrisk.api import schemas
+from atrisk.domain.errors import AtriskError
 from atrisk.response import assessments
 from atrisk.settings import Settings, get_settings
 from atrisk.store import audit, queries
@@ -59,7 +60,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     app.include_router(pages.router(settings))
     app.include_router(account_pages.router())
-    app.include_router(response_pages.router())
+    app.include_router(response_pages.router(settings))
     readers = [Depends(reader)]
     app.state.cache = RunCache(url)
 
@@ -68,6 +69,10 @@ def create_app(settings: Settings) -> FastAPI:
         if exc.status_code == 401 and _wants_page(request):
             return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
         return _error(exc.status_code, str(exc.detail))
+
+    @app.exception_handler(AtriskError)
+    async def _not_ready(_: Request, exc: AtriskError) -> JSONResponse:
+        return _error(503, str(exc))  # e.g. no data build yet: says what to run
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:

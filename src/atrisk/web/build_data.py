@@ -39,6 +39,7 @@ class BuildData:
     country_month: pd.DataFrame
     episodes: pd.DataFrame
     panel: pd.DataFrame
+    evidence: pd.DataFrame
 
     def months(self, iso3: str, last: int = 48) -> list[dict[str, Any]]:
         """The country's last ``last`` months of civilian deaths and fatalities."""
@@ -85,6 +86,11 @@ def load(settings: Settings) -> BuildData:
 
 @lru_cache(maxsize=2)
 def _load(target: Path) -> BuildData:
+    missing = [name for name in ("episodes", "panel", "country_month", "prevention_evidence")
+               if not (target / f"{name}.parquet").is_file()]
+    if missing:
+        raise BuildError(f"the data build in {target} has no {', '.join(missing)}: it was "
+                         "made by an older atrisk; run `atrisk data build`")
     episodes = pd.read_parquet(target / "episodes.parquet")
     episodes["location"] = episodes["ccode"].map(lambda c: EPISODE_LOCATION.get(c, c))
     panel = pd.read_parquet(target / "panel.parquet")
@@ -94,4 +100,5 @@ def _load(target: Path) -> BuildData:
     return BuildData(build_id=target.name, data_date=last_month,
                      country_month=country_month.sort_values(["iso3", "month"]),
                      episodes=episodes, panel=panel[keep].replace([np.inf, -np.inf], np.nan)
-                     .astype({c: float for c in INDICATORS}))
+                     .astype({c: float for c in INDICATORS}),
+                     evidence=pd.read_parquet(target / "prevention_evidence.parquet"))

@@ -1,28 +1,42 @@
-"""Forms through which analysts write: risk-factor assessments (more to come: plans, alerts).
-Every form needs its role and its CSRF token; every write is one transaction with its audit
-entry."""
+"""Pages and forms through which analysts act on a warning: risk-factor assessments, the
+suggested tools with their evidence, and the country's prevention plan. Reading needs a
+viewer, writing an analyst; every form carries its CSRF token; every write is one
+transaction with its history and audit entries."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from datetime import date
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
-from fastapi.responses import RedirectResponse
-from pydantic import ValidationError
+from fastapi.responses import HTMLResponse, RedirectResponse
+from pydantic import BaseModel, ValidationError
+from sqlalchemy.orm import Session
 
-from atrisk.response import assessments
+from atrisk.domain.errors import ConfigError
+from atrisk.response import assessments, plans
+from atrisk.response.suggest import suggest
+from atrisk.response.toolkit import country_conditions, toolkit
+from atrisk.settings import Settings
 from atrisk.store import queries
+from atrisk.store.accounts import allows
 from atrisk.store.db import session
-from atrisk.store.schema import User
+from atrisk.store.schema import Country, Plan, User
+from atrisk.web import build_data
 from atrisk.web.auth import check_csrf, require
+from atrisk.web.render import TEMPLATES
+
+Csrf = Annotated[str, Form()]
+M = TypeVar("M", bound=BaseModel)
+Analyst = Annotated[User, Depends(require("analyst"))]
 
 
-def router() -> APIRouter:
+def router(settings: Settings) -> APIRouter:
     pages = APIRouter(include_in_schema=False)
 
     @pages.post("/countries/{iso3}/assessments")
-    def assess(request: Request, iso3: str, csrf: Annotated[str, Form()],
-               user: Annotated[User, Depends(require("analyst"))],
+    def assess(request: Request, iso3: str, csrf: Csrf, user: Analyst,
                factor: Annotated[int, Form()], level: Annotated[int, Form()],
                trend: Annotated[str, Form()], confidence: Annotated[str, Form()],
                evidence: Annotated[str, Form()], source_title: Annotated[str, Form()] = "",
@@ -30,19 +44,100 @@ def router() -> APIRouter:
         check_csrf(request, csrf)
         sources = ([{"title": source_title or source_url, "url": source_url}]
                    if source_url else [])
-        try:
-            entry = assessments.AssessmentIn(factor=factor, level=level, trend=trend,  # type: ignore[arg-type]
-                                             confidence=confidence, evidence=evidence,  # type: ignore[arg-type]
-                                             sources=sources)  # type: ignore[arg-type]
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            raise HTTPException(422, f"{'.'.join(map(str, first['loc']))}: {first['msg']}"
-                                ) from exc
+        entry = _valid(assessments.AssessmentIn, factor=factor, level=level, trend=trend,
+                       confidence=confidence, evidence=evidence, sources=sources)
         with session(request.app.state.database_url) as s:
-            found = queries.country(s, iso3.upper())
-            if found is None:
-                raise HTTPException(404, f"no country with ISO3 code {iso3!r}")
+            found = _country(s, iso3)
             assessments.record(s, user, found.iso3, entry)
         return RedirectResponse(f"/countries/{found.iso3}#assessment", status_code=303)
 
+    @pages.get("/countries/{iso3}/plan", response_class=HTMLResponse)
+    def plan_page(request: Request, iso3: str,
+                  user: Annotated[User, Depends(require("viewer"))]) -> HTMLResponse:
+        data = build_data.load(settings)
+        with session(request.app.state.database_url) as s:
+            found = _country(s, iso3)
+            run = queries.latest_run(s, "structural")
+            current = queries.structural_for(s, run.id, found.iso3) if run else None
+            assessed = assessments.latest(s, found.iso3)
+            conditions = country_conditions(data.panel, found.gwcode)
+            suggestions = suggest(current.drivers if current else [], assessed,
+                                  data.evidence, conditions)
+            mine = plans.plans_of(s, found.iso3)
+            details = [{"plan": p, "actions": plans.actions(s, p.id),
+                        "events": plans.events(s, p.id)} for p in mine]
+        return TEMPLATES.TemplateResponse(request, "plan.html", {
+            "country": found, "current": current, "suggestions": suggestions,
+            "conditions": conditions, "plans": details, "tools": toolkit(),
+            "can_write": allows(user.role, "analyst"), "today": date.today()})
+
+    @pages.post("/countries/{iso3}/plans")
+    def start_plan(request: Request, iso3: str, csrf: Csrf, user: Analyst,
+                   title: Annotated[str, Form()]) -> RedirectResponse:
+        check_csrf(request, csrf)
+        entry = _valid(plans.PlanIn, title=title)
+        with session(request.app.state.database_url) as s:
+            found = _country(s, iso3)
+            plans.create(s, user, found.iso3, entry)
+        return RedirectResponse(f"/countries/{found.iso3}/plan", status_code=303)
+
+    @pages.post("/plans/{plan_id}/actions")
+    def add_action(request: Request, plan_id: int, csrf: Csrf, user: Analyst,
+                   tool: Annotated[str, Form()], owner: Annotated[str, Form()],
+                   partners: Annotated[str, Form()] = "", start: Annotated[str, Form()] = "",
+                   due: Annotated[str, Form()] = "", budget: Annotated[str, Form()] = "",
+                   notes: Annotated[str, Form()] = "") -> RedirectResponse:
+        check_csrf(request, csrf)
+        entry = _valid(plans.ActionIn, tool=tool, owner=owner,
+                       partners=[p.strip() for p in partners.split(";") if p.strip()],
+                       start=start or None, due=due or None, budget=budget or None,
+                       notes=notes)
+        return _on_plan(request, plan_id, lambda s, p: plans.add_action(s, user, p, entry))
+
+    @pages.post("/plans/{plan_id}/actions/{action_id}")
+    def change_action(request: Request, plan_id: int, action_id: int, csrf: Csrf,
+                      user: Analyst, status: Annotated[str, Form()]) -> RedirectResponse:
+        check_csrf(request, csrf)
+        change = _valid(plans.ActionChange, status=status)
+        return _on_plan(request, plan_id,
+                        lambda s, p: plans.change_action(s, user, p, action_id, change))
+
+    @pages.post("/plans/{plan_id}/comments")
+    def comment(request: Request, plan_id: int, csrf: Csrf, user: Analyst,
+                text: Annotated[str, Form()]) -> RedirectResponse:
+        check_csrf(request, csrf)
+        return _on_plan(request, plan_id, lambda s, p: plans.comment(s, user, p, text))
+
     return pages
+
+
+def _on_plan(request: Request, plan_id: int, change: Callable[[Session, Plan], Any]
+             ) -> RedirectResponse:
+    """Apply ``change`` to a plan in one transaction, then go back to the plan's page."""
+    try:
+        with session(request.app.state.database_url) as s:
+            plan = s.get(Plan, plan_id)
+            if plan is None:
+                raise HTTPException(404, f"no plan {plan_id}")
+            change(s, plan)
+            iso3 = plan.iso3
+    except ConfigError as exc:
+        raise HTTPException(422, str(exc)) from exc
+    return RedirectResponse(f"/countries/{iso3}/plan#plan-{plan_id}", status_code=303)
+
+
+def _country(s: Session, iso3: str) -> Country:
+    found = queries.country(s, iso3.upper())
+    if found is None:
+        raise HTTPException(404, f"no country with ISO3 code {iso3!r}")
+    return found
+
+
+def _valid(model: type[M], **fields: Any) -> M:
+    """Validate form fields with the same model the API uses (422 names the field)."""
+    try:
+        return model.model_validate(fields)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(map(str, first["loc"])) or "form"
+        raise HTTPException(422, f"{where}: {first['msg']}") from exc

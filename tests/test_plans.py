@@ -1,0 +1,137 @@
+"""Suggested tools and prevention plans: ranking by the country's drivers, the analysts'
+ratings and the evidence; plans with actions, history and comments; roles and CSRF on
+every write; the audit log."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+import pandas as pd
+import pytest
+from fastapi.testclient import TestClient
+
+from atrisk.api.app import create_app
+from atrisk.response.suggest import suggest
+from atrisk.response.toolkit import country_conditions
+from atrisk.settings import Settings
+from atrisk.sources.ushmm import tool_evidence
+from atrisk.store import accounts, audit
+from atrisk.store.db import session
+from atrisk.store.schema import Assessment
+
+PASSWORD = "correct horse battery"
+KILLINGS = [{"feature": "mk_ongoing_count_log2", "label": "ongoing mass killings",
+             "contribution": 0.6}]
+
+
+def _rated(factor: int, level: int) -> Assessment:
+    return Assessment(iso3="SDN", factor_id=factor, version=1, level=level, trend="worsening",
+                      confidence="high", evidence="", sources=[], framework_version="x",
+                      author_id=1, created_at=datetime.now(UTC))
+
+
+@pytest.fixture(scope="module")
+def evidence(mirror) -> pd.DataFrame:
+    return tool_evidence(Settings(mirror=mirror))
+
+
+def test_suggestions_follow_the_drivers_ratings_and_evidence(evidence, panel) -> None:
+    conditions = country_conditions(panel, 625)
+    ranked = suggest(KILLINGS, {}, evidence, conditions)
+    assert len(ranked) == 15 and ranked[0].score >= ranked[-1].score
+    top = ranked[0]
+    assert set(top.tool.factors) & {2, 11}  # the factors the driver measures
+    assert any("ongoing mass killings (+0.60)" in r for r in top.reasons)
+    without = {s.tool.key: s.score for s in suggest([], {}, evidence, conditions)}
+    embargo = next(s for s in ranked if s.tool.key == "arms_embargo")
+    assert embargo.score == pytest.approx(without["arms_embargo"])  # 5 is not driven
+    rated = suggest(KILLINGS, {5: _rated(5, 3)}, evidence, conditions)
+    embargo_rated = next(s for s in rated if s.tool.key == "arms_embargo")
+    assert embargo_rated.score == pytest.approx(embargo.score + 0.75)
+    assert any("analysts rate it severe, worsening" in r for r in embargo_rated.reasons)
+    mediation = next(s for s in ranked if s.tool.key == "mediation")
+    assert any(r.startswith("evidence: works better where ongoing armed conflict")
+               for r in mediation.reasons)
+
+
+@pytest.fixture
+def app_settings(store: str, built: Settings, publish_to) -> Settings:
+    publish_to(store)
+    with session(store) as s:
+        for role in ("viewer", "analyst", "admin"):
+            accounts.add_user(s, f"{role}@example.org", PASSWORD, role)
+    return Settings(mirror=built.mirror, build_dir=built.build_dir, database_url=store)
+
+
+def _login(client: TestClient, role: str) -> None:
+    csrf = re.search(r'name="csrf" value="([^"]+)"', client.get("/login").text)[1]  # type: ignore[index]
+    client.post("/login", data={"csrf": csrf, "email": f"{role}@example.org",
+                                "password": PASSWORD})
+
+
+def _csrf(page: str) -> str:
+    return re.search(r'name="csrf" value="([^"]+)"', page)[1]  # type: ignore[index]
+
+
+def test_an_analyst_builds_a_plan_from_the_suggestions(app_settings: Settings) -> None:
+    client = TestClient(create_app(app_settings))
+    assert client.get("/countries/SDN/plan", headers={"accept": "text/html"},
+                      follow_redirects=False).status_code == 303  # not public
+    _login(client, "analyst")
+    page = client.get("/countries/SDN/plan").text
+    assert page.count('<li data-tool="') == 15 and "No plan for Sudan yet" in page
+    csrf = _csrf(page)
+    assert client.post("/countries/SDN/plans", data={"csrf": "forged", "title": "x"}
+                       ).status_code == 403
+    client.post("/countries/SDN/plans", data={"csrf": csrf, "title": "Protect Darfur"})
+    page = client.get("/countries/SDN/plan").text
+    plan_id = int(re.search(r'id="plan-(\d+)"', page)[1])  # type: ignore[index]
+    assert "Protect Darfur" in page and "add-action" in page
+    added = client.post(f"/plans/{plan_id}/actions", follow_redirects=False, data={
+        "csrf": csrf, "tool": "mediation", "owner": "Special envoy",
+        "partners": "African Union; IGAD", "start": "2025-01-01", "due": "2025-06-30",
+        "budget": "250000", "notes": "Jeddah track"})
+    assert added.status_code == 303
+    page = client.get("/countries/SDN/plan").text
+    row = re.search(r'<tr data-action="(\d+)">(.*?)</tr>', page, re.S)
+    assert row and "Support for mediation" in row[2] and "African Union; IGAD" in row[2]
+    assert "overdue" in row[2] and "250,000" in row[2]
+    action_id = int(row[1])
+    client.post(f"/plans/{plan_id}/actions/{action_id}", data={"csrf": csrf,
+                                                                "status": "done"})
+    client.post(f"/plans/{plan_id}/comments", data={"csrf": csrf, "text": "Talks resumed."})
+    page = client.get("/countries/SDN/plan").text
+    row = re.search(r'<tr data-action="\d+">(.*?)</tr>', page, re.S)[1]  # type: ignore[index]
+    assert "overdue" not in row
+    history = re.search(r'<ul class="history">(.*?)</ul>', page, re.S)[1]  # type: ignore[index]
+    kinds = re.findall(r"· ([a-z ]+):", history)
+    assert kinds == ["comment", "action changed", "action added", "created"]
+    assert "status: planned → done" in history and "Talks resumed." in history
+    bad = client.post(f"/plans/{plan_id}/actions", data={
+        "csrf": csrf, "tool": "orbital_laser", "owner": "x"})
+    assert bad.status_code == 422 and "unknown tool" in bad.json()["error"]
+    bad = client.post(f"/plans/{plan_id}/actions", data={
+        "csrf": csrf, "tool": "mediation", "owner": "x", "start": "2025-02-01",
+        "due": "2025-01-01"})
+    assert bad.status_code == 422 and "due date" in bad.json()["error"]
+    with session(app_settings.database) as s:
+        actions = [e.action for e in audit.entries(s, "plan")]
+    assert actions == ["plan.comment", "plan.action.change", "plan.action.add", "plan.add"]
+
+
+def test_viewers_read_plans_but_cannot_write(app_settings: Settings) -> None:
+    analyst = TestClient(create_app(app_settings))
+    _login(analyst, "analyst")
+    csrf = _csrf(analyst.get("/countries/SDN/plan").text)
+    analyst.post("/countries/SDN/plans", data={"csrf": csrf, "title": "Protect Darfur"})
+    viewer = TestClient(create_app(app_settings))
+    _login(viewer, "viewer")
+    page = viewer.get("/countries/SDN/plan").text
+    assert "Protect Darfur" in page and "add-action" not in page and "start-plan" not in page
+    plan_id = int(re.search(r'id="plan-(\d+)"', page)[1])  # type: ignore[index]
+    csrf = _csrf(viewer.get("/account").text)
+    for path, data in ((f"/plans/{plan_id}/comments", {"text": "hi"}),
+                       ("/countries/SDN/plans", {"title": "mine"}),
+                       (f"/plans/{plan_id}/actions", {"tool": "mediation", "owner": "me"})):
+        assert viewer.post(path, data={"csrf": csrf, **data}).status_code == 403
