@@ -87,7 +87,8 @@ def test_runs_and_stable_operation_ids(client: TestClient) -> None:
     assert ops == {"health", "whoami", "list_countries", "get_country", "get_country_history",
                    "latest_backtest", "latest_structural_forecast", "list_structural_runs",
                    "get_structural_run", "latest_monthly_forecast", "list_assessments",
-                   "add_assessment", "list_audit"}
+                   "add_assessment", "list_audit", "suggest_tools", "list_plans", "start_plan",
+                   "add_plan_action", "change_plan_action", "comment_plan", "coverage"}
 
 
 def test_country_history_and_backtests(client: TestClient, forecasts) -> None:

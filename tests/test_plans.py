@@ -135,3 +135,73 @@ def test_viewers_read_plans_but_cannot_write(app_settings: Settings) -> None:
                        ("/countries/SDN/plans", {"title": "mine"}),
                        (f"/plans/{plan_id}/actions", {"tool": "mediation", "owner": "me"})):
         assert viewer.post(path, data={"csrf": csrf, **data}).status_code == 403
+
+
+def _token(settings: Settings, role: str) -> dict[str, str]:
+    with session(settings.database) as s:
+        user = accounts.user_by_email(s, f"{role}@example.org")
+        assert user is not None
+        return {"authorization": f"Bearer {accounts.new_token(s, user, 'test')}"}
+
+
+ACTION = {"tool": "arms_embargo", "owner": "Sanctions desk", "due": "2025-01-31"}
+WRITES = [("post", "/api/countries/SDN/assessments",
+           {"factor": 5, "level": 3, "trend": "worsening", "confidence": "high",
+            "evidence": "Arms flows."}),
+          ("post", "/api/countries/SDN/plans", {"title": "Protect Darfur"}),
+          ("post", "/api/plans/1/actions", ACTION),
+          ("patch", "/api/plans/1/actions/1", {"status": "in progress"}),
+          ("post", "/api/plans/1/comments", {"text": "Embargo renewal due."})]
+READS = ["/api/countries/SDN/assessments", "/api/countries/SDN/suggestions", "/api/plans",
+         "/api/coverage"]
+
+
+def test_api_refuses_every_private_read_and_write_without_its_role(
+        app_settings: Settings) -> None:
+    client = TestClient(create_app(app_settings))
+    routes = {(m, p) for p, ops in client.get("/openapi.json").json()["paths"].items()
+              for m in ops if m != "get"}
+    assert routes == {(m, p.replace("SDN", "{iso3}").replace("/1/actions/1",
+                                                               "/{plan_id}/actions/{action_id}")
+                       .replace("/1/", "/{plan_id}/")) for m, p, _ in WRITES}
+    viewer, analyst = _token(app_settings, "viewer"), _token(app_settings, "analyst")
+    for path in [*READS, "/api/audit"]:
+        assert client.get(path).json()["status"] == 401, path
+    assert client.get("/api/audit", headers=viewer).json()["status"] == 403
+    for method, path, body in WRITES:
+        assert client.request(method, path, json=body).json()["status"] == 401, path
+        assert client.request(method, path, json=body, headers=viewer
+                              ).json()["status"] == 403, path
+        done = client.request(method, path, json=body, headers=analyst)
+        assert done.status_code in (200, 201), (path, done.text)
+    for path in READS:
+        assert client.get(path, headers=viewer).status_code == 200, path
+    plan = client.get("/api/plans?iso3=sdn", headers=viewer).json()[0]
+    assert plan["actions"][0]["status"] == "in progress"
+    assert [e["kind"] for e in plan["history"]] == ["comment", "action changed",
+                                                    "action added", "created"]
+    ranked = client.get("/api/countries/SDN/suggestions", headers=viewer).json()
+    assert len(ranked) == 15 and ranked[0]["evidence"]
+    assert any("analysts rate it severe" in r for x in ranked if x["tool"] == "arms_embargo"
+               for r in x["reasons"])
+
+
+def test_coverage_shows_who_is_working_where(app_settings: Settings) -> None:
+    client = TestClient(create_app(app_settings))
+    analyst = _token(app_settings, "analyst")
+    before = client.get("/api/coverage?min_risk=0.02", headers=analyst).json()
+    uncovered = {r["iso3"] for r in before["uncovered"]}
+    assert "SDN" in uncovered and before["covered"] == 0
+    assert all(r["probability"] >= 0.02 for r in before["uncovered"])
+    client.post("/api/countries/SDN/plans", json={"title": "Protect Darfur"}, headers=analyst)
+    client.post("/api/plans/1/actions", json=ACTION, headers=analyst)
+    after = client.get("/api/coverage?min_risk=0.02", headers=analyst).json()
+    assert {r["iso3"] for r in after["uncovered"]} == uncovered - {"SDN"}
+    assert after["covered"] == 1 and [a["tool"] for a in after["overdue"]] == ["arms_embargo"]
+    progress = after["progress"][0]
+    assert progress["iso3"] == "SDN" and progress["risk_now"] == progress["risk_at_start"]
+    assert progress["deaths_since"] is None and after["data_to"] == "2023-12"
+    _login(client, "viewer")
+    page = client.get("/coverage?min_risk=2").text
+    assert 'data-iso3="SDN"' not in page and "Actions overdue (1)" in page
+    assert client.get("/coverage?min_risk=200").status_code == 422

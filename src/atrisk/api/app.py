@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
 from typing import Annotated, Literal
 from urllib.parse import quote
 
@@ -17,24 +16,15 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from atrisk import __version__
-from atrisk.api import schemas
+from atrisk.api import response_routes, schemas
+from atrisk.api.deps import SessionDep
 from atrisk.domain.errors import AtriskError
-from atrisk.response import assessments
 from atrisk.settings import Settings, get_settings
-from atrisk.store import audit, queries
+from atrisk.store import queries
 from atrisk.store.db import migrate, session
-from atrisk.store.schema import Country, ForecastRun, MonthlyForecast, StructuralForecast, User
-from atrisk.web.auth import reader, require, writer
+from atrisk.store.schema import ForecastRun, MonthlyForecast, User
+from atrisk.web.auth import reader, require
 from atrisk.web.cache import Body, RunCache
-
-
-def _db(request: Request) -> Iterator[Session]:
-    """One transaction per request against the app's store."""
-    with session(request.app.state.database_url) as s:
-        yield s
-
-
-SessionDep = Annotated[Session, Depends(_db)]
 
 
 def create_app_from_env() -> FastAPI:
@@ -61,6 +51,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(pages.router(settings))
     app.include_router(account_pages.router())
     app.include_router(response_pages.router(settings))
+    app.include_router(response_routes.router(settings))
     readers = [Depends(reader)]
     app.state.cache = RunCache(url)
 
@@ -111,7 +102,7 @@ def create_app(settings: Settings) -> FastAPI:
         months = queries.monthly_rows(s, monthly.id, found.iso3) if monthly else []
         return schemas.CountryDetail(
             **schemas.Country.model_validate(found, from_attributes=True).model_dump(),
-            structural=_item(row) if row else None,
+            structural=schemas.structural_item(row) if row else None,
             monthly=[_month(m) for m in months])
 
     @app.get("/api/countries/{iso3}/history", response_model=schemas.CountryHistory,
@@ -131,35 +122,6 @@ def create_app(settings: Settings) -> FastAPI:
             backtest=[schemas.BacktestForecast.model_validate(b, from_attributes=True)
                       for b in (queries.backtest_for(s, past.id, found.iso3, past.model)
                                 if past else [])])
-
-    @app.get("/api/countries/{iso3}/assessments", response_model=list[schemas.AssessmentOut],
-             operation_id="list_assessments")
-    def list_assessments(iso3: str, s: SessionDep,
-                         _: Annotated[User, Depends(require("viewer"))],
-                         history: Annotated[bool, Query(
-                             description="Every version, not only the latest.")] = False,
-                         ) -> list[schemas.AssessmentOut]:
-        found = _country(s, iso3)
-        rows = (assessments.history(s, found.iso3) if history
-                else sorted(assessments.latest(s, found.iso3).values(),
-                            key=lambda a: a.factor_id))
-        return [schemas.AssessmentOut.model_validate(a, from_attributes=True) for a in rows]
-
-    @app.post("/api/countries/{iso3}/assessments", response_model=schemas.AssessmentOut,
-              status_code=201, operation_id="add_assessment")
-    def add_assessment(iso3: str, entry: assessments.AssessmentIn, s: SessionDep,
-                       user: Annotated[User, Depends(writer("analyst"))]
-                       ) -> schemas.AssessmentOut:
-        found = _country(s, iso3)
-        row = assessments.record(s, user, found.iso3, entry)
-        return schemas.AssessmentOut.model_validate(row, from_attributes=True)
-
-    @app.get("/api/audit", response_model=list[schemas.AuditOut], operation_id="list_audit")
-    def list_audit(s: SessionDep, _: Annotated[User, Depends(require("admin"))],
-                   entity: Annotated[str | None, Query()] = None,
-                   limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> list[schemas.AuditOut]:
-        return [schemas.AuditOut.model_validate(e, from_attributes=True)
-                for e in audit.entries(s, entity, limit)]
 
     @app.get("/api/backtests/{kind}/latest", response_model=schemas.Backtest,
              operation_id="latest_backtest", dependencies=readers)
@@ -248,7 +210,7 @@ def _render_page(app: FastAPI, key: tuple[int, int, int, str | None, str]) -> Bo
 def _structural_page(s: Session, run: ForecastRun, limit: int, offset: int, q: str | None,
                      fmt: str) -> schemas.StructuralPage | Response:
     total, rows = queries.structural_rows(s, run.id, q, limit, offset)
-    items = [_item(r) for r in rows]
+    items = [schemas.structural_item(r) for r in rows]
     if fmt == "csv":
         return _csv(["rank", "iso3", "gwcode", "name", "probability", "low_80", "high_80",
                      "probability_1yr", "drivers"],
@@ -257,13 +219,6 @@ def _structural_page(s: Session, run: ForecastRun, limit: int, offset: int, q: s
                      for i in items])
     return schemas.StructuralPage(run=_run(run), total=total, limit=limit, offset=offset,
                                   items=items)
-
-
-def _country(s: Session, iso3: str) -> Country:
-    found = queries.country(s, iso3.upper())
-    if found is None:
-        raise HTTPException(404, f"no country with ISO3 code {iso3!r}")
-    return found
 
 
 def _csv(header: list[str], rows: list[list[object]]) -> Response:
@@ -277,13 +232,6 @@ def _csv(header: list[str], rows: list[list[object]]) -> Response:
 def _run(run: ForecastRun) -> schemas.Run:
     return schemas.Run(id=run.id, kind=run.kind, model=run.model, period=run.period,
                        created_at=run.created_at, meta=run.meta)
-
-
-def _item(row: StructuralForecast) -> schemas.StructuralItem:
-    return schemas.StructuralItem(
-        iso3=row.iso3, gwcode=row.gwcode, name=row.name, probability=row.probability,
-        interval=(row.low_80, row.high_80), probability_1yr=row.probability_1yr, rank=row.rank,
-        drivers=[schemas.Driver(**d) for d in row.drivers])
 
 
 def _month(row: MonthlyForecast) -> schemas.MonthlyItem:

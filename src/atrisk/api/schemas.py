@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -38,6 +38,14 @@ class StructuralItem(BaseModel):
     probability_1yr: float
     rank: int
     drivers: list[Driver]
+
+
+def structural_item(row: Any) -> StructuralItem:
+    """The API's view of a stored structural forecast row."""
+    return StructuralItem(
+        iso3=row.iso3, gwcode=row.gwcode, name=row.name, probability=row.probability,
+        interval=(row.low_80, row.high_80), probability_1yr=row.probability_1yr,
+        rank=row.rank, drivers=[Driver(**d) for d in row.drivers])
 
 
 class StructuralPage(BaseModel):
@@ -147,3 +155,79 @@ class AuditOut(BaseModel):
     entity: str
     entity_id: str
     detail: dict[str, Any]
+
+
+class ActionOut(BaseModel):
+    id: int
+    tool: str
+    owner: str
+    partners: list[str]
+    start: date | None
+    due: date | None
+    budget: float | None
+    status: str
+    notes: str
+
+
+class PlanEventOut(BaseModel):
+    id: int
+    action_id: int | None
+    user_id: int
+    at: datetime
+    kind: str
+    text: str
+
+
+class PlanOut(BaseModel):
+    id: int
+    iso3: str
+    title: str
+    status: str
+    risk_at_start: float | None
+    run_at_start: int | None
+    created_by: int
+    created_at: datetime
+    actions: list[ActionOut] = []
+    history: list[PlanEventOut] = []
+
+
+class EvidenceOut(BaseModel):
+    factor: str
+    kind: str
+    direction: str = Field(description="helps, hurts or mixed, by the count of findings.")
+    greater: int
+    lesser: int
+    no_mixed: int
+    present: bool | None = Field(description="Whether it holds in the country (None: "
+                                             "a design choice, or unknown).")
+
+
+class SuggestionOut(BaseModel):
+    tool: str
+    name: str
+    family: str
+    score: float
+    reasons: list[str]
+    factors: list[int]
+    partners: list[str]
+    lead_time_months: tuple[int, int]
+    evidence: list[EvidenceOut]
+
+
+class PlanProgressOut(BaseModel):
+    plan_id: int
+    iso3: str
+    risk_at_start: float | None
+    risk_now: float | None
+    deaths_before: float | None
+    deaths_since: float | None
+    months_since: int
+
+
+class CoverageOut(BaseModel):
+    min_risk: float
+    uncovered: list[StructuralItem] = Field(description="Above the risk, no active plan.")
+    covered: int
+    overdue: list[ActionOut]
+    progress: list[PlanProgressOut]
+    data_to: str

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from atrisk.domain.errors import ConfigError
 from atrisk.response import assessments, plans
+from atrisk.response.coverage import coverage
 from atrisk.response.suggest import suggest
 from atrisk.response.toolkit import country_conditions, toolkit
 from atrisk.settings import Settings
@@ -70,6 +71,18 @@ def router(settings: Settings) -> APIRouter:
             "country": found, "current": current, "suggestions": suggestions,
             "conditions": conditions, "plans": details, "tools": toolkit(),
             "can_write": allows(user.role, "analyst"), "today": date.today()})
+
+    @pages.get("/coverage", response_class=HTMLResponse)
+    def coverage_page(request: Request, _: Annotated[User, Depends(require("viewer"))],
+                      min_risk: float = 5.0) -> HTMLResponse:
+        """``min_risk`` in percent, as people read risks."""
+        if not 0 <= min_risk <= 100:
+            raise HTTPException(422, "min_risk is a percentage between 0 and 100")
+        data = build_data.load(settings)
+        with session(request.app.state.database_url) as s:
+            report = coverage(s, min_risk / 100, data.country_month, date.today())
+        return TEMPLATES.TemplateResponse(request, "coverage.html", {
+            "c": report, "min_risk": min_risk, "tools": toolkit()})
 
     @pages.post("/countries/{iso3}/plans")
     def start_plan(request: Request, iso3: str, csrf: Csrf, user: Analyst,

@@ -1,0 +1,157 @@
+"""The API of the response half: assessments, suggested tools, plans, coverage and the audit
+log. Nothing here is public: reads need a viewer, writes an analyst (sessions also send
+``X-CSRF-Token``), the audit log an admin."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+import pandas as pd
+from fastapi import APIRouter, Depends, HTTPException, Query
+from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
+
+from atrisk.api import schemas
+from atrisk.api.deps import SessionDep, country_or_404
+from atrisk.domain.errors import ConfigError
+from atrisk.response import assessments, plans
+from atrisk.response.coverage import coverage
+from atrisk.response.suggest import suggest
+from atrisk.response.toolkit import country_conditions
+from atrisk.settings import Settings
+from atrisk.store import audit, queries
+from atrisk.store.schema import Plan, User
+from atrisk.web import build_data
+from atrisk.web.auth import require, writer
+
+Viewer = Annotated[User, Depends(require("viewer"))]
+Analyst = Annotated[User, Depends(writer("analyst"))]
+
+
+class Comment(BaseModel):
+    text: str = Field(min_length=1, max_length=10_000)
+
+
+def router(settings: Settings) -> APIRouter:
+    api = APIRouter(prefix="/api")
+
+    @api.get("/countries/{iso3}/assessments", response_model=list[schemas.AssessmentOut],
+             operation_id="list_assessments")
+    def list_assessments(iso3: str, s: SessionDep, _: Viewer,
+                         history: Annotated[bool, Query(
+                             description="Every version, not only the latest.")] = False,
+                         ) -> list[schemas.AssessmentOut]:
+        found = country_or_404(s, iso3)
+        rows = (assessments.history(s, found.iso3) if history
+                else sorted(assessments.latest(s, found.iso3).values(),
+                            key=lambda a: a.factor_id))
+        return [schemas.AssessmentOut.model_validate(a, from_attributes=True) for a in rows]
+
+    @api.post("/countries/{iso3}/assessments", response_model=schemas.AssessmentOut,
+              status_code=201, operation_id="add_assessment")
+    def add_assessment(iso3: str, entry: assessments.AssessmentIn, s: SessionDep,
+                       user: Analyst) -> schemas.AssessmentOut:
+        row = assessments.record(s, user, country_or_404(s, iso3).iso3, entry)
+        return schemas.AssessmentOut.model_validate(row, from_attributes=True)
+
+    @api.get("/countries/{iso3}/suggestions", response_model=list[schemas.SuggestionOut],
+             operation_id="suggest_tools")
+    def suggestions(iso3: str, s: SessionDep, _: Viewer) -> list[schemas.SuggestionOut]:
+        found = country_or_404(s, iso3)
+        data = build_data.load(settings)
+        run = queries.latest_run(s, "structural")
+        current = queries.structural_for(s, run.id, found.iso3) if run else None
+        ranked = suggest(current.drivers if current else [],
+                         assessments.latest(s, found.iso3), data.evidence,
+                         country_conditions(data.panel, found.gwcode))
+        return [schemas.SuggestionOut(
+            tool=x.tool.key, name=x.tool.name, family=x.tool.family, score=x.score,
+            reasons=x.reasons, factors=x.tool.factors, partners=x.tool.partners,
+            lead_time_months=x.tool.lead_time_months,
+            evidence=[schemas.EvidenceOut(
+                factor=r.factor, kind=r.kind, direction=r.direction, greater=int(r.greater),
+                lesser=int(r.lesser), no_mixed=int(r.no_mixed),
+                present=None if pd.isna(r.present) else bool(r.present))
+                for r in x.evidence.itertuples(index=False)])
+            for x in ranked]
+
+    @api.get("/plans", response_model=list[schemas.PlanOut], operation_id="list_plans")
+    def list_plans(s: SessionDep, _: Viewer,
+                   iso3: Annotated[str | None, Query()] = None) -> list[schemas.PlanOut]:
+        return [_plan(s, p) for p in plans.plans_of(s, iso3.upper() if iso3 else None)]
+
+    @api.post("/countries/{iso3}/plans", response_model=schemas.PlanOut, status_code=201,
+              operation_id="start_plan")
+    def start_plan(iso3: str, entry: plans.PlanIn, s: SessionDep,
+                   user: Analyst) -> schemas.PlanOut:
+        return _plan(s, plans.create(s, user, country_or_404(s, iso3).iso3, entry))
+
+    @api.post("/plans/{plan_id}/actions", response_model=schemas.PlanOut, status_code=201,
+              operation_id="add_plan_action")
+    def add_action(plan_id: int, entry: plans.ActionIn, s: SessionDep,
+                   user: Analyst) -> schemas.PlanOut:
+        plan = _plan_or_404(s, plan_id)
+        plans.add_action(s, user, plan, entry)
+        return _plan(s, plan)
+
+    @api.patch("/plans/{plan_id}/actions/{action_id}", response_model=schemas.PlanOut,
+               operation_id="change_plan_action")
+    def change_action(plan_id: int, action_id: int, change: plans.ActionChange,
+                      s: SessionDep, user: Analyst) -> schemas.PlanOut:
+        plan = _plan_or_404(s, plan_id)
+        try:
+            plans.change_action(s, user, plan, action_id, change)
+        except ConfigError as exc:
+            raise HTTPException(404, str(exc)) from exc
+        return _plan(s, plan)
+
+    @api.post("/plans/{plan_id}/comments", response_model=schemas.PlanOut, status_code=201,
+              operation_id="comment_plan")
+    def comment(plan_id: int, entry: Comment, s: SessionDep, user: Analyst
+                ) -> schemas.PlanOut:
+        plan = _plan_or_404(s, plan_id)
+        plans.comment(s, user, plan, entry.text)
+        return _plan(s, plan)
+
+    @api.get("/coverage", response_model=schemas.CoverageOut, operation_id="coverage")
+    def get_coverage(s: SessionDep, _: Viewer,
+                     min_risk: Annotated[float, Query(ge=0, le=1)] = 0.05
+                     ) -> schemas.CoverageOut:
+        c = coverage(s, min_risk, build_data.load(settings).country_month, date.today())
+        return schemas.CoverageOut(
+            min_risk=c.min_risk, covered=c.covered,
+            uncovered=[schemas.structural_item(r) for r in c.uncovered],
+            overdue=[schemas.ActionOut.model_validate(a, from_attributes=True)
+                     for _, a in c.overdue],
+            progress=[schemas.PlanProgressOut(
+                plan_id=p.plan.id, iso3=p.plan.iso3, risk_at_start=p.plan.risk_at_start,
+                risk_now=p.risk_now, deaths_before=p.deaths_before,
+                deaths_since=p.deaths_since, months_since=p.months_since)
+                for p in c.progress],
+            data_to=c.data_to)
+
+    @api.get("/audit", response_model=list[schemas.AuditOut], operation_id="list_audit")
+    def list_audit(s: SessionDep, _: Annotated[User, Depends(require("admin"))],
+                   entity: Annotated[str | None, Query()] = None,
+                   limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> list[schemas.AuditOut]:
+        return [schemas.AuditOut.model_validate(e, from_attributes=True)
+                for e in audit.entries(s, entity, limit)]
+
+    return api
+
+
+def _plan_or_404(s: Session, plan_id: int) -> Plan:
+    plan = s.get(Plan, plan_id)
+    if plan is None:
+        raise HTTPException(404, f"no plan {plan_id}")
+    return plan
+
+
+def _plan(s: Session, plan: Plan) -> schemas.PlanOut:
+    out = schemas.PlanOut.model_validate(plan, from_attributes=True)
+    out.actions = [schemas.ActionOut.model_validate(a, from_attributes=True)
+                   for a in plans.actions(s, plan.id)]
+    out.history = [schemas.PlanEventOut.model_validate(e, from_attributes=True)
+                   for e in plans.events(s, plan.id)]
+    return out
