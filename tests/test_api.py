@@ -88,7 +88,8 @@ def test_runs_and_stable_operation_ids(client: TestClient) -> None:
                    "latest_backtest", "latest_structural_forecast", "list_structural_runs",
                    "get_structural_run", "latest_monthly_forecast", "list_assessments",
                    "add_assessment", "list_audit", "suggest_tools", "list_plans", "start_plan",
-                   "add_plan_action", "change_plan_action", "comment_plan", "coverage"}
+                   "add_plan_action", "change_plan_action", "comment_plan", "coverage",
+                   "list_alerts", "acknowledge_alert", "list_rules", "add_rule"}
 
 
 def test_country_history_and_backtests(client: TestClient, forecasts) -> None:

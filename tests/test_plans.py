@@ -161,9 +161,12 @@ def test_api_refuses_every_private_read_and_write_without_its_role(
     client = TestClient(create_app(app_settings))
     routes = {(m, p) for p, ops in client.get("/openapi.json").json()["paths"].items()
               for m in ops if m != "get"}
-    assert routes == {(m, p.replace("SDN", "{iso3}").replace("/1/actions/1",
-                                                               "/{plan_id}/actions/{action_id}")
-                       .replace("/1/", "/{plan_id}/")) for m, p, _ in WRITES}
+    own = {("post", "/api/alert-rules"), ("post", "/api/alerts/{alert_id}/ack")}
+    assert routes == own | {(m, p.replace("SDN", "{iso3}").replace(
+        "/1/actions/1", "/{plan_id}/actions/{action_id}").replace("/1/", "/{plan_id}/"))
+        for m, p, _ in WRITES}
+    for _, path in own:  # a viewer's own rules and acknowledgements: still not anonymous
+        assert client.post(path.replace("{alert_id}", "1"), json={}).json()["status"] == 401
     viewer, analyst = _token(app_settings, "viewer"), _token(app_settings, "analyst")
     for path in [*READS, "/api/audit"]:
         assert client.get(path).json()["status"] == 401, path

@@ -46,6 +46,14 @@ class Settings(BaseSettings):
         description="Published forecasts readable without signing in (else viewers and up).",
     )
 
+    smtp_host: str | None = Field(default=None,
+                                  description="SMTP server for alert e-mails (none: no e-mail).")
+    smtp_port: int = Field(default=25, description="SMTP port.")
+    smtp_from: str = Field(default="atrisk@localhost", description="Sender of alert e-mails.")
+    smtp_user: str | None = Field(default=None, description="SMTP login, if the server needs one.")
+    smtp_password: str | None = Field(default=None, description="SMTP password.")
+    smtp_starttls: bool = Field(default=False, description="Upgrade SMTP with STARTTLS.")
+
     vendor_dir: Path = Field(
         default=Path(__file__).resolve().parents[2] / "node_modules",
         description="npm packages the dashboard serves itself (installed by `make install`).",

@@ -1,6 +1,7 @@
-"""The API of the response half: assessments, suggested tools, plans, coverage and the audit
-log. Nothing here is public: reads need a viewer, writes an analyst (sessions also send
-``X-CSRF-Token``), the audit log an admin."""
+"""The API of the response half: assessments, suggested tools, plans, coverage, alerts and
+the audit log. Nothing here is public: reads need a viewer; writes an analyst, except one's
+own alert rules and acknowledgements (a viewer); sessions also send ``X-CSRF-Token``; the
+audit log needs an admin."""
 
 from __future__ import annotations
 
@@ -15,13 +16,13 @@ from sqlalchemy.orm import Session
 from atrisk.api import schemas
 from atrisk.api.deps import SessionDep, country_or_404
 from atrisk.domain.errors import ConfigError
-from atrisk.response import assessments, plans
+from atrisk.response import alerts, assessments, plans
 from atrisk.response.coverage import coverage
 from atrisk.response.suggest import suggest
 from atrisk.response.toolkit import country_conditions
 from atrisk.settings import Settings
 from atrisk.store import audit, queries
-from atrisk.store.schema import Plan, User
+from atrisk.store.schema import Alert, Plan, User
 from atrisk.web import build_data
 from atrisk.web.auth import require, writer
 
@@ -130,6 +131,35 @@ def router(settings: Settings) -> APIRouter:
                 deaths_since=p.deaths_since, months_since=p.months_since)
                 for p in c.progress],
             data_to=c.data_to)
+
+    @api.get("/alerts", response_model=list[schemas.AlertOut], operation_id="list_alerts")
+    def list_alerts(s: SessionDep, user: Viewer,
+                    open_only: Annotated[bool, Query(alias="open")] = False
+                    ) -> list[schemas.AlertOut]:
+        return [schemas.AlertOut.model_validate(a, from_attributes=True)
+                for a in alerts.alerts_of(s, user, open_only)]
+
+    @api.post("/alerts/{alert_id}/ack", response_model=schemas.AlertOut,
+              operation_id="acknowledge_alert")
+    def acknowledge(alert_id: int, s: SessionDep,
+                    user: Annotated[User, Depends(writer("viewer"))]) -> schemas.AlertOut:
+        if not alerts.acknowledge(s, user, alert_id):
+            raise HTTPException(404, f"you have no open alert {alert_id}")
+        return schemas.AlertOut.model_validate(s.get(Alert, alert_id), from_attributes=True)
+
+    @api.get("/alert-rules", response_model=list[schemas.RuleOut], operation_id="list_rules")
+    def list_rules(s: SessionDep, user: Viewer) -> list[schemas.RuleOut]:
+        return [schemas.RuleOut.model_validate(r, from_attributes=True)
+                for r in alerts.rules_of(s, user)]
+
+    @api.post("/alert-rules", response_model=schemas.RuleCreated, status_code=201,
+              operation_id="add_rule")
+    def add_rule(entry: alerts.RuleIn, s: SessionDep,
+                 user: Annotated[User, Depends(writer("viewer"))]) -> schemas.RuleCreated:
+        rule = alerts.add_rule(s, user, entry)
+        out = schemas.RuleCreated.model_validate(rule, from_attributes=True)
+        out.webhook_secret = rule.webhook_secret
+        return out
 
     @api.get("/audit", response_model=list[schemas.AuditOut], operation_id="list_audit")
     def list_audit(s: SessionDep, _: Annotated[User, Depends(require("admin"))],

@@ -231,3 +231,31 @@ class CoverageOut(BaseModel):
     overdue: list[ActionOut]
     progress: list[PlanProgressOut]
     data_to: str
+
+
+class AlertOut(BaseModel):
+    id: int
+    rule_id: int
+    iso3: str
+    message: str
+    value: float
+    run_id: int
+    created_at: datetime
+    acknowledged_at: datetime | None
+
+
+class RuleOut(BaseModel):
+    id: int
+    name: str
+    kind: str
+    threshold: float
+    iso3: str | None
+    webhook_url: str | None
+    email: str | None
+    active: bool
+    created_at: datetime
+
+
+class RuleCreated(RuleOut):
+    webhook_secret: str | None = Field(
+        default=None, description="Signs each webhook body (HMAC-SHA256); shown only here.")

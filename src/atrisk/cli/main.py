@@ -42,6 +42,9 @@ users_app = typer.Typer(help="Accounts: add users, list them, make API tokens.",
                         no_args_is_help=True)
 app.add_typer(forecast_app, name="forecast")
 app.add_typer(users_app, name="users")
+alerts_app = typer.Typer(help="Alert rules: evaluate them on the latest runs.",
+                         no_args_is_help=True)
+app.add_typer(alerts_app, name="alerts")
 
 console = Console()
 
@@ -194,6 +197,7 @@ def forecast_structural(
     run_id = _publish_structural(settings, run.table, run.meta)
     console.print(f"stored {len(run.table)} countries in {run.path}; published as run "
                   f"{run_id} in the store")
+    _alerts(settings)
 
 
 @backtest_app.command("monthly")
@@ -277,6 +281,7 @@ def forecast_monthly_cmd(
     run_id = publish_monthly(settings.database, run.summary, run.meta)
     console.print(f"draws in {out}; summaries and run record in {run.path}; published as run "
                   f"{run_id} in the store")
+    _alerts(settings)
 
 
 @users_app.command("add")
@@ -359,6 +364,21 @@ def serve(
                   f"{settings.database}; {workers} worker{'s' * (workers > 1)})")
     uvicorn.run("atrisk.api.app:create_app_from_env", factory=True, host=host, port=port,
                 workers=workers, log_level="warning")
+
+
+def _alerts(settings: Settings) -> None:
+    """Evaluate every alert rule on the runs just published, and deliver what they raise."""
+    from atrisk.panels.build import read_table
+    from atrisk.response.alerts import run_after_forecast
+
+    raised = run_after_forecast(settings, read_table(settings, "country_month"))
+    console.print(f"alerts: {raised} raised" + (" (see /alerts)" if raised else ""))
+
+
+@alerts_app.command("evaluate")
+def alerts_evaluate() -> None:
+    """Evaluate every alert rule on the latest runs now (also done after each forecast)."""
+    _alerts(_settings())
 
 
 def _publish_structural(settings: Settings, table: pd.DataFrame,

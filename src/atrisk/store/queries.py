@@ -86,3 +86,13 @@ def structural_history(s: Session, iso3: str) -> list[tuple[ForecastRun, Structu
                      .where(StructuralForecast.iso3 == iso3)
                      .order_by(ForecastRun.id))
     return [(run, row) for run, row in rows]
+
+
+def outlook(rows: list[MonthlyForecast], months: int = 6) -> dict[str, float]:
+    """P(>= 100 civilian deaths in at least one of the next ``months`` months), per country,
+    from the monthly run's per-month exceedance (the model draws months independently)."""
+    out: dict[str, float] = {}
+    for r in rows:
+        if r.step <= months:
+            out[r.iso3] = 1 - (1 - out.get(r.iso3, 0.0)) * (1 - r.p_ge_100)
+    return out

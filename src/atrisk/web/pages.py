@@ -69,7 +69,7 @@ def router(settings: Settings) -> APIRouter:
             previous = ({r.iso3: r.rank for r in queries.structural_rows(s, runs[1].id)[1]}
                         if len(runs) > 1 else {})
             monthly = queries.latest_run(s, "monthly")
-            outlook = _outlook(queries.monthly_rows(s, monthly.id, target="civilian_deaths")
+            outlook = queries.outlook(queries.monthly_rows(s, monthly.id, target="civilian_deaths")
                                if monthly else [])
             region = {c.iso3: c.region for c in queries.countries(s)}
             table = [{
@@ -124,7 +124,7 @@ def router(settings: Settings) -> APIRouter:
             "episodes": episodes, "indicators": data.indicators(found.gwcode),
             "history": history, "forecast": forecast, "monthly": monthly,
             "backtest_run": backtest_run, "backtest": backtest, "published": published,
-            "outlook": _outlook(months).get(found.iso3),
+            "outlook": queries.outlook(months).get(found.iso3),
             "factors": factors, "levels": assessments.LEVELS,
             "can_assess": user is not None and allows(user.role, "analyst"),
             "specs": {
@@ -204,13 +204,3 @@ def _record(runs: list[Any], s: Any, data: build_data.BuildData) -> list[dict[st
 def _ccode(s: Any, iso3: str) -> int | None:
     found = queries.country(s, iso3)
     return found.ccode if found else None
-
-
-def _outlook(rows: list[Any]) -> dict[str, float]:
-    """P(>= 100 civilian deaths in at least one of the next 6 months), per country, from the
-    monthly draws' per-month exceedance (the model's months are drawn independently)."""
-    out: dict[str, float] = {}
-    for r in rows:
-        if r.step <= 6:
-            out[r.iso3] = 1 - (1 - out.get(r.iso3, 0.0)) * (1 - r.p_ge_100)
-    return out

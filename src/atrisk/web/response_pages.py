@@ -15,7 +15,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 
 from atrisk.domain.errors import ConfigError
-from atrisk.response import assessments, plans
+from atrisk.response import alerts, assessments, plans
 from atrisk.response.coverage import coverage
 from atrisk.response.suggest import suggest
 from atrisk.response.toolkit import country_conditions, toolkit
@@ -83,6 +83,42 @@ def router(settings: Settings) -> APIRouter:
             report = coverage(s, min_risk / 100, data.country_month, date.today())
         return TEMPLATES.TemplateResponse(request, "coverage.html", {
             "c": report, "min_risk": min_risk, "tools": toolkit()})
+
+    @pages.get("/alerts", response_class=HTMLResponse)
+    def alerts_page(request: Request, user: Annotated[User, Depends(require("viewer"))]
+                    ) -> HTMLResponse:
+        with session(request.app.state.database_url) as s:
+            mine = alerts.alerts_of(s, user)
+            sent = {a.id: alerts.deliveries(s, a.id) for a in mine}
+            rules = alerts.rules_of(s, user)
+        return TEMPLATES.TemplateResponse(request, "alerts.html", {
+            "alerts": mine, "deliveries": sent, "rules": rules, "kinds": alerts.KINDS,
+            "new_secret": request.session.pop("webhook_secret", None)})
+
+    @pages.post("/alerts/rules")
+    def add_rule(request: Request, csrf: Csrf,
+                 user: Annotated[User, Depends(require("viewer"))],
+                 name: Annotated[str, Form()], kind: Annotated[str, Form()],
+                 threshold: Annotated[float, Form()], iso3: Annotated[str, Form()] = "",
+                 webhook_url: Annotated[str, Form()] = "", email: Annotated[str, Form()] = ""
+                 ) -> RedirectResponse:
+        check_csrf(request, csrf)
+        entry = _valid(alerts.RuleIn, name=name, kind=kind, threshold=threshold,
+                       iso3=iso3 or None, webhook_url=webhook_url or None, email=email or None)
+        with session(request.app.state.database_url) as s:
+            rule = alerts.add_rule(s, user, entry)
+            if rule.webhook_secret:
+                request.session["webhook_secret"] = rule.webhook_secret
+        return RedirectResponse("/alerts", status_code=303)
+
+    @pages.post("/alerts/{alert_id}/ack")
+    def ack(request: Request, alert_id: int, csrf: Csrf,
+            user: Annotated[User, Depends(require("viewer"))]) -> RedirectResponse:
+        check_csrf(request, csrf)
+        with session(request.app.state.database_url) as s:
+            if not alerts.acknowledge(s, user, alert_id):
+                raise HTTPException(404, f"you have no open alert {alert_id}")
+        return RedirectResponse("/alerts", status_code=303)
 
     @pages.post("/countries/{iso3}/plans")
     def start_plan(request: Request, iso3: str, csrf: Csrf, user: Analyst,

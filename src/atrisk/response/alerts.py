@@ -1,0 +1,254 @@
+"""Alerts: users' rules, evaluated after every forecast run, raise alerts that are stored
+(in-app), deduplicated, acknowledgeable, and delivered by webhook (an HMAC-SHA256-signed JSON
+body) and e-mail (SMTP), every attempt logged.
+
+Rules, each for one country or all:
+- ``risk_threshold``: the 2-year risk crosses the threshold (0-1) upwards;
+- ``rank_climb``: the country climbs at least ``threshold`` ranks since the previous run;
+- ``monthly_p100``: P(>= 100 civilian deaths in at least one of the next 6 months) crosses
+  the threshold (0-1) upwards;
+- ``deaths_above_forecast``: civilian deaths in the latest month with data exceed
+  ``threshold`` times the 90th percentile a published forecast gave for that month (and at
+  least 25).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+import smtplib
+import urllib.request
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from typing import Literal
+
+import pandas as pd
+from pydantic import BaseModel, EmailStr, Field, HttpUrl
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from atrisk.settings import Settings
+from atrisk.store import audit, queries
+from atrisk.store.db import session
+from atrisk.store.schema import (
+    Alert,
+    AlertDelivery,
+    AlertRule,
+    ForecastRun,
+    MonthlyForecast,
+    User,
+)
+
+Kind = Literal["risk_threshold", "rank_climb", "monthly_p100", "deaths_above_forecast"]
+KINDS: tuple[str, ...] = ("risk_threshold", "rank_climb", "monthly_p100",
+                          "deaths_above_forecast")
+SIGNATURE_HEADER = "X-Atrisk-Signature"
+MIN_DEATHS = 25
+
+
+class RuleIn(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+    kind: Kind
+    threshold: float = Field(gt=0, description="Probability (0-1), ranks, or a multiple.")
+    iso3: str | None = Field(default=None, min_length=3, max_length=3)
+    webhook_url: HttpUrl | None = None
+    email: EmailStr | None = None
+
+
+def add_rule(s: Session, user: User, entry: RuleIn) -> AlertRule:
+    """Store a rule; a webhook gets its own signing secret (shown to its owner)."""
+    rule = AlertRule(user_id=user.id, name=entry.name, kind=entry.kind,
+                     threshold=entry.threshold, iso3=entry.iso3.upper() if entry.iso3 else None,
+                     webhook_url=str(entry.webhook_url) if entry.webhook_url else None,
+                     webhook_secret=secrets.token_hex(32) if entry.webhook_url else None,
+                     email=str(entry.email) if entry.email else None, active=True,
+                     created_at=datetime.now(UTC))
+    s.add(rule)
+    s.flush()
+    audit.record(s, user, "alert_rule.add", "alert_rule", rule.id, kind=entry.kind,
+                 threshold=entry.threshold, iso3=rule.iso3)
+    return rule
+
+
+def rules_of(s: Session, user: User) -> list[AlertRule]:
+    return list(s.scalars(select(AlertRule).where(AlertRule.user_id == user.id)
+                          .order_by(AlertRule.id)))
+
+
+def alerts_of(s: Session, user: User, open_only: bool = False) -> list[Alert]:
+    query = select(Alert).where(Alert.user_id == user.id)
+    if open_only:
+        query = query.where(Alert.acknowledged_at.is_(None))
+    return list(s.scalars(query.order_by(Alert.id.desc())))
+
+
+def acknowledge(s: Session, user: User, alert_id: int) -> bool:
+    alert = s.get(Alert, alert_id)
+    if alert is None or alert.user_id != user.id or alert.acknowledged_at is not None:
+        return False
+    alert.acknowledged_at = datetime.now(UTC)
+    audit.record(s, user, "alert.acknowledge", "alert", alert.id)
+    return True
+
+
+def deliveries(s: Session, alert_id: int) -> list[AlertDelivery]:
+    return list(s.scalars(select(AlertDelivery).where(AlertDelivery.alert_id == alert_id)
+                          .order_by(AlertDelivery.id)))
+
+
+def evaluate(s: Session, country_month: pd.DataFrame) -> list[Alert]:
+    """Raise the alerts every active rule calls for on the latest runs (once per event)."""
+    structural = queries.runs(s, "structural")[:2]
+    monthly = queries.runs(s, "monthly")[:2]
+    names = {c.iso3: c.name for c in queries.countries(s)}
+    raised = []
+    for rule in s.scalars(select(AlertRule).where(AlertRule.active.is_(True))):
+        for iso3, value, message, run_id, key in _events(s, rule, structural, monthly,
+                                                          country_month, names):
+            if rule.iso3 and iso3 != rule.iso3:
+                continue
+            dedup = f"rule{rule.id}:{iso3}:{key}"
+            if s.scalar(select(Alert.id).where(Alert.dedup_key == dedup)) is not None:
+                continue
+            alert = Alert(rule_id=rule.id, user_id=rule.user_id, iso3=iso3, dedup_key=dedup,
+                          message=message, value=value, run_id=run_id,
+                          created_at=datetime.now(UTC))
+            s.add(alert)
+            s.flush()
+            s.add(AlertDelivery(alert_id=alert.id, channel="in_app", status="stored",
+                                detail="shown at /alerts", at=datetime.now(UTC)))
+            raised.append(alert)
+    return raised
+
+
+def _events(s: Session, rule: AlertRule, structural: list[ForecastRun],
+            monthly: list[ForecastRun], country_month: pd.DataFrame, names: dict[str, str]
+            ) -> list[tuple[str, float, str, int, str]]:
+    """(iso3, value, message, run id, event key) for each event of the rule's kind."""
+    out: list[tuple[str, float, str, int, str]] = []
+    if rule.kind in ("risk_threshold", "rank_climb") and structural:
+        now = {r.iso3: r for r in queries.structural_rows(s, structural[0].id)[1]}
+        before = ({r.iso3: r for r in queries.structural_rows(s, structural[1].id)[1]}
+                  if len(structural) > 1 else {})
+        run = structural[0]
+        for iso3, r in now.items():
+            prev = before.get(iso3)
+            name = names.get(iso3, iso3)
+            if rule.kind == "risk_threshold" and r.probability >= rule.threshold and (
+                    prev is None or prev.probability < rule.threshold):
+                out.append((iso3, r.probability,
+                            f"{name}: 2-year risk {100 * r.probability:.1f}% reached "
+                            f"{100 * rule.threshold:.1f}% (run {run.id}, {run.period}-"
+                            f"{int(run.period) + 1})", run.id, f"risk:run{run.id}"))
+            if rule.kind == "rank_climb" and prev is not None and (
+                    prev.rank - r.rank >= rule.threshold):
+                out.append((iso3, float(prev.rank - r.rank),
+                            f"{name}: climbed {prev.rank - r.rank} ranks to {r.rank} "
+                            f"(run {run.id})", run.id, f"rank:run{run.id}"))
+    if rule.kind == "monthly_p100" and monthly:
+        now_p = queries.outlook(queries.monthly_rows(s, monthly[0].id,
+                                                     target="civilian_deaths"))
+        before_p = (queries.outlook(queries.monthly_rows(s, monthly[1].id,
+                                                         target="civilian_deaths"))
+                    if len(monthly) > 1 else {})
+        for iso3, p in now_p.items():
+            if p >= rule.threshold and before_p.get(iso3, 0.0) < rule.threshold:
+                out.append((iso3, p, f"{names.get(iso3, iso3)}: {100 * p:.0f}% chance of "
+                            f">= 100 civilian deaths in a month within 6 months after "
+                            f"{monthly[0].period}", monthly[0].id, f"p100:run{monthly[0].id}"))
+    if rule.kind == "deaths_above_forecast" and len(country_month):
+        out.extend(_surprises(s, rule, country_month, names))
+    return out
+
+
+def _surprises(s: Session, rule: AlertRule, country_month: pd.DataFrame,
+               names: dict[str, str]) -> list[tuple[str, float, str, int, str]]:
+    """Countries whose civilian deaths in the latest month with data beat the newest
+    published forecast of that month."""
+    month = str(country_month["month"].max())
+    found = s.execute(select(MonthlyForecast, ForecastRun)
+                      .join(ForecastRun, ForecastRun.id == MonthlyForecast.run_id)
+                      .where(MonthlyForecast.month == month,
+                             MonthlyForecast.target == "civilian_deaths")
+                      .order_by(ForecastRun.id.desc())).all()
+    newest: dict[str, tuple[MonthlyForecast, ForecastRun]] = {}
+    for forecast, run in found:
+        newest.setdefault(forecast.iso3, (forecast, run))
+    actual = country_month[country_month["month"] == month].set_index("iso3")[
+        "civilian_deaths"]
+    out = []
+    for iso3, (forecast, run) in newest.items():
+        deaths = float(actual.get(iso3, 0.0))
+        if deaths >= MIN_DEATHS and deaths > rule.threshold * forecast.q90:
+            out.append((iso3, deaths, f"{names.get(iso3, iso3)}: {deaths:,.0f} civilian "
+                        f"deaths in {month}, above the forecast's 90th percentile "
+                        f"({forecast.q90:,.0f}; run {run.id})", run.id, f"deaths:{month}"))
+    return out
+
+
+def sign(secret: str, body: bytes) -> str:
+    """The webhook signature: ``sha256=`` and the hex HMAC-SHA256 of the body."""
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def deliver(url: str, settings: Settings, alert_ids: list[int]) -> None:
+    """Send each alert to its rule's webhook and e-mail; log every attempt (a failure is
+    logged, never raised: the alert itself is already stored)."""
+    for alert_id in alert_ids:
+        with session(url) as s:
+            alert = s.get(Alert, alert_id)
+            rule = s.get(AlertRule, alert.rule_id) if alert else None
+            if alert is None or rule is None:
+                continue
+            body = json.dumps({"id": alert.id, "rule": rule.name, "kind": rule.kind,
+                               "iso3": alert.iso3, "value": alert.value,
+                               "message": alert.message, "run_id": alert.run_id,
+                               "created_at": alert.created_at.isoformat()}).encode()
+            attempts = []
+            if rule.webhook_url and rule.webhook_secret:
+                attempts.append(("webhook", _post(rule.webhook_url, rule.webhook_secret, body)))
+            if rule.email:
+                attempts.append(("email", _mail(settings, rule.email, alert.message, body)))
+            for channel, (status, detail) in attempts:
+                s.add(AlertDelivery(alert_id=alert.id, channel=channel, status=status,
+                                    detail=detail, at=datetime.now(UTC)))
+
+
+def _post(url: str, secret: str, body: bytes) -> tuple[str, str]:
+    request = urllib.request.Request(url, data=body, method="POST", headers={
+        "Content-Type": "application/json", SIGNATURE_HEADER: sign(secret, body),
+        "User-Agent": "atrisk-alerts"})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+            return "sent", f"HTTP {response.status}"
+    except OSError as exc:
+        return "failed", str(exc)
+
+
+def _mail(settings: Settings, to: str, subject: str, body: bytes) -> tuple[str, str]:
+    if not settings.smtp_host:
+        return "failed", "no SMTP server configured (ATRISK_SMTP_HOST)"
+    message = EmailMessage()
+    message["From"], message["To"] = settings.smtp_from, to
+    message["Subject"] = f"[atrisk] {subject}"[:200]
+    message.set_content(json.dumps(json.loads(body), indent=2))
+    try:
+        with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=10) as smtp:
+            if settings.smtp_starttls:
+                smtp.starttls()
+            if settings.smtp_user and settings.smtp_password:
+                smtp.login(settings.smtp_user, settings.smtp_password)
+            smtp.send_message(message)
+        return "sent", f"to {to} via {settings.smtp_host}:{settings.smtp_port}"
+    except (OSError, smtplib.SMTPException) as exc:
+        return "failed", str(exc)
+
+
+def run_after_forecast(settings: Settings, country_month: pd.DataFrame) -> int:
+    """Evaluate every rule (one transaction), then deliver; returns how many were raised."""
+    with session(settings.database) as s:
+        raised = [a.id for a in evaluate(s, country_month)]
+    deliver(settings.database, settings, raised)
+    return len(raised)

@@ -1,0 +1,191 @@
+"""Alerts: each rule kind on real forecast runs, deduplication, acknowledgement, and delivery
+to a webhook (HMAC-signed) and to a local SMTP server the test starts, every attempt logged."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from atrisk.api.app import create_app
+from atrisk.cli.main import app as cli
+from atrisk.forecasting.monthly import forecast_monthly
+from atrisk.panels.build import read_table
+from atrisk.response import alerts
+from atrisk.settings import Settings
+from atrisk.store import accounts
+from atrisk.store.db import session
+from atrisk.store.publish import publish_monthly, publish_structural
+from atrisk.store.schema import Alert
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def env(tmp_path: Path, built: Settings, publish_to) -> Settings:
+    url = publish_to(f"sqlite:///{tmp_path / 'atrisk.db'}")
+    with session(url) as s:
+        accounts.add_user(s, "ana@example.org", PASSWORD, "analyst")
+    return Settings(mirror=built.mirror, build_dir=built.build_dir, database_url=url)
+
+
+def _rule(settings: Settings, **fields) -> int:
+    with session(settings.database) as s:
+        user = accounts.user_by_email(s, "ana@example.org")
+        assert user is not None
+        return alerts.add_rule(s, user, alerts.RuleIn(name="watch", **fields)).id
+
+
+def _evaluate(settings: Settings) -> list[Alert]:
+    with session(settings.database) as s:
+        return alerts.evaluate(s, read_table(settings, "country_month"))
+
+
+def test_risk_crossing_alerts_once(env: Settings, forecasts) -> None:
+    _rule(env, kind="risk_threshold", threshold=0.02)
+    table = forecasts["structural"].table
+    expected = set(table.loc[table["risk_2yr"] >= 0.02, "iso3"])
+    first = _evaluate(env)
+    assert {a.iso3 for a in first} == expected and len(expected) >= 5
+    assert "2-year risk" in first[0].message
+    assert _evaluate(env) == []  # the same event alerts once
+    publish_structural(env.database, table, forecasts["structural"].meta)
+    assert _evaluate(env) == []  # still above: no new crossing
+
+
+def test_rank_climb_and_monthly_outlook(env: Settings, forecasts) -> None:
+    _rule(env, kind="rank_climb", threshold=10)
+    _rule(env, kind="monthly_p100", threshold=0.5, iso3="SDN")
+    table = forecasts["structural"].table.copy()
+    low = table.sort_values("rank").iloc[60]
+    table.loc[table["iso3"] == low["iso3"], ["rank", "risk_2yr"]] = [5, 0.2]
+    publish_structural(env.database, table, forecasts["structural"].meta)
+    raised = _evaluate(env)
+    climbs = [a for a in raised if "climbed" in a.message]
+    assert [a.iso3 for a in climbs] == [low["iso3"]] and climbs[0].value >= 10
+    outlook = [a for a in raised if "chance of >= 100" in a.message]
+    assert [a.iso3 for a in outlook] == ["SDN"]  # one country's rule sees only it
+
+
+def test_deaths_far_above_a_published_forecast(env: Settings, built: Settings,
+                                               tmp_path: Path) -> None:
+    _rule(env, kind="deaths_above_forecast", threshold=1.0)
+    early = forecast_monthly(built, "2023-06", tmp_path / "d.parquet",
+                             model="conflictology_country12")
+    publish_monthly(env.database, early.summary, early.meta)
+    raised = {a.iso3: a for a in _evaluate(env)}
+    assert "ISR" in raised  # October 2023: GED codes the war in Gaza under Israel
+    assert raised["ISR"].value == 5401 and "2023-12" in raised["ISR"].message
+    month = read_table(built, "country_month")
+    december = month[month["month"] == "2023-12"].set_index("iso3")["civilian_deaths"]
+    q90 = early.summary.query("month == '2023-12' and target == 'civilian_deaths'"
+                              ).set_index("iso3")["q90"]
+    for iso3, alert in raised.items():
+        assert alert.value == december[iso3] > max(q90[iso3], 24)
+
+
+class _Hook(BaseHTTPRequestHandler):
+    received: list[tuple[dict[str, str], bytes]] = []
+
+    def do_POST(self) -> None:  # noqa: N802
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        _Hook.received.append((dict(self.headers), body))
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+class _Inbox:
+    def __init__(self) -> None:
+        self.messages: list[bytes] = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        self.messages.append(envelope.content)
+        return "250 OK"
+
+
+def _port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_delivery_by_signed_webhook_and_email(env: Settings) -> None:
+    hook = HTTPServer(("127.0.0.1", 0), _Hook)
+    threading.Thread(target=hook.serve_forever, daemon=True).start()
+    inbox = _Inbox()
+    smtp = Controller(inbox, hostname="127.0.0.1", port=_port())
+    smtp.start()
+    try:
+        settings = env.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": smtp.port})
+        rule_id = _rule(settings, kind="risk_threshold", threshold=0.02, iso3="SDN",
+                        webhook_url=f"http://127.0.0.1:{hook.server_port}/hook",
+                        email="desk@ngo.org")
+        _rule(settings, kind="risk_threshold", threshold=0.01, iso3="NGA",
+              webhook_url=f"http://127.0.0.1:{_port()}/closed")
+        _Hook.received.clear()
+        assert alerts.run_after_forecast(settings, read_table(settings, "country_month")) == 2
+    finally:
+        hook.shutdown()
+        smtp.stop()
+    (headers, body), = _Hook.received
+    with session(settings.database) as s:
+        rule = s.get(alerts.AlertRule, rule_id)
+        assert rule is not None and rule.webhook_secret
+        assert headers[alerts.SIGNATURE_HEADER] == alerts.sign(rule.webhook_secret, body)
+        assert alerts.sign("wrong secret", body) != headers[alerts.SIGNATURE_HEADER]
+        sdn = s.query(Alert).filter_by(iso3="SDN").one()
+        nga = s.query(Alert).filter_by(iso3="NGA").one()
+        log = {(d.channel, d.status) for d in alerts.deliveries(s, sdn.id)}
+        failed = {(d.channel, d.status) for d in alerts.deliveries(s, nga.id)}
+    assert json.loads(body)["iso3"] == "SDN"
+    assert log == {("in_app", "stored"), ("webhook", "sent"), ("email", "sent")}
+    assert failed == {("in_app", "stored"), ("webhook", "failed")}  # logged, still stored
+    (mail,) = inbox.messages
+    assert b"desk@ngo.org" in mail and b"[atrisk] Sudan" in mail
+
+
+def test_alerts_are_acknowledged_by_their_owner_only(env: Settings) -> None:
+    _rule(env, kind="risk_threshold", threshold=0.02, iso3="SDN")
+    (alert,) = _evaluate(env)
+    with session(env.database) as s:
+        accounts.add_user(s, "other@example.org", PASSWORD, "viewer")
+        tokens = {email: accounts.new_token(s, accounts.user_by_email(s, email), "t")  # type: ignore[arg-type]
+                  for email in ("ana@example.org", "other@example.org")}
+    client = TestClient(create_app(env))
+    mine = {"authorization": f"Bearer {tokens['ana@example.org']}"}
+    other = {"authorization": f"Bearer {tokens['other@example.org']}"}
+    assert [a["id"] for a in client.get("/api/alerts?open=true", headers=mine).json()] == [
+        alert.id]
+    assert client.get("/api/alerts", headers=other).json() == []
+    assert client.post(f"/api/alerts/{alert.id}/ack", headers=other).json()["status"] == 404
+    done = client.post(f"/api/alerts/{alert.id}/ack", headers=mine).json()
+    assert done["acknowledged_at"] is not None
+    assert client.get("/api/alerts?open=true", headers=mine).json() == []
+    made = client.post("/api/alert-rules", headers=other, json={
+        "name": "hook", "kind": "rank_climb", "threshold": 5,
+        "webhook_url": "https://example.org/hook"}).json()
+    assert len(made["webhook_secret"]) == 64
+    assert "webhook_secret" not in client.get("/api/alert-rules", headers=other).json()[0]
+    bad = client.post("/api/alert-rules", headers=other, json={
+        "name": "x", "kind": "weather", "threshold": 1}).json()
+    assert bad["status"] == 422
+
+
+def test_cli_evaluates_rules(env: Settings, monkeypatch) -> None:
+    _rule(env, kind="risk_threshold", threshold=0.02, iso3="SDN")
+    for key, value in {"ATRISK_MIRROR": str(env.mirror), "ATRISK_BUILD_DIR":
+                       str(env.build_dir), "ATRISK_DATABASE_URL": env.database}.items():
+        monkeypatch.setenv(key, value)
+    result = CliRunner().invoke(cli, ["alerts", "evaluate"])
+    assert result.exit_code == 0 and "alerts: 1 raised" in result.output
+    assert "alerts: 0 raised" in CliRunner().invoke(cli, ["alerts", "evaluate"]).output
