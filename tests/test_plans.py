@@ -208,3 +208,37 @@ def test_coverage_shows_who_is_working_where(app_settings: Settings) -> None:
     page = client.get("/coverage?min_risk=2").text
     assert 'data-iso3="SDN"' not in page and "Actions overdue (1)" in page
     assert client.get("/coverage?min_risk=200").status_code == 422
+
+
+def test_country_brief_as_html_and_pdf(app_settings: Settings, tmp_path, monkeypatch) -> None:
+    from typer.testing import CliRunner
+
+    from atrisk.cli.main import app as cli
+
+    client = TestClient(create_app(app_settings))
+    analyst = _token(app_settings, "analyst")
+    client.post("/api/countries/SDN/assessments", headers=analyst, json={
+        "factor": 5, "level": 3, "trend": "worsening", "confidence": "high",
+        "evidence": "Arms flows."})
+    client.post("/api/countries/SDN/plans", json={"title": "Protect Darfur"}, headers=analyst)
+    client.post("/api/plans/1/actions", json=ACTION, headers=analyst)
+    monkeypatch.setenv("ATRISK_DATABASE_URL", app_settings.database)
+    monkeypatch.setenv("ATRISK_BUILD_DIR", str(app_settings.build_dir))
+    for ext in ("html", "pdf"):
+        out = tmp_path / f"SDN.{ext}"
+        result = CliRunner().invoke(cli, ["report", "sdn", "--out", str(out)])
+        assert result.exit_code == 0, result.output
+    html = (tmp_path / "SDN.html").read_text()
+    for expected in ("Sudan", "chance that a new episode", "ongoing mass killings",
+                     "Monthly outlook", "Capacity to commit atrocity crimes", "severe",
+                     "Protect Darfur", "Arms embargoes", "overdue"):
+        assert expected in html, expected
+    pdf = (tmp_path / "SDN.pdf").read_bytes()
+    assert pdf.startswith(b"%PDF") and len(pdf) > 10_000
+    assert client.get("/countries/SDN/brief.pdf").json()["status"] == 401  # not public
+    page = client.get("/countries/SDN/brief.pdf", headers=analyst)
+    assert page.headers["content-type"] == "application/pdf"
+    assert page.content.startswith(b"%PDF") and "attachment" in page.headers[
+        "content-disposition"]
+    bad = CliRunner().invoke(cli, ["report", "SDN", "--out", str(tmp_path / "x.docx")])
+    assert bad.exit_code != 0

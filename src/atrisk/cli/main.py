@@ -342,6 +342,23 @@ def users_token(
     typer.echo(token)  # bare, so scripts can capture it
 
 
+@app.command("report")
+def report(
+    country: Annotated[str, typer.Argument(help="ISO3 code of the country, e.g. SDN.")],
+    out: Annotated[Path, typer.Option(help="Where to write the brief: .html or .pdf.")],
+) -> None:
+    """A country brief: risk and interval, drivers, monthly outlook, the latest assessment
+    and the plan's status."""
+    from atrisk.response import brief
+    from atrisk.store.db import migrate, session
+
+    settings = _settings()
+    migrate(settings.database)
+    with session(settings.database) as s:
+        written = brief.write(s, country, out)
+    console.print(f"wrote the brief for {country.upper()} to {written}")
+
+
 @app.command("serve")
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",

@@ -10,12 +10,12 @@ from datetime import date
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 
 from atrisk.domain.errors import ConfigError
-from atrisk.response import alerts, assessments, plans
+from atrisk.response import alerts, assessments, brief, plans
 from atrisk.response.coverage import coverage
 from atrisk.response.suggest import suggest
 from atrisk.response.toolkit import country_conditions, toolkit
@@ -71,6 +71,20 @@ def router(settings: Settings) -> APIRouter:
             "country": found, "current": current, "suggestions": suggestions,
             "conditions": conditions, "plans": details, "tools": toolkit(),
             "can_write": allows(user.role, "analyst"), "today": date.today()})
+
+    @pages.get("/countries/{iso3}/brief.{ext}", response_model=None)
+    def country_brief(request: Request, iso3: str, ext: str,
+                      _: Annotated[User, Depends(require("viewer"))]) -> Response:
+        if ext not in ("html", "pdf"):
+            raise HTTPException(404, "a brief is .html or .pdf")
+        with session(request.app.state.database_url) as s:
+            _country(s, iso3)
+            html = brief.render_html(brief.context(s, iso3))
+        if ext == "html":
+            return HTMLResponse(html)
+        name = f"atrisk-brief-{iso3.upper()}-{date.today():%Y-%m-%d}.pdf"
+        return Response(brief.render_pdf(html), media_type="application/pdf",
+                        headers={"content-disposition": f'attachment; filename="{name}"'})
 
     @pages.get("/coverage", response_class=HTMLResponse)
     def coverage_page(request: Request, _: Annotated[User, Depends(require("viewer"))],

@@ -1,0 +1,72 @@
+"""The country brief: one document a decision maker can read or forward, with the risk and
+its interval, the drivers, the monthly outlook, the latest assessment and the plan's status;
+HTML, or PDF printed by WeasyPrint."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy.orm import Session
+
+from atrisk.domain.errors import ConfigError
+from atrisk.response import assessments, plans
+from atrisk.response.framework import framework
+from atrisk.response.toolkit import toolkit
+from atrisk.store import queries
+
+_TEMPLATES = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
+                         autoescape=select_autoescape(["html"]))
+
+
+def context(s: Session, iso3: str, today: date | None = None) -> dict[str, Any]:
+    """Everything the brief shows, read from the store in one transaction."""
+    country = queries.country(s, iso3.upper())
+    if country is None:
+        raise ConfigError(f"no country with ISO3 code {iso3!r}")
+    run = queries.latest_run(s, "structural")
+    current = queries.structural_for(s, run.id, country.iso3) if run else None
+    monthly = queries.latest_run(s, "monthly")
+    months = (queries.monthly_rows(s, monthly.id, country.iso3, "civilian_deaths")
+              if monthly else [])
+    mine = [p for p in plans.plans_of(s, country.iso3) if p.status == "active"]
+    return {
+        "country": country, "run": run, "current": current, "monthly": monthly,
+        "months": [m for m in months if m.step <= 6],
+        "outlook": queries.outlook(months).get(country.iso3),
+        "factors": assessments.compare(current.drivers if current else [],
+                                       assessments.latest(s, country.iso3)),
+        "levels": assessments.LEVELS, "framework": framework(), "tools": toolkit(),
+        "plans": [{"plan": p, "actions": plans.actions(s, p.id)} for p in mine],
+        "today": today or date.today(), "made": datetime.now(UTC),
+    }
+
+
+def render_html(ctx: dict[str, Any]) -> str:
+    return _TEMPLATES.get_template("brief.html").render(**ctx)
+
+
+def render_pdf(html: str) -> bytes:
+    """Print the brief's HTML to PDF (WeasyPrint needs Pango: `.ci/pdf.sh` installs it)."""
+    try:
+        from weasyprint import HTML
+    except OSError as exc:  # Pango missing
+        raise ConfigError(f"PDF needs Pango for WeasyPrint ({exc}); install Debian's "
+                          "libpango-1.0-0 and libpangoft2-1.0-0, or write .html") from exc
+    pdf: bytes = HTML(string=html).write_pdf()
+    return pdf
+
+
+def write(s: Session, iso3: str, out: Path) -> Path:
+    """Write the brief to ``out``: HTML or PDF by its extension."""
+    if out.suffix not in (".html", ".pdf"):
+        raise ConfigError(f"{out}: the brief is written as .html or .pdf")
+    html = render_html(context(s, iso3))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if out.suffix == ".html":
+        out.write_text(html, encoding="utf-8")
+    else:
+        out.write_bytes(render_pdf(html))
+    return out
