@@ -19,7 +19,10 @@ def _db(request: Request) -> Iterator[Session]:
         yield s
 
 
-SessionDep = Annotated[Session, Depends(_db)]
+#: ``scope="function"``: the transaction commits when the route returns, before the response
+#: is sent, so a client never sees a success for a write that is not yet durable (with the
+#: default, FastAPI runs the exit code after the response; the crash test caught that).
+SessionDep = Annotated[Session, Depends(_db, scope="function")]
 
 
 def country_or_404(s: Session, iso3: str) -> Country:
