@@ -44,8 +44,8 @@ def server(publish_to, built: Settings, tmp_path_factory) -> Iterator[str]:
     url = publish_to(f"sqlite:///{tmp / 'atrisk.db'}")
     with session(url) as s:
         accounts.add_user(s, "analyst@example.org", PASSWORD, "analyst", "Ana")
-    app = create_app(Settings(mirror=built.mirror, build_dir=built.build_dir,
-                              database_url=url))
+    settings = Settings(mirror=built.mirror, build_dir=built.build_dir, database_url=url)
+    app = create_app(settings)
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -57,9 +57,17 @@ def server(publish_to, built: Settings, tmp_path_factory) -> Iterator[str]:
         if srv.started:
             break
         time.sleep(0.1)
+    _SETTINGS[f"http://127.0.0.1:{port}"] = settings
     yield f"http://127.0.0.1:{port}"
     srv.should_exit = True
     thread.join(timeout=10)
+
+
+_SETTINGS: dict[str, Settings] = {}
+
+
+def server_settings(base: str) -> Settings:
+    return _SETTINGS[base]
 
 
 @pytest.fixture(scope="module")
@@ -180,4 +188,69 @@ def test_login_works_by_keyboard(server: str, browser) -> None:
     _shoot(page, "account")
     page.click("button:has-text('Log out')")
     page.wait_for_selector("text=Log in")
+    page.close()
+
+
+def test_an_analyst_walks_from_warning_to_action(server: str, browser, tmp_path) -> None:
+    """Log in, assess a risk factor, build a plan from the suggestions, receive an alert,
+    download the brief; a screenshot of each step."""
+    from atrisk.panels.build import read_table
+    from atrisk.response.alerts import run_after_forecast
+
+    page = browser.new_page(viewport={"width": 1280, "height": 1000}, accept_downloads=True)
+    hosts: set[str] = set()
+    page.on("request", lambda request: hosts.add(urlparse(request.url).hostname or ""))
+    page.goto(server + "/login?next=/countries/SDN")
+    page.fill("#email", "analyst@example.org")
+    page.fill("#password", PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/countries/SDN$"))
+    # 1. assess a risk factor
+    page.select_option("#a-factor", "5")
+    page.select_option("#a-level", "3")
+    page.select_option("#a-trend", "worsening")
+    page.fill("#a-evidence", "Weapons flowing to both sides (walk-through).")
+    page.fill("#a-source-url", "https://www.un.org/securitycouncil/")
+    page.click("text=Save assessment")
+    row = page.locator('tr[data-factor="5"]')
+    assert "severe" in row.inner_text() and "worsening" in row.inner_text()
+    _shoot(page, "walk-1-assessment")
+    # 2. build a plan from the suggestions
+    page.click("text=Prevention plan and suggested tools")
+    page.fill("#plan-title", "Protect civilians in Darfur")
+    page.click("#start-plan button")
+    first = page.locator("#suggestions > li").first
+    tool = first.get_attribute("data-tool")
+    first.locator("summary", has_text="Add to plan").click()
+    first.locator("input[name=owner]").fill("Special envoy")
+    first.locator("input[name=due]").fill("2027-03-31")
+    first.locator("button", has_text="Add to plan").click()
+    action = page.locator("tr[data-action]").first
+    assert "Special envoy" in action.inner_text()
+    assert tool and page.locator(f'#suggestions li[data-tool="{tool}"]').count() == 1
+    _shoot(page, "walk-2-plan")
+    # 3. a rule, a forecast run, an alert
+    page.goto(server + "/alerts")
+    page.fill("#r-name", "Sudan above 2%")
+    page.select_option("#r-kind", "risk_threshold")
+    page.fill("#r-threshold", "0.02")
+    page.fill("#r-iso3", "SDN")
+    page.click("#rule-form button")
+    settings = server_settings(server)
+    assert run_after_forecast(settings, read_table(settings, "country_month")) == 1
+    page.reload()
+    alert = page.locator("#alerts tr.open")
+    assert alert.count() == 1 and "2-year risk" in alert.inner_text()
+    _shoot(page, "walk-3-alert")
+    alert.locator("button", has_text="Acknowledge").click()
+    assert page.locator("#alerts tr.done").count() == 1
+    # 4. the brief
+    page.goto(server + "/countries/SDN")
+    with page.expect_download() as download:
+        page.click("#brief-pdf")
+    saved = tmp_path / "brief.pdf"
+    download.value.save_as(saved)
+    assert saved.read_bytes().startswith(b"%PDF") and saved.stat().st_size > 10_000
+    _shoot(page, "walk-4-country")
+    assert hosts == {"127.0.0.1"}, hosts
     page.close()
