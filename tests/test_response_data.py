@@ -92,3 +92,19 @@ def test_a_broken_data_file_is_a_clear_error(tmp_path) -> None:
     with pytest.raises(ConfigError, match="judicialreform"):
         framework.__wrapped__(broken)
     assert len(data["factor"]) == 14
+
+
+def test_conditions_read_from_the_assessment_too(panel: pd.DataFrame) -> None:
+    from types import SimpleNamespace
+
+    before = country_conditions(panel, 625)
+    assert before["Identity-based conflict"] is None  # needs the analysts' rating
+    assert before["Corrupt"] is None
+    assert before["High ethnic diversity"] is True  # Sudan's efindex
+    rated = country_conditions(panel, 625, {9: SimpleNamespace(level=3),
+                                            3: SimpleNamespace(level=1)})
+    assert rated["Identity-based conflict"] is True and rated["Corrupt"] is False
+    assert rated["Ethnic exclusion or polarization"] is True
+    norway = country_conditions(panel, 385)
+    assert norway["Highly developed state"] is True and norway["Ongoing armed conflict"] is False
+    assert norway["Government principally responsible for atrocities"] is False

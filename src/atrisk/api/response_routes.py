@@ -63,9 +63,9 @@ def router(settings: Settings) -> APIRouter:
         data = build_data.load(settings)
         run = queries.latest_run(s, "structural")
         current = queries.structural_for(s, run.id, found.iso3) if run else None
-        ranked = suggest(current.drivers if current else [],
-                         assessments.latest(s, found.iso3), data.evidence,
-                         country_conditions(data.panel, found.gwcode))
+        assessed = assessments.latest(s, found.iso3)
+        ranked = suggest(current.drivers if current else [], assessed, data.evidence,
+                         country_conditions(data.panel, found.gwcode, assessed))
         return [schemas.SuggestionOut(
             tool=x.tool.key, name=x.tool.name, family=x.tool.family, score=x.score,
             reasons=x.reasons, factors=x.tool.factors, partners=x.tool.partners,

@@ -5,9 +5,10 @@ the contextual ones hold in a given country now."""
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import pandas as pd
 from pydantic import BaseModel, Field, model_validator
@@ -64,19 +65,29 @@ def toolkit(path: Path = DATA / "prevention_tools.toml") -> Toolkit:
         raise ConfigError(f"{path}: {exc}") from exc
 
 
-def country_conditions(panel: pd.DataFrame, gwcode: int) -> dict[str, bool | None]:
-    """For each contextual success factor the panel can measure, whether it holds for the
-    country in its latest year with data (None when the data are missing)."""
+def country_conditions(panel: pd.DataFrame, gwcode: int,
+                       assessed: Mapping[int, Any] | None = None) -> dict[str, bool | None]:
+    """For each contextual success factor we can read, whether it holds for the country: from
+    its latest year with data and the analysts' latest levels (``assessed``: factor id ->
+    assessment); None when what it needs is missing."""
     rows = panel[panel["gwcode"] == gwcode].sort_values("year")
-    if rows.empty:
-        return dict.fromkeys(toolkit().conditions)
-    recent = rows.tail(10)
-    values = {
-        "ucdp_sb_deaths": _latest(rows, "ucdp_sb_deaths"),
-        "v2x_polyarchy": _latest(rows, "v2x_polyarchy"),
-        "wdi_gdppc": _latest(rows, "wdi_gdppc"),
-        "conflict_years_10": float((recent["ucdp_sb_deaths"].fillna(0) >= 25).sum()),
-    }
+    values: dict[str, float | None] = {f"factor{i}": None for i in range(1, 15)}
+    for factor_id, assessment in (assessed or {}).items():
+        values[f"factor{factor_id}"] = float(assessment.level)
+    if not rows.empty:
+        govt = _latest(rows, "ucdp_os_govt_deaths")
+        groups = _latest(rows, "ucdp_os_nsgroup_deaths")
+        values.update({
+            "ucdp_sb_deaths": _latest(rows, "ucdp_sb_deaths"),
+            "v2x_polyarchy": _latest(rows, "v2x_polyarchy"),
+            "wdi_gdppc": _latest(rows, "wdi_gdppc"),
+            "efindex": _latest(rows, "efindex"),
+            "conflict_years_10": float(
+                (rows.tail(10)["ucdp_sb_deaths"].fillna(0) >= 25).sum()),
+            "govt_killings": govt, "armed_group_killings": groups,
+            "govt_share": (None if govt is None or groups is None else
+                           govt / (govt + groups) if govt + groups > 0 else 0.0),
+        })
     return {factor: holds(expression, values)
             for factor, expression in toolkit().conditions.items()}
 

@@ -32,6 +32,10 @@ INDICATORS: dict[str, tuple[str, str]] = {
 }
 
 
+#: Panel columns the toolkit's success conditions read (besides the indicators).
+CONDITION_COLUMNS = ("efindex", "ucdp_os_govt_deaths", "ucdp_os_nsgroup_deaths")
+
+
 @dataclass(frozen=True)
 class BuildData:
     build_id: str
@@ -94,11 +98,11 @@ def _load(target: Path) -> BuildData:
     episodes = pd.read_parquet(target / "episodes.parquet")
     episodes["location"] = episodes["ccode"].map(lambda c: EPISODE_LOCATION.get(c, c))
     panel = pd.read_parquet(target / "panel.parquet")
-    keep = ["gwcode", "year", *INDICATORS]
+    keep = ["gwcode", "year", *INDICATORS, *CONDITION_COLUMNS]
     country_month = pd.read_parquet(target / "country_month.parquet")
     last_month = str(country_month["month"].max()) if len(country_month) else ""
     return BuildData(build_id=target.name, data_date=last_month,
                      country_month=country_month.sort_values(["iso3", "month"]),
                      episodes=episodes, panel=panel[keep].replace([np.inf, -np.inf], np.nan)
-                     .astype({c: float for c in INDICATORS}),
+                     .astype({c: float for c in (*INDICATORS, *CONDITION_COLUMNS)}),
                      evidence=pd.read_parquet(target / "prevention_evidence.parquet"))

@@ -61,7 +61,7 @@ def router(settings: Settings) -> APIRouter:
             run = queries.latest_run(s, "structural")
             current = queries.structural_for(s, run.id, found.iso3) if run else None
             assessed = assessments.latest(s, found.iso3)
-            conditions = country_conditions(data.panel, found.gwcode)
+            conditions = country_conditions(data.panel, found.gwcode, assessed)
             suggestions = suggest(current.drivers if current else [], assessed,
                                   data.evidence, conditions)
             mine = plans.plans_of(s, found.iso3)
