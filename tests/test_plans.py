@@ -242,3 +242,37 @@ def test_country_brief_as_html_and_pdf(app_settings: Settings, tmp_path, monkeyp
         "content-disposition"]
     bad = CliRunner().invoke(cli, ["report", "SDN", "--out", str(tmp_path / "x.docx")])
     assert bad.exit_code != 0
+
+
+def test_admins_edit_the_toolkit_as_checked_versions(app_settings: Settings) -> None:
+    from atrisk.response.toolkit import PACKAGED
+
+    admin = TestClient(create_app(app_settings))
+    _login(admin, "admin")
+    page = admin.get("/admin/toolkit").text
+    assert "None saved yet" in page and 'id="toolkit-text"' in page
+    csrf = _csrf(page)
+    text = PACKAGED.read_text()
+    broken = text.replace("factors = [1, 4, 8, 13]", "factors = [1, 4, 8, 15]")
+    refused = admin.post("/admin/toolkit", data={"csrf": csrf, "content": broken})
+    assert refused.status_code == 422 and "unknown risk factors" in refused.text
+    unknown = text.replace('ushmm = ["Arms embargoes"]', 'ushmm = ["Arms embargo"]')
+    refused = admin.post("/admin/toolkit", data={"csrf": csrf, "content": unknown})
+    assert refused.status_code == 422 and "not in the USHMM review" in refused.text
+    edited = (text.replace('name = "Support for mediation and negotiations between adversaries"',
+                           'name = "Mediation and dialogue support"')
+              .replace('version = "2026-11-24.1"', 'version = "2026-11-24.2"', 1))
+    saved = admin.post("/admin/toolkit", data={"csrf": csrf, "content": edited},
+                       follow_redirects=False)
+    assert saved.status_code == 303
+    page = admin.get("/admin/toolkit").text
+    assert "version <strong>2026-11-24.2</strong>" in page
+    plan = admin.get("/countries/SDN/plan").text
+    assert "Mediation and dialogue support" in plan
+    analyst = TestClient(create_app(app_settings))
+    _login(analyst, "analyst")
+    assert analyst.get("/admin/toolkit").status_code == 403
+    assert analyst.post("/admin/toolkit", data={"csrf": _csrf(analyst.get("/account").text),
+                                                "content": text}).status_code == 403
+    with session(app_settings.database) as s:
+        assert [e.action for e in audit.entries(s, "toolkit")] == ["toolkit.save"]

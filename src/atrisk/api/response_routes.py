@@ -19,7 +19,7 @@ from atrisk.domain.errors import ConfigError
 from atrisk.response import alerts, assessments, plans
 from atrisk.response.coverage import coverage
 from atrisk.response.suggest import suggest
-from atrisk.response.toolkit import country_conditions
+from atrisk.response.toolkit import country_conditions, refresh
 from atrisk.settings import Settings
 from atrisk.store import audit, queries
 from atrisk.store.schema import Alert, Plan, User
@@ -64,8 +64,9 @@ def router(settings: Settings) -> APIRouter:
         run = queries.latest_run(s, "structural")
         current = queries.structural_for(s, run.id, found.iso3) if run else None
         assessed = assessments.latest(s, found.iso3)
+        kit = refresh(s)
         ranked = suggest(current.drivers if current else [], assessed, data.evidence,
-                         country_conditions(data.panel, found.gwcode, assessed))
+                         country_conditions(data.panel, found.gwcode, assessed, kit), kit)
         return [schemas.SuggestionOut(
             tool=x.tool.key, name=x.tool.name, family=x.tool.family, score=x.score,
             reasons=x.reasons, factors=x.tool.factors, partners=x.tool.partners,
@@ -93,7 +94,10 @@ def router(settings: Settings) -> APIRouter:
     def add_action(plan_id: int, entry: plans.ActionIn, s: SessionDep,
                    user: Analyst) -> schemas.PlanOut:
         plan = _plan_or_404(s, plan_id)
-        plans.add_action(s, user, plan, entry)
+        try:
+            plans.add_action(s, user, plan, entry)
+        except ConfigError as exc:
+            raise HTTPException(422, str(exc)) from exc
         return _plan(s, plan)
 
     @api.patch("/plans/{plan_id}/actions/{action_id}", response_model=schemas.PlanOut,

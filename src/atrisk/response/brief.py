@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from atrisk.domain.errors import ConfigError
 from atrisk.response import assessments, plans
 from atrisk.response.framework import framework
-from atrisk.response.toolkit import toolkit
+from atrisk.response.toolkit import refresh
 from atrisk.store import queries
 
 _TEMPLATES = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
@@ -38,7 +38,7 @@ def context(s: Session, iso3: str, today: date | None = None) -> dict[str, Any]:
         "outlook": queries.outlook(months).get(country.iso3),
         "factors": assessments.compare(current.drivers if current else [],
                                        assessments.latest(s, country.iso3)),
-        "levels": assessments.LEVELS, "framework": framework(), "tools": toolkit(),
+        "levels": assessments.LEVELS, "framework": framework(), "tools": refresh(s),
         "plans": [{"plan": p, "actions": plans.actions(s, p.id)} for p in mine],
         "today": today or date.today(), "made": datetime.now(UTC),
     }

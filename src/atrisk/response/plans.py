@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from atrisk.domain.errors import ConfigError
-from atrisk.response.toolkit import toolkit
+from atrisk.response.toolkit import refresh
 from atrisk.store import audit, queries
 from atrisk.store.schema import Plan, PlanAction, PlanEvent, User
 
@@ -36,8 +36,6 @@ class ActionIn(BaseModel):
 
     @model_validator(mode="after")
     def _valid(self) -> ActionIn:
-        if self.tool not in {t.key for t in toolkit().tools}:
-            raise ValueError(f"unknown tool {self.tool!r}")
         if self.start and self.due and self.due < self.start:
             raise ValueError("the due date is before the start")
         return self
@@ -65,10 +63,14 @@ def create(s: Session, author: User, iso3: str, entry: PlanIn) -> Plan:
 
 
 def add_action(s: Session, author: User, plan: Plan, entry: ActionIn) -> PlanAction:
+    """Add an action; its tool must be in the toolkit in use (admins may have edited it)."""
+    kit = refresh(s)
+    if entry.tool not in {t.key for t in kit.tools}:
+        raise ConfigError(f"unknown tool {entry.tool!r}")
     action = PlanAction(plan_id=plan.id, **entry.model_dump())
     s.add(action)
     s.flush()
-    name = toolkit().tool(entry.tool).name
+    name = kit.tool(entry.tool).name
     _event(s, plan, author, "action added", f"{name}, led by {entry.owner}", action.id)
     audit.record(s, author, "plan.action.add", "plan", plan.id, action_id=action.id,
                  tool=entry.tool)

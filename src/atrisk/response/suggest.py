@@ -12,7 +12,7 @@ import pandas as pd
 
 from atrisk.response.assessments import LEVELS
 from atrisk.response.framework import framework
-from atrisk.response.toolkit import Tool, evidence_for, toolkit
+from atrisk.response.toolkit import Tool, Toolkit, evidence_for, toolkit
 from atrisk.store.schema import Assessment
 
 #: Weight of one step of the analysts' level (0-3) against one unit of log-odds from drivers.
@@ -50,12 +50,13 @@ def factor_weights(drivers: list[dict[str, Any]], assessed: dict[int, Assessment
 
 
 def suggest(drivers: list[dict[str, Any]], assessed: dict[int, Assessment],
-            evidence: pd.DataFrame, conditions: dict[str, bool | None]) -> list[Suggestion]:
+            evidence: pd.DataFrame, conditions: dict[str, bool | None],
+            kit: Toolkit | None = None) -> list[Suggestion]:
     """Every tool of the toolkit, best fit first, with its reasons and its evidence table."""
     fw = framework()
     weights, why = factor_weights(drivers, assessed)
     out = []
-    for tool in toolkit().tools:
+    for tool in (kit or toolkit()).tools:
         table = evidence_for(evidence, tool, conditions)
         score = sum(weights[f] for f in tool.factors)
         reasons = [f"addresses {fw.factor(f).name.lower()}: {'; '.join(why[f])}"

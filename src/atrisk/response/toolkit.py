@@ -6,15 +6,19 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from functools import lru_cache
-from pathlib import Path
 from typing import Any, Literal
 
 import pandas as pd
 from pydantic import BaseModel, Field, model_validator
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from atrisk.domain.errors import ConfigError
 from atrisk.response.framework import DATA
+from atrisk.store import audit
+from atrisk.store.schema import ToolkitVersion, User
 
 Family = Literal["diplomatic", "informational", "military", "economic", "legal"]
 
@@ -56,17 +60,81 @@ class Toolkit(BaseModel):
         raise KeyError(key)
 
 
-@lru_cache(maxsize=1)
-def toolkit(path: Path = DATA / "prevention_tools.toml") -> Toolkit:
-    """The packaged toolkit, validated."""
+PACKAGED = DATA / "prevention_tools.toml"
+
+
+def parse(text: str, where: str = "toolkit") -> Toolkit:
+    """Validate a toolkit's TOML text (a clear error names what is wrong)."""
     try:
-        return Toolkit.model_validate(tomllib.loads(path.read_text()))
-    except (OSError, tomllib.TOMLDecodeError, ValueError) as exc:
-        raise ConfigError(f"{path}: {exc}") from exc
+        return Toolkit.model_validate(tomllib.loads(text))
+    except (tomllib.TOMLDecodeError, ValueError) as exc:
+        raise ConfigError(f"{where}: {exc}") from exc
+
+
+@lru_cache(maxsize=1)
+def packaged() -> Toolkit:
+    """The toolkit shipped with atrisk."""
+    try:
+        return parse(PACKAGED.read_text(), str(PACKAGED))
+    except OSError as exc:
+        raise ConfigError(f"{PACKAGED}: {exc}") from exc
+
+
+#: Per store: the newest version an admin saved there (id, toolkit), once read.
+_stored: dict[str, tuple[int, Toolkit]] = {}
+
+
+def toolkit() -> Toolkit:
+    """The packaged toolkit (what a store uses until an admin saves a version: ``refresh``)."""
+    return packaged()
+
+
+def refresh(s: Session) -> Toolkit:
+    """The toolkit in use in this store: the newest version an admin saved (read again only
+    when a newer one exists), else the packaged one."""
+    url = str(s.get_bind().engine.url)
+    newest = s.scalar(select(func.max(ToolkitVersion.id)))
+    if newest is None:
+        _stored.pop(url, None)
+        return packaged()
+    seen = _stored.get(url)
+    if seen is None or seen[0] != newest:
+        row = s.get(ToolkitVersion, newest)
+        assert row is not None
+        seen = (row.id, parse(row.content, f"toolkit version {row.id}"))
+        _stored[url] = seen
+    return seen[1]
+
+
+def save(s: Session, author: User, text: str, evidence_tools: set[str]) -> ToolkitVersion:
+    """Store an admin's edit as a new version, after checking it and that every tool's
+    USHMM names exist in the review (``evidence_tools``)."""
+    kit = parse(text)
+    for tool in kit.tools:
+        if unknown := set(tool.ushmm) - evidence_tools:
+            raise ConfigError(f"tool {tool.key!r}: not in the USHMM review: {sorted(unknown)}")
+    row = ToolkitVersion(version=kit.version, content=text, author_id=author.id,
+                         created_at=datetime.now(UTC))
+    s.add(row)
+    s.flush()
+    audit.record(s, author, "toolkit.save", "toolkit", row.id, version=kit.version,
+                 tools=len(kit.tools))
+    refresh(s)
+    return row
+
+
+def versions(s: Session) -> list[ToolkitVersion]:
+    return list(s.scalars(select(ToolkitVersion).order_by(ToolkitVersion.id.desc())))
+
+
+def current_text(s: Session) -> str:
+    newest = versions(s)
+    return newest[0].content if newest else PACKAGED.read_text()
 
 
 def country_conditions(panel: pd.DataFrame, gwcode: int,
-                       assessed: Mapping[int, Any] | None = None) -> dict[str, bool | None]:
+                       assessed: Mapping[int, Any] | None = None,
+                       kit: Toolkit | None = None) -> dict[str, bool | None]:
     """For each contextual success factor we can read, whether it holds for the country: from
     its latest year with data and the analysts' latest levels (``assessed``: factor id ->
     assessment); None when what it needs is missing."""
@@ -89,7 +157,7 @@ def country_conditions(panel: pd.DataFrame, gwcode: int,
                            govt / (govt + groups) if govt + groups > 0 else 0.0),
         })
     return {factor: holds(expression, values)
-            for factor, expression in toolkit().conditions.items()}
+            for factor, expression in (kit or toolkit()).conditions.items()}
 
 
 _OPS = {">=": float.__ge__, "<=": float.__le__, ">": float.__gt__, "<": float.__lt__}

@@ -262,3 +262,15 @@ class AlertDelivery(Base):
     status: Mapped[str] = mapped_column(String(20))
     detail: Mapped[str] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ToolkitVersion(Base):
+    """A version of the prevention toolkit saved by an admin (the whole TOML text)."""
+
+    __tablename__ = "toolkit_versions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    version: Mapped[str] = mapped_column(String(40))
+    content: Mapped[str] = mapped_column(Text)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -18,7 +18,13 @@ from atrisk.domain.errors import ConfigError
 from atrisk.response import alerts, assessments, brief, plans
 from atrisk.response.coverage import coverage
 from atrisk.response.suggest import suggest
-from atrisk.response.toolkit import country_conditions, toolkit
+from atrisk.response.toolkit import (
+    country_conditions,
+    current_text,
+    refresh,
+    save,
+    versions,
+)
 from atrisk.settings import Settings
 from atrisk.store import queries
 from atrisk.store.accounts import allows
@@ -61,15 +67,16 @@ def router(settings: Settings) -> APIRouter:
             run = queries.latest_run(s, "structural")
             current = queries.structural_for(s, run.id, found.iso3) if run else None
             assessed = assessments.latest(s, found.iso3)
-            conditions = country_conditions(data.panel, found.gwcode, assessed)
+            kit = refresh(s)
+            conditions = country_conditions(data.panel, found.gwcode, assessed, kit)
             suggestions = suggest(current.drivers if current else [], assessed,
-                                  data.evidence, conditions)
+                                  data.evidence, conditions, kit)
             mine = plans.plans_of(s, found.iso3)
             details = [{"plan": p, "actions": plans.actions(s, p.id),
                         "events": plans.events(s, p.id)} for p in mine]
         return TEMPLATES.TemplateResponse(request, "plan.html", {
             "country": found, "current": current, "suggestions": suggestions,
-            "conditions": conditions, "plans": details, "tools": toolkit(),
+            "conditions": conditions, "plans": details, "tools": kit,
             "can_write": allows(user.role, "analyst"), "today": date.today()})
 
     @pages.get("/countries/{iso3}/brief.{ext}", response_model=None)
@@ -86,6 +93,31 @@ def router(settings: Settings) -> APIRouter:
         return Response(brief.render_pdf(html), media_type="application/pdf",
                         headers={"content-disposition": f'attachment; filename="{name}"'})
 
+    @pages.get("/admin/toolkit", response_class=HTMLResponse)
+    def toolkit_page(request: Request, _: Annotated[User, Depends(require("admin"))]
+                     ) -> HTMLResponse:
+        with session(request.app.state.database_url) as s:
+            kit, text, history = refresh(s), current_text(s), versions(s)
+        return TEMPLATES.TemplateResponse(request, "admin_toolkit.html", {
+            "text": text, "history": history, "kit": kit, "error": None})
+
+    @pages.post("/admin/toolkit", response_model=None)
+    def save_toolkit(request: Request, csrf: Csrf,
+                     admin: Annotated[User, Depends(require("admin"))],
+                     content: Annotated[str, Form()]) -> Response:
+        check_csrf(request, csrf)
+        known = set(build_data.load(settings).evidence["tool"])
+        try:
+            with session(request.app.state.database_url) as s:
+                save(s, admin, content, known)
+        except ConfigError as exc:
+            with session(request.app.state.database_url) as s:
+                kit, history = refresh(s), versions(s)
+            return TEMPLATES.TemplateResponse(request, "admin_toolkit.html", {
+                "text": content, "history": history, "kit": kit, "error": str(exc)},
+                status_code=422)
+        return RedirectResponse("/admin/toolkit", status_code=303)
+
     @pages.get("/coverage", response_class=HTMLResponse)
     def coverage_page(request: Request, _: Annotated[User, Depends(require("viewer"))],
                       min_risk: float = 5.0) -> HTMLResponse:
@@ -95,8 +127,9 @@ def router(settings: Settings) -> APIRouter:
         data = build_data.load(settings)
         with session(request.app.state.database_url) as s:
             report = coverage(s, min_risk / 100, data.country_month, date.today())
+            kit = refresh(s)
         return TEMPLATES.TemplateResponse(request, "coverage.html", {
-            "c": report, "min_risk": min_risk, "tools": toolkit()})
+            "c": report, "min_risk": min_risk, "tools": kit})
 
     @pages.get("/alerts", response_class=HTMLResponse)
     def alerts_page(request: Request, user: Annotated[User, Depends(require("viewer"))]
