@@ -189,3 +189,34 @@ def test_cli_evaluates_rules(env: Settings, monkeypatch) -> None:
     result = CliRunner().invoke(cli, ["alerts", "evaluate"])
     assert result.exit_code == 0 and "alerts: 1 raised" in result.output
     assert "alerts: 0 raised" in CliRunner().invoke(cli, ["alerts", "evaluate"]).output
+
+
+def test_team_rules_alert_every_member_once(env: Settings) -> None:
+    with session(env.database) as s:
+        admin = accounts.add_user(s, "admin@example.org", PASSWORD, "admin")
+        ana = accounts.user_by_email(s, "ana@example.org")
+        ben = accounts.add_user(s, "ben@example.org", PASSWORD, "viewer")
+        outsider = accounts.add_user(s, "out@example.org", PASSWORD, "viewer")
+        for member in (ana, ben):
+            accounts.join_team(s, member, "Sudan desk", actor=admin)  # type: ignore[arg-type]
+        tokens = {u.email: accounts.new_token(s, u, "t")  # type: ignore[union-attr]
+                  for u in (ana, ben, outsider)}
+    client = TestClient(create_app(env))
+    auth = {k: {"authorization": f"Bearer {v}"} for k, v in tokens.items()}
+    made = client.post("/api/alert-rules", headers=auth["ana@example.org"], json={
+        "name": "desk", "kind": "risk_threshold", "threshold": 0.02, "iso3": "SDN",
+        "team": "Sudan desk"})
+    assert made.status_code == 201 and made.json()["team_id"] is not None
+    refused = client.post("/api/alert-rules", headers=auth["out@example.org"], json={
+        "name": "x", "kind": "risk_threshold", "threshold": 0.02, "team": "Sudan desk"})
+    assert refused.status_code == 422 and "not in a team" in refused.json()["error"]
+    (alert,) = _evaluate(env)
+    seen = {email: [a["id"] for a in client.get("/api/alerts", headers=h).json()]
+            for email, h in auth.items()}
+    assert seen == {"ana@example.org": [alert.id], "ben@example.org": [alert.id],
+                    "out@example.org": []}
+    assert client.post(f"/api/alerts/{alert.id}/ack",
+                       headers=auth["out@example.org"]).json()["status"] == 404
+    assert client.post(f"/api/alerts/{alert.id}/ack",
+                       headers=auth["ben@example.org"]).status_code == 200
+    assert client.get("/api/alerts?open=true", headers=auth["ana@example.org"]).json() == []

@@ -160,7 +160,10 @@ def router(settings: Settings) -> APIRouter:
               operation_id="add_rule")
     def add_rule(entry: alerts.RuleIn, s: SessionDep,
                  user: Annotated[User, Depends(writer("viewer"))]) -> schemas.RuleCreated:
-        rule = alerts.add_rule(s, user, entry)
+        try:
+            rule = alerts.add_rule(s, user, entry)
+        except ConfigError as exc:
+            raise HTTPException(422, str(exc)) from exc
         out = schemas.RuleCreated.model_validate(rule, from_attributes=True)
         out.webhook_secret = rule.webhook_secret
         return out

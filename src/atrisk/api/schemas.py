@@ -242,6 +242,7 @@ class AlertOut(BaseModel):
     run_id: int
     created_at: datetime
     acknowledged_at: datetime | None
+    team_id: int | None
 
 
 class RuleOut(BaseModel):
@@ -254,6 +255,7 @@ class RuleOut(BaseModel):
     email: str | None
     active: bool
     created_at: datetime
+    team_id: int | None
 
 
 class RuleCreated(RuleOut):

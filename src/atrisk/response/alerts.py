@@ -29,8 +29,9 @@ from pydantic import BaseModel, EmailStr, Field, HttpUrl
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from atrisk.domain.errors import ConfigError
 from atrisk.settings import Settings
-from atrisk.store import audit, queries
+from atrisk.store import accounts, audit, queries
 from atrisk.store.db import session
 from atrisk.store.schema import (
     Alert,
@@ -55,11 +56,19 @@ class RuleIn(BaseModel):
     iso3: str | None = Field(default=None, min_length=3, max_length=3)
     webhook_url: HttpUrl | None = None
     email: EmailStr | None = None
+    team: str | None = Field(default=None, description="A team of yours: its members all "
+                                                       "see and can acknowledge the alerts.")
 
 
 def add_rule(s: Session, user: User, entry: RuleIn) -> AlertRule:
     """Store a rule; a webhook gets its own signing secret (shown to its owner)."""
-    rule = AlertRule(user_id=user.id, name=entry.name, kind=entry.kind,
+    team = None
+    if entry.team:
+        team = next((t for t in accounts.teams_of(s, user) if t.name == entry.team), None)
+        if team is None:
+            raise ConfigError(f"you are not in a team named {entry.team!r}")
+    rule = AlertRule(user_id=user.id, team_id=team.id if team else None,
+                     name=entry.name, kind=entry.kind,
                      threshold=entry.threshold, iso3=entry.iso3.upper() if entry.iso3 else None,
                      webhook_url=str(entry.webhook_url) if entry.webhook_url else None,
                      webhook_secret=secrets.token_hex(32) if entry.webhook_url else None,
@@ -73,12 +82,16 @@ def add_rule(s: Session, user: User, entry: RuleIn) -> AlertRule:
 
 
 def rules_of(s: Session, user: User) -> list[AlertRule]:
-    return list(s.scalars(select(AlertRule).where(AlertRule.user_id == user.id)
-                          .order_by(AlertRule.id)))
+    """The user's rules and those of their teams."""
+    teams = [t.id for t in accounts.teams_of(s, user)]
+    return list(s.scalars(select(AlertRule).where(
+        (AlertRule.user_id == user.id) | AlertRule.team_id.in_(teams)).order_by(AlertRule.id)))
 
 
 def alerts_of(s: Session, user: User, open_only: bool = False) -> list[Alert]:
-    query = select(Alert).where(Alert.user_id == user.id)
+    """The user's alerts and those of their teams."""
+    teams = [t.id for t in accounts.teams_of(s, user)]
+    query = select(Alert).where((Alert.user_id == user.id) | Alert.team_id.in_(teams))
     if open_only:
         query = query.where(Alert.acknowledged_at.is_(None))
     return list(s.scalars(query.order_by(Alert.id.desc())))
@@ -86,7 +99,9 @@ def alerts_of(s: Session, user: User, open_only: bool = False) -> list[Alert]:
 
 def acknowledge(s: Session, user: User, alert_id: int) -> bool:
     alert = s.get(Alert, alert_id)
-    if alert is None or alert.user_id != user.id or alert.acknowledged_at is not None:
+    teams = {t.id for t in accounts.teams_of(s, user)}
+    mine = alert is not None and (alert.user_id == user.id or alert.team_id in teams)
+    if alert is None or not mine or alert.acknowledged_at is not None:
         return False
     alert.acknowledged_at = datetime.now(UTC)
     audit.record(s, user, "alert.acknowledge", "alert", alert.id)
@@ -112,7 +127,8 @@ def evaluate(s: Session, country_month: pd.DataFrame) -> list[Alert]:
             dedup = f"rule{rule.id}:{iso3}:{key}"
             if s.scalar(select(Alert.id).where(Alert.dedup_key == dedup)) is not None:
                 continue
-            alert = Alert(rule_id=rule.id, user_id=rule.user_id, iso3=iso3, dedup_key=dedup,
+            alert = Alert(rule_id=rule.id, user_id=rule.user_id, team_id=rule.team_id,
+                          iso3=iso3, dedup_key=dedup,
                           message=message, value=value, run_id=run_id,
                           created_at=datetime.now(UTC))
             s.add(alert)

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from atrisk.domain.errors import ConfigError
 from atrisk.store import audit
-from atrisk.store.schema import ApiToken, User
+from atrisk.store.schema import ApiToken, Team, TeamMember, User
 
 #: Roles from least to most allowed; each role may do everything the ones before it may.
 ROLES: tuple[str, ...] = ("viewer", "analyst", "admin")
@@ -125,3 +125,25 @@ def user_by_token(s: Session, token: str) -> User | None:
 
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def join_team(s: Session, user: User, team_name: str, actor: User | None = None) -> Team:
+    """Put ``user`` in the team (made on first use)."""
+    name = team_name.strip()
+    if not name:
+        raise ConfigError("a team needs a name")
+    team = s.scalars(select(Team).where(Team.name == name)).first()
+    if team is None:
+        team = Team(name=name, created_at=datetime.now(UTC))
+        s.add(team)
+        s.flush()
+        audit.record(s, actor, "team.add", "team", team.id, name=name)
+    if s.get(TeamMember, (team.id, user.id)) is None:
+        s.add(TeamMember(team_id=team.id, user_id=user.id))
+        audit.record(s, actor, "team.join", "team", team.id, user=user.id)
+    return team
+
+
+def teams_of(s: Session, user: User) -> list[Team]:
+    return list(s.scalars(select(Team).join(TeamMember, TeamMember.team_id == Team.id)
+                          .where(TeamMember.user_id == user.id).order_by(Team.name)))

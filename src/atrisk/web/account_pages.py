@@ -92,6 +92,21 @@ def router() -> APIRouter:
             return _users_page(request, str(exc), status=422)
         return RedirectResponse("/admin/users", status_code=303)
 
+    @pages.post("/admin/teams", response_model=None)
+    def join_team(request: Request, csrf: Csrf,
+                  admin: Annotated[User, Depends(require("admin"))],
+                  email: Annotated[str, Form()], team: Annotated[str, Form()]) -> Response:
+        check_csrf(request, csrf)
+        try:
+            with session(request.app.state.database_url) as s:
+                member = accounts.user_by_email(s, email)
+                if member is None:
+                    raise ConfigError(f"no user {email}")
+                accounts.join_team(s, member, team, actor=admin)
+        except ConfigError as exc:
+            return _users_page(request, str(exc), status=422)
+        return RedirectResponse("/admin/users", status_code=303)
+
     @pages.post("/admin/users/{user_id}", response_model=None)
     def change_user(request: Request, user_id: int, csrf: Csrf,
                     admin: Annotated[User, Depends(require("admin"))],
@@ -116,8 +131,10 @@ def router() -> APIRouter:
 def _users_page(request: Request, error: str | None, status: int = 200) -> HTMLResponse:
     with session(request.app.state.database_url) as s:
         everyone = accounts.users(s)
+        teams = {u.id: ", ".join(t.name for t in accounts.teams_of(s, u)) for u in everyone}
     return TEMPLATES.TemplateResponse(request, "admin_users.html", {
-        "users": everyone, "roles": accounts.ROLES, "error": error}, status_code=status)
+        "users": everyone, "roles": accounts.ROLES, "error": error, "teams": teams},
+        status_code=status)
 
 
 def _local(target: str) -> str:

@@ -26,7 +26,7 @@ from atrisk.response.toolkit import (
     versions,
 )
 from atrisk.settings import Settings
-from atrisk.store import queries
+from atrisk.store import accounts, queries
 from atrisk.store.accounts import allows
 from atrisk.store.db import session
 from atrisk.store.schema import Country, Plan, User
@@ -138,8 +138,10 @@ def router(settings: Settings) -> APIRouter:
             mine = alerts.alerts_of(s, user)
             sent = {a.id: alerts.deliveries(s, a.id) for a in mine}
             rules = alerts.rules_of(s, user)
+            teams = accounts.teams_of(s, user)
         return TEMPLATES.TemplateResponse(request, "alerts.html", {
             "alerts": mine, "deliveries": sent, "rules": rules, "kinds": alerts.KINDS,
+            "teams": teams, "team_names": {t.id: t.name for t in teams},
             "new_secret": request.session.pop("webhook_secret", None)})
 
     @pages.post("/alerts/rules")
@@ -147,15 +149,19 @@ def router(settings: Settings) -> APIRouter:
                  user: Annotated[User, Depends(require("viewer"))],
                  name: Annotated[str, Form()], kind: Annotated[str, Form()],
                  threshold: Annotated[float, Form()], iso3: Annotated[str, Form()] = "",
-                 webhook_url: Annotated[str, Form()] = "", email: Annotated[str, Form()] = ""
-                 ) -> RedirectResponse:
+                 webhook_url: Annotated[str, Form()] = "", email: Annotated[str, Form()] = "",
+                 team: Annotated[str, Form()] = "") -> RedirectResponse:
         check_csrf(request, csrf)
         entry = _valid(alerts.RuleIn, name=name, kind=kind, threshold=threshold,
-                       iso3=iso3 or None, webhook_url=webhook_url or None, email=email or None)
-        with session(request.app.state.database_url) as s:
-            rule = alerts.add_rule(s, user, entry)
-            if rule.webhook_secret:
-                request.session["webhook_secret"] = rule.webhook_secret
+                       iso3=iso3 or None, webhook_url=webhook_url or None, email=email or None,
+                       team=team or None)
+        try:
+            with session(request.app.state.database_url) as s:
+                rule = alerts.add_rule(s, user, entry)
+                if rule.webhook_secret:
+                    request.session["webhook_secret"] = rule.webhook_secret
+        except ConfigError as exc:
+            raise HTTPException(422, str(exc)) from exc
         return RedirectResponse("/alerts", status_code=303)
 
     @pages.post("/alerts/{alert_id}/ack")
