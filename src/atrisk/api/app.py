@@ -17,7 +17,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from atrisk import __version__
 from atrisk.api import response_routes, schemas
-from atrisk.api.deps import SessionDep
+from atrisk.api.deps import SessionDep, country_or_404
 from atrisk.domain.errors import AtriskError
 from atrisk.settings import Settings, get_settings
 from atrisk.store import queries
@@ -93,9 +93,7 @@ def create_app(settings: Settings) -> FastAPI:
     @app.get("/api/countries/{iso3}", response_model=schemas.CountryDetail,
              operation_id="get_country", dependencies=readers)
     def get_country(iso3: str, s: SessionDep) -> schemas.CountryDetail:
-        found = queries.country(s, iso3.upper())
-        if found is None:
-            raise HTTPException(404, f"no country with ISO3 code {iso3!r}")
+        found = country_or_404(s, iso3)
         structural = queries.latest_run(s, "structural")
         monthly = queries.latest_run(s, "monthly")
         row = queries.structural_for(s, structural.id, found.iso3) if structural else None
@@ -108,9 +106,7 @@ def create_app(settings: Settings) -> FastAPI:
     @app.get("/api/countries/{iso3}/history", response_model=schemas.CountryHistory,
              operation_id="get_country_history", dependencies=readers)
     def country_history(iso3: str, s: SessionDep) -> schemas.CountryHistory:
-        found = queries.country(s, iso3.upper())
-        if found is None:
-            raise HTTPException(404, f"no country with ISO3 code {iso3!r}")
+        found = country_or_404(s, iso3)
         past = queries.latest_run(s, "backtest_structural")
         return schemas.CountryHistory(
             iso3=found.iso3,

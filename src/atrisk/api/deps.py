@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
-from atrisk.store import queries
 from atrisk.store.db import session
-from atrisk.store.schema import Country
+from atrisk.web.lookup import country_or_404
+
+__all__ = ["SessionDep", "country_or_404"]
 
 
 def _db(request: Request) -> Iterator[Session]:
@@ -23,10 +24,3 @@ def _db(request: Request) -> Iterator[Session]:
 #: is sent, so a client never sees a success for a write that is not yet durable (with the
 #: default, FastAPI runs the exit code after the response; the crash test caught that).
 SessionDep = Annotated[Session, Depends(_db, scope="function")]
-
-
-def country_or_404(s: Session, iso3: str) -> Country:
-    found = queries.country(s, iso3.upper())
-    if found is None:
-        raise HTTPException(404, f"no country with ISO3 code {iso3!r}")
-    return found

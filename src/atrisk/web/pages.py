@@ -23,6 +23,7 @@ from atrisk.store.db import session
 from atrisk.web import build_data, charts
 from atrisk.web.auth import current_user, reader
 from atrisk.web.cache import Body, RunCache
+from atrisk.web.lookup import country_or_404
 from atrisk.web.render import TEMPLATES
 
 #: The only files served from the npm packages (UMD builds).
@@ -93,9 +94,7 @@ def router(settings: Settings) -> APIRouter:
     def country(request: Request, iso3: str) -> HTMLResponse:
         data = build_data.load(settings)
         with session(url) as s:
-            found = queries.country(s, iso3.upper())
-            if found is None:
-                raise HTTPException(404, f"no country with ISO3 code {iso3!r}")
+            found = country_or_404(s, iso3)
             run = queries.latest_run(s, "structural")
             current = queries.structural_for(s, run.id, found.iso3) if run else None
             published = [{"year": int(r.period), "risk": round(100 * f.probability, 2),

@@ -29,9 +29,10 @@ from atrisk.settings import Settings
 from atrisk.store import accounts, queries
 from atrisk.store.accounts import allows
 from atrisk.store.db import session
-from atrisk.store.schema import Country, Plan, User
+from atrisk.store.schema import Plan, User
 from atrisk.web import build_data
 from atrisk.web.auth import check_csrf, require
+from atrisk.web.lookup import country_or_404
 from atrisk.web.render import TEMPLATES
 
 Csrf = Annotated[str, Form()]
@@ -54,7 +55,7 @@ def router(settings: Settings) -> APIRouter:
         entry = _valid(assessments.AssessmentIn, factor=factor, level=level, trend=trend,
                        confidence=confidence, evidence=evidence, sources=sources)
         with session(request.app.state.database_url) as s:
-            found = _country(s, iso3)
+            found = country_or_404(s, iso3)
             assessments.record(s, user, found.iso3, entry)
         return RedirectResponse(f"/countries/{found.iso3}#assessment", status_code=303)
 
@@ -63,7 +64,7 @@ def router(settings: Settings) -> APIRouter:
                   user: Annotated[User, Depends(require("viewer"))]) -> HTMLResponse:
         data = build_data.load(settings)
         with session(request.app.state.database_url) as s:
-            found = _country(s, iso3)
+            found = country_or_404(s, iso3)
             run = queries.latest_run(s, "structural")
             current = queries.structural_for(s, run.id, found.iso3) if run else None
             assessed = assessments.latest(s, found.iso3)
@@ -85,7 +86,7 @@ def router(settings: Settings) -> APIRouter:
         if ext not in ("html", "pdf"):
             raise HTTPException(404, "a brief is .html or .pdf")
         with session(request.app.state.database_url) as s:
-            _country(s, iso3)
+            country_or_404(s, iso3)
             html = brief.render_html(brief.context(s, iso3))
         if ext == "html":
             return HTMLResponse(html)
@@ -179,7 +180,7 @@ def router(settings: Settings) -> APIRouter:
         check_csrf(request, csrf)
         entry = _valid(plans.PlanIn, title=title)
         with session(request.app.state.database_url) as s:
-            found = _country(s, iso3)
+            found = country_or_404(s, iso3)
             plans.create(s, user, found.iso3, entry)
         return RedirectResponse(f"/countries/{found.iso3}/plan", status_code=303)
 
@@ -226,13 +227,6 @@ def _on_plan(request: Request, plan_id: int, change: Callable[[Session, Plan], A
     except ConfigError as exc:
         raise HTTPException(422, str(exc)) from exc
     return RedirectResponse(f"/countries/{iso3}/plan#plan-{plan_id}", status_code=303)
-
-
-def _country(s: Session, iso3: str) -> Country:
-    found = queries.country(s, iso3.upper())
-    if found is None:
-        raise HTTPException(404, f"no country with ISO3 code {iso3!r}")
-    return found
 
 
 def _valid(model: type[M], **fields: Any) -> M:
