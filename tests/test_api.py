@@ -82,6 +82,11 @@ def test_runs_and_stable_operation_ids(client: TestClient) -> None:
     assert len(runs) == 1
     one = client.get(f"/api/forecasts/structural/runs/{runs[0]['id']}?limit=3").json()
     assert len(one["items"]) == 3
+    monthly = client.get("/api/forecasts/monthly/runs").json()
+    assert [r["kind"] for r in monthly] == ["monthly"]
+    one_month = client.get(f"/api/forecasts/monthly/runs/{monthly[0]['id']}?iso3=SDN").json()
+    assert len(one_month["items"]) == 24
+    assert client.get(f"/api/forecasts/monthly/runs/{runs[0]['id']}").json()["status"] == 404
     ops = {op["operationId"] for path in client.get("/openapi.json").json()["paths"].values()
            for op in path.values()}
     assert ops == {"health", "whoami", "list_countries", "get_country", "get_country_history",
@@ -89,7 +94,8 @@ def test_runs_and_stable_operation_ids(client: TestClient) -> None:
                    "get_structural_run", "latest_monthly_forecast", "list_assessments",
                    "add_assessment", "list_audit", "suggest_tools", "list_plans", "start_plan",
                    "add_plan_action", "change_plan_action", "comment_plan", "coverage",
-                   "list_alerts", "acknowledge_alert", "list_rules", "add_rule"}
+                   "list_alerts", "acknowledge_alert", "list_rules", "add_rule",
+                   "list_monthly_runs", "get_monthly_run"}
 
 
 def test_country_history_and_backtests(client: TestClient, forecasts) -> None:

@@ -167,6 +167,25 @@ def create_app(settings: Settings) -> FastAPI:
             raise HTTPException(404, f"no structural forecast run {run_id}")
         return _render_page(app, (run_id, limit, offset, q, format)).response(request)
 
+    @app.get("/api/forecasts/monthly/runs", response_model=list[schemas.Run],
+             operation_id="list_monthly_runs", dependencies=readers)
+    def monthly_runs(s: SessionDep) -> list[schemas.Run]:
+        return [_run(r) for r in queries.runs(s, "monthly")]
+
+    @app.get("/api/forecasts/monthly/runs/{run_id}", response_model=schemas.MonthlyPage,
+             operation_id="get_monthly_run", dependencies=readers,
+             responses={200: {"content": {"text/csv": {}}}})
+    def monthly_run(
+        run_id: int, s: SessionDep,
+        iso3: Annotated[str | None, Query(description="One country (ISO3).")] = None,
+        target: Annotated[Literal["civilian_deaths", "fatalities"] | None, Query()] = None,
+        format: Annotated[Literal["json", "csv"], Query()] = "json",
+    ) -> schemas.MonthlyPage | Response:
+        run = queries.run_by_id(s, run_id)
+        if run is None or run.kind != "monthly":
+            raise HTTPException(404, f"no monthly forecast run {run_id}")
+        return _monthly_page(s, run, iso3, target, format)
+
     @app.get("/api/forecasts/monthly/latest", response_model=schemas.MonthlyPage,
              operation_id="latest_monthly_forecast", dependencies=readers,
              responses={200: {"content": {"text/csv": {}}}})
@@ -180,12 +199,7 @@ def create_app(settings: Settings) -> FastAPI:
         if run is None:
             raise HTTPException(404, "no monthly forecast published yet: run "
                                 "`atrisk forecast monthly`")
-        rows = queries.monthly_rows(s, run.id, iso3.upper() if iso3 else None, target)
-        items = [_month(m) for m in rows]
-        if format == "csv":
-            return _csv(list(schemas.MonthlyItem.model_fields),
-                        [list(i.model_dump().values()) for i in items])
-        return schemas.MonthlyPage(run=_run(run), items=items)
+        return _monthly_page(s, run, iso3, target, format)
 
     return app
 
@@ -215,6 +229,16 @@ def _structural_page(s: Session, run: ForecastRun, limit: int, offset: int, q: s
                      for i in items])
     return schemas.StructuralPage(run=_run(run), total=total, limit=limit, offset=offset,
                                   items=items)
+
+
+def _monthly_page(s: Session, run: ForecastRun, iso3: str | None, target: str | None,
+                  fmt: str) -> schemas.MonthlyPage | Response:
+    rows = queries.monthly_rows(s, run.id, iso3.upper() if iso3 else None, target)
+    items = [_month(m) for m in rows]
+    if fmt == "csv":
+        return _csv(list(schemas.MonthlyItem.model_fields),
+                    [list(i.model_dump().values()) for i in items])
+    return schemas.MonthlyPage(run=_run(run), items=items)
 
 
 def _csv(header: list[str], rows: list[list[object]]) -> Response:
