@@ -24,20 +24,23 @@ from atrisk.store.db import engine, session
 PASSWORD = "correct horse battery"
 
 
-def _serve(settings: Settings, port: int) -> subprocess.Popen[bytes]:
+def _serve(settings: Settings, port: int, log: Path) -> subprocess.Popen[bytes]:
     env = {**os.environ, "ATRISK_MIRROR": str(settings.mirror),
            "ATRISK_BUILD_DIR": str(settings.build_dir), "ATRISK_DATABASE_URL": settings.database}
-    server = subprocess.Popen([sys.executable, "-m", "atrisk.cli.main", "serve", "--port",
-                               str(port), "--workers", "1"], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(150):
+    with log.open("ab") as out:
+        server = subprocess.Popen([sys.executable, "-m", "atrisk.cli.main", "serve", "--port",
+                                   str(port), "--workers", "1"], env=env, stdout=out,
+                                  stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline and server.poll() is None:
         try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2,
+                         trust_env=False).status_code == 200:
                 return server
         except httpx.HTTPError:
             time.sleep(0.2)
     server.kill()
-    raise RuntimeError("atrisk serve did not start")
+    raise RuntimeError(f"atrisk serve did not start:\n{log.read_text()[-3000:]}")
 
 
 @pytest.mark.slow
@@ -51,16 +54,16 @@ def test_killing_the_server_mid_write_leaves_only_whole_records(
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    server = _serve(settings, port)
+    server = _serve(settings, port, tmp_path / "serve.log")
     base = f"http://127.0.0.1:{port}/api"
     auth = {"authorization": f"Bearer {token}"}
     plan = httpx.post(f"{base}/countries/SDN/plans", json={"title": "Crash test"},
-                      headers=auth, timeout=10).json()
+                      headers=auth, timeout=10, trust_env=False).json()
     confirmed: list[tuple[str, int]] = []
     stop = threading.Event()
 
     def write(worker: int) -> None:
-        with httpx.Client(headers=auth, timeout=5) as http:
+        with httpx.Client(headers=auth, timeout=5, trust_env=False) as http:
             i = 0
             while not stop.is_set():
                 i += 1
@@ -112,9 +115,10 @@ def test_killing_the_server_mid_write_leaves_only_whole_records(
         )).all()
         assert all(n == top for _, n, top in versions)
     # and the store still works after the crash
-    restarted = _serve(settings, port)
+    restarted = _serve(settings, port, tmp_path / "serve.log")
     try:
-        assert httpx.get(f"{base}/plans", headers=auth, timeout=10).status_code == 200
+        assert httpx.get(f"{base}/plans", headers=auth, timeout=10,
+                         trust_env=False).status_code == 200
     finally:
         restarted.terminate()
         restarted.wait(timeout=20)
