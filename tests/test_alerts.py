@@ -220,3 +220,15 @@ def test_team_rules_alert_every_member_once(env: Settings) -> None:
     assert client.post(f"/api/alerts/{alert.id}/ack",
                        headers=auth["ben@example.org"]).status_code == 200
     assert client.get("/api/alerts?open=true", headers=auth["ana@example.org"]).json() == []
+
+
+def test_system_writes_are_audited_too(env: Settings) -> None:
+    from atrisk.store import audit
+
+    _rule(env, kind="risk_threshold", threshold=0.02, iso3="SDN")
+    (alert,) = _evaluate(env)
+    with session(env.database) as s:
+        actions = {e.action for e in audit.entries(s, limit=1000)}
+        raised = audit.entries(s, "alert")
+    assert {"run.publish", "countries.replace", "alert_rule.add", "alert.raise"} <= actions
+    assert raised[0].user_id is None and raised[0].entity_id == str(alert.id)

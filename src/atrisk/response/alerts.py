@@ -135,6 +135,7 @@ def evaluate(s: Session, country_month: pd.DataFrame) -> list[Alert]:
             s.flush()
             s.add(AlertDelivery(alert_id=alert.id, channel="in_app", status="stored",
                                 detail="shown at /alerts", at=datetime.now(UTC)))
+            audit.record(s, None, "alert.raise", "alert", alert.id, rule=rule.id, iso3=iso3)
             raised.append(alert)
     return raised
 

@@ -10,6 +10,7 @@ import pandas as pd
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
+from atrisk.store import audit
 from atrisk.store.db import migrate, session
 from atrisk.store.schema import (
     BacktestForecast,
@@ -24,6 +25,7 @@ def publish_countries(url: str, countries: pd.DataFrame) -> None:
     """Replace the country table with the build's."""
     migrate(url)
     with session(url) as s:
+        audit.record(s, None, "countries.replace", "countries", "all", rows=len(countries))
         s.execute(delete(Country))
         s.add_all(Country(gwcode=int(r.gwcode), iso3=str(r.iso3), ccode=int(r.ccode),
                           name=str(r.name), first_year=int(r.first_year),
@@ -88,6 +90,8 @@ def _new_run(s: Session, kind: str, period: str, meta: dict[str, Any]) -> Foreca
                       period=period, meta=_plain(meta))
     s.add(run)
     s.flush()
+    audit.record(s, None, "run.publish", "forecast_run", run.id, kind=kind, period=period,
+                 model=run.model)
     return run
 
 
