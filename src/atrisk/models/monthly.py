@@ -145,7 +145,8 @@ class RecentHistory(_Benchmark):
     ``0.5 ** (k / half_life)`` (recent violence says more about the next year than old),
     scaled by ``scale`` (violence regresses towards calm over a 3-14 month horizon) and, for
     non-zero draws, spread by log-normal noise of sd ``jitter`` on the log1p scale (the
-    known failure of history-based forecasts is too little spread when deaths occur).
+    known failure of history-based forecasts is too little spread when deaths occur), and
+    rounded to whole deaths (on 2012-2017 a hair better on every score than unrounded).
 
     Defaults were chosen on the test years 2012-2017 (before the back-test's 2018-2023)
     from a grid of windows 24/36/60, half-lives 3/6/12, scales 0.7/0.85/1, jitter 0/0.5;
@@ -167,7 +168,7 @@ class RecentHistory(_Benchmark):
         if self.jitter > 0:
             noise = rng.normal(0.0, self.jitter, out.shape) * (out > 0)
             out = np.maximum(np.expm1(np.log1p(out) + noise), 0.0)
-        return out
+        return np.round(out)  # deaths are whole: a damped 0.85 still counts as one death
 
 
 def _resample(values: np.ndarray, weights: np.ndarray,
