@@ -19,7 +19,9 @@ from atrisk.models.monthly import (
     GlobalBootstrap,
     LastHistorical,
     MonthlyModel,
+    RecentHistory,
 )
+from atrisk.panels.country_month import reconcile
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +45,7 @@ def test_every_country_in_every_month_of_its_existence(monthly, built) -> None:
     assert set(alive) <= set(monthly.loc[monthly["month"] == "2023-12", "gwcode"])
     rwa = monthly[(monthly["iso3"] == "RWA") & (monthly["month"] == "1994-04")].iloc[0]
     assert rwa["civilian_deaths"] == 740098
-    assert monthly["civilian_deaths"].ge(0).all()
+    assert monthly["civilian_deaths"].dropna().ge(0).all()  # missing: unknown (Niger)
 
 
 HISTORY = pd.DataFrame({
@@ -144,3 +146,74 @@ def test_coverage_by_hand() -> None:
 
     draws = np.linspace(0, 100, 1001)[None, :].repeat(3, axis=0)
     assert coverage(np.array([50.0, 4.0, 96.0]), draws).tolist() == [1.0, 0.0, 0.0]
+
+
+def _months(values: dict[str, list[float]], first: str = "2020-01") -> pd.DataFrame:
+    rows = [(gw, iso, str(pd.Period(first, "M") + i), v)
+            for gw, (iso, series) in enumerate(values.items(), start=1)
+            for i, v in enumerate(series)]
+    return pd.DataFrame(rows, columns=["gwcode", "iso3", "month", "fatalities"])
+
+
+def test_recent_history_caps_a_one_off_spike_but_not_a_new_war() -> None:
+    quiet = [10.0] * 36
+    spike = quiet.copy()
+    spike[30] = 10_000.0  # one month, five months before the origin
+    history = _months({"SPK": spike, "WAR": [10.0] * 33 + [5000.0] * 3,
+                       "NEW": [10.0] * 35 + [5000.0]})
+    model = RecentHistory("r", "fatalities", jitter=0.0, season=0.0)
+    fc = model.fit(history).predict(history, [3])
+    by = dict(zip(fc.keys["iso3"], fc.draws, strict=True))
+    assert by["SPK"].max() == round(10 * 10 * 0.85)  # capped at 10 x the typical 10
+    assert (by["SPK"] == 85).mean() == pytest.approx(0.5 ** (5 / 3) / sum(
+        0.5 ** (k / 3) for k in range(36)), abs=0.03)
+    assert by["WAR"].max() == 4250  # three months at the new level are its level
+    assert by["NEW"].max() == 4250  # the latest month is never capped
+    uncapped = RecentHistory("r", "fatalities", jitter=0.0, season=0.0, cap=None)
+    assert uncapped.fit(history).predict(history, [3]).draws[0].max() == 8500
+
+
+def test_recent_history_weights_the_same_calendar_month() -> None:
+    januaries = [100.0 if i % 12 == 0 else 0.0 for i in range(36)]  # 2020-01 ... 2022-12
+    history = _months({"JAN": januaries})
+    plain = RecentHistory("r", "fatalities", jitter=0.0, season=0.0).fit(history)
+    seasonal = RecentHistory("r", "fatalities", jitter=0.0, season=0.2).fit(history)
+    january, june = 1, 6  # steps from 2022-12
+    p = {(m.season, s): (m.predict(history, [s]).draws > 0).mean()
+         for m in (plain, seasonal) for s in (january, june)}
+    assert p[(0.2, january)] > p[(0.0, january)] + 0.1
+    assert p[(0.2, june)] == pytest.approx(p[(0.0, june)], abs=0.03)
+
+
+def test_countries_whose_recent_months_are_unknown_get_no_forecast() -> None:
+    history = _months({"AAA": [5.0] * 36, "UNK": [float("nan")] * 36})
+    for name in MONTHLY_MODELS:
+        fc = MONTHLY_MODELS[name]("fatalities").fit(history).predict(history, [3])
+        assert list(fc.keys["iso3"]) == ["AAA"], name
+
+
+def test_reconcile_blanks_years_missing_deaths_and_reports_extra_ones() -> None:
+    panel = _months({"NER": [0.0] * 24, "NGA": [10.0] * 24, "OK": [1.0] * 24})
+    panel["civilian_deaths"] = 0.0
+    panel["events"] = 1.0
+    yearly = pd.DataFrame({"gwcode": [1, 1, 2, 2, 3, 3], "year": [2020, 2021] * 3,
+                           "ucdp_all_deaths": [0, 30, 120, 90, 12, 12],
+                           "ucdp_civilian_deaths": [0] * 6})
+    out, check = reconcile(panel, yearly)
+    blank = out[out["fatalities"].isna()]
+    assert set(blank["iso3"]) == {"NER"} and set(blank["month"].str[:4]) == {"2021"}
+    assert blank["events"].isna().all()
+    assert out.loc[out["iso3"] == "NGA", "fatalities"].eq(10).all()  # kept, reported
+    found = zip(check["iso3"], check["year"], check["action"].str[:4], strict=True)
+    assert sorted(found) == [("NER", 2021, "unkn"), ("NGA", 2021, "kept")]
+
+
+def test_the_mirror_folds_niger_into_nigeria_and_the_panel_says_so(monthly, built) -> None:
+    from atrisk.panels.build import read_table
+
+    check = read_table(built, "country_month_check")
+    assert set(check["iso3"]) == {"NER", "NGA"}
+    niger = monthly[(monthly["iso3"] == "NER") & (monthly["month"].between("2015-01",
+                                                                            "2023-12"))]
+    assert len(niger) == 108 and niger["fatalities"].isna().all()
+    assert monthly.loc[monthly["iso3"] != "NER", "fatalities"].notna().all()

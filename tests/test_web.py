@@ -103,6 +103,14 @@ def test_country_page_tells_the_story(client: TestClient, forecasts) -> None:
     assert "Infant mortality" in text and "state-led" in text
 
 
+def test_a_country_with_unknown_recent_months_says_so(client: TestClient, forecasts) -> None:
+    page = client.get("/countries/ner")  # the mirror's GED aggregate folds Niger into Nigeria
+    assert page.status_code == 200
+    assert "No monthly forecast for Niger" in page.text
+    history = _specs(page.text)["chart-fan"]["layer"][2]["data"]["values"]
+    assert history and all(m["civilian_deaths"] is None for m in history)  # gaps, not zeros
+
+
 def test_country_page_of_unknown_country_is_404(client: TestClient) -> None:
     page = client.get("/countries/XXX")
     assert page.status_code == 404 and page.json()["status"] == 404

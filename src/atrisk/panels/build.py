@@ -45,7 +45,8 @@ SOURCES: tuple[Source, ...] = (
 )
 
 TABLES = ("panel", "countries", "episodes", "ewp_prepared", "unmatched", "crosscheck",
-          "country_month", "country_month_unmatched", "prevention_evidence")
+          "country_month", "country_month_unmatched", "country_month_check",
+          "prevention_evidence")
 
 
 @dataclass(frozen=True)
@@ -75,12 +76,13 @@ def build(settings: Settings, progress: Callable[[str], None] = lambda _: None,
         prepared = attach_keys(ewp.prepared(settings), frame)
         check = crosscheck(panel, prepared)
         progress("country-month panel (UCDP GED)")
-        monthly, monthly_unmatched = build_country_month(settings)
+        monthly, monthly_unmatched, monthly_check = build_country_month(settings)
         country_table = countries(frame)
         country_table["region"] = country_table["gwcode"].map(regions(panel))
         tables = {"panel": panel, "countries": country_table, "episodes": episodes,
                   "ewp_prepared": prepared, "unmatched": unmatched, "crosscheck": check,
                   "country_month": monthly, "country_month_unmatched": monthly_unmatched,
+                  "country_month_check": monthly_check,
                   "prevention_evidence": ushmm.tool_evidence(settings)}
         progress("writing")
         for name, table in tables.items():

@@ -28,6 +28,9 @@ _DEATHS = {
     "os_total_deaths_best_cy": "ucdp_os_deaths",
     "os_any_govt_killings_best_cy": "ucdp_os_govt_deaths",
     "os_nsgroup_killings_best_cy": "ucdp_os_nsgroup_deaths",
+    # All organized violence: what GED's events sum to for the country and year.
+    "cumulative_total_deaths_in_orgvio_best_cy": "ucdp_all_deaths",
+    "cumulative_total_deaths_civilians_in_orgvio_cy": "ucdp_civilian_deaths",
 }
 
 

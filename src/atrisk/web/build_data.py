@@ -46,9 +46,11 @@ class BuildData:
     evidence: pd.DataFrame
 
     def months(self, iso3: str, last: int = 48) -> list[dict[str, Any]]:
-        """The country's last ``last`` months of civilian deaths and fatalities."""
+        """The country's last ``last`` months of civilian deaths and fatalities (None where
+        unknown, so charts leave a gap)."""
         rows = self.country_month[self.country_month["iso3"] == iso3].tail(last)
-        return rows[["month", "civilian_deaths", "fatalities"]].to_dict(orient="records")
+        rows = rows[["month", "civilian_deaths", "fatalities"]].astype(object)
+        return rows.where(rows.notna(), None).to_dict(orient="records")
 
     def episodes_of(self, ccode: int) -> list[dict[str, Any]]:
         """The country's mass-killing episodes (EWP list), newest first."""
