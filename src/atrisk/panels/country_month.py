@@ -71,8 +71,7 @@ def reconcile(panel: pd.DataFrame, yearly: pd.DataFrame) -> tuple[pd.DataFrame, 
     """Blank the months of country-years that miss deaths UCDP records; report every
     complete year whose months and UCDP's total differ (``action`` says what was done)."""
     p = panel.assign(year=panel["month"].str[:4].astype(int))
-    months = p.groupby(["gwcode", "iso3", "year"])
-    sums = months[list(YEARLY_TOTALS)].sum().join(months.size().rename("months")).reset_index()
+    sums = p.groupby(["gwcode", "iso3", "year"])[list(YEARLY_TOTALS)].sum().reset_index()
     last = pd.Period(str(p["month"].max()), freq="M")
     last_full_year = last.year if last.month == 12 else last.year - 1
     complete = sums[sums["year"] <= last_full_year]
@@ -87,7 +86,7 @@ def reconcile(panel: pd.DataFrame, yearly: pd.DataFrame) -> tuple[pd.DataFrame, 
     both.loc[over, "action"] = "kept: months hold more deaths than UCDP's country-year total"
     both.loc[short, "action"] = ("unknown: months miss deaths UCDP's country-year total "
                                  "records; left missing")
-    check = both[short | over].drop(columns="months").reset_index(drop=True)
+    check = both[short | over].reset_index(drop=True)
     blank = check.loc[check["action"].str.startswith("unknown"), ["gwcode", "year"]]
     hit = p.set_index(["gwcode", "year"]).index.isin(pd.MultiIndex.from_frame(blank))
     out = panel.copy()
