@@ -12,12 +12,13 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from atrisk.domain.horizon import monthly_windows
 from atrisk.evaluation.monthly_backtest import run
 from atrisk.evaluation.monthly_metrics import crps, interval_score, summarise
-from atrisk.models.monthly import BENCHMARKS, MONTHLY_MODELS, RecentHistory
+from atrisk.models.monthly import BENCHMARKS, MONTHLY_MODELS, RecentHistory, as_paths
 from atrisk.panels.build import build, read_table
 from atrisk.panels.country_month import TARGETS, YEARLY_TOTALS
 from atrisk.settings import Settings
@@ -54,7 +55,7 @@ def main() -> None:
     print(_markdown(held_out_2024(panel, settings)))
 
     defaults = {"window": 36, "half_life": 3.0, "scale": 0.85, "jitter": 0.5, "cap": 10.0,
-                "season": 0.2}
+                "season": 0.2, "paths": 0.5}
     search = {"window": [24, 60], "half_life": [2.0, 6.0], "scale": [0.75, 1.0],
               "jitter": [0.25, 0.75], "cap": [None, 3.0, 50.0], "season": [0.0, 0.35]}
     grid = {"conflictology_country12": MONTHLY_MODELS["conflictology_country12"],
@@ -73,6 +74,18 @@ def main() -> None:
           "conflictology_country12, one setting changed at a time\n")
     print(_markdown(ratio.sort_values("mean").reset_index()))
 
+    print("\nValidation on 1995-2017 of the month-to-month correlation of recent_history's "
+          "paths: CRPS of 6- and 12-month totals and the Brier score of 'a month >= 100 among "
+          "the first 6', as ratios to independent months\n")
+    print(_markdown(paths_validation(panel)))
+
+
+HELD_OUT_MODELS = {
+    "conflictology_country12": MONTHLY_MODELS["conflictology_country12"],
+    "recent_history": MONTHLY_MODELS["recent_history"],
+    "recent_history, months independent": lambda t: RecentHistory("r", t, paths=0.0),
+}
+
 
 def held_out_2024(panel: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     """CRPS and MIS of each model's 2024 annual totals (its 12 monthly draws summed draw by
@@ -84,8 +97,8 @@ def held_out_2024(panel: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     for origin, steps in (("2023-10", range(3, 15)), ("2023-12", range(1, 13))):
         history = panel[panel["month"] <= origin]
         for target, column in YEARLY_TOTALS.items():
-            for name in ("conflictology_country12", "recent_history"):
-                fc = MONTHLY_MODELS[name](target).fit(history).predict(history, list(steps))
+            for name, factory in HELD_OUT_MODELS.items():
+                fc = factory(target).fit(history).predict(history, list(steps))
                 totals = pd.DataFrame(fc.draws).groupby(fc.keys["gwcode"].to_numpy()).sum()
                 totals = totals[totals.index.isin(truth.index)]
                 actual = truth.loc[totals.index, column].to_numpy(dtype=float)
@@ -94,6 +107,48 @@ def held_out_2024(panel: pd.DataFrame, settings: Settings) -> pd.DataFrame:
                              "crps": float(crps(actual, totals.to_numpy()).mean()),
                              "mis": float(interval_score(actual, totals.to_numpy()).mean())})
     return pd.DataFrame(rows)
+
+
+def paths_validation(panel: pd.DataFrame, rhos: tuple[float, ...] = (0.0, 0.5, 0.8, 0.9)
+                     ) -> pd.DataFrame:
+    """Which path correlation makes sums over months score best on years before the
+    back-test (monthly scores do not depend on it): CRPS of 6- and 12-month totals (mean over
+    years of the ratio to independent months) and the Brier score of the outlook's event,
+    a month with >= 100 deaths among the first 6 (ratio to independent months)."""
+    rows = []
+    truth = panel.set_index(["gwcode", "month"])
+    for window in monthly_windows(1995, 2017):
+        history = panel[panel["month"] <= window.last_data_month]
+        for target in TARGETS:
+            fc = RecentHistory("r", target, paths=0.0).fit(history).predict(history, window.steps)
+            n = len(fc.keys) // len(window.steps)
+            blocks = [fc.draws[i * n:(i + 1) * n] for i in range(len(window.steps))]
+            actual = truth[target].reindex(pd.MultiIndex.from_frame(
+                fc.keys[["gwcode", "month"]])).to_numpy(dtype=float).reshape(-1, n)
+            known = ~np.isnan(actual).any(axis=0)
+            event = (actual[:6].max(axis=0) >= 100)[known]
+            for rho in rhos:
+                joined = as_paths(blocks, window.steps, rho, np.random.default_rng(1))
+                p = (np.max(joined[:6], axis=0) >= 100).mean(axis=1)[known]
+                row = {"target": target, "rho": rho, "year": window.test_year,
+                       "brier": float(((p - event) ** 2).sum()), "n": int(known.sum())}
+                for months in (6, 12):
+                    total = np.sum(joined[:months], axis=0)[known]
+                    row[f"crps_{months}"] = float(crps(actual[:months].sum(axis=0)[known],
+                                                       total).sum())
+                rows.append(row)
+    frame = pd.DataFrame(rows)
+    base = frame[frame["rho"] == 0.0].set_index(["target", "year"])
+    at = pd.MultiIndex.from_frame(frame[["target", "year"]])
+    for months in (6, 12):
+        frame[f"crps_{months}"] /= base[f"crps_{months}"].reindex(at).to_numpy()
+    table = frame.groupby(["target", "rho"]).agg(
+        crps_6m_ratio=("crps_6", "mean"), crps_12m_ratio=("crps_12", "mean"),
+        brier=("brier", "sum"), n=("n", "sum"))
+    brier = table.pop("brier") / table.pop("n")
+    table["outlook_brier_ratio"] = brier / brier.xs(0.0, level="rho").reindex(
+        table.index.get_level_values("target")).to_numpy()
+    return table.round(4).reset_index()
 
 
 def _markdown(frame: pd.DataFrame) -> str:

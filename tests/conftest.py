@@ -88,7 +88,7 @@ def _publish_all(url: str, forecasts: dict[str, Any]) -> str:
     publish.publish_countries(url, forecasts["countries"])
     s, m = forecasts["structural"], forecasts["monthly"]
     publish.publish_structural(url, s.table, s.meta)
-    publish.publish_monthly(url, m.summary, m.meta)
+    publish.publish_monthly(url, m.summary, m.outlook, m.meta)
     past, meta = forecasts["backtest"]
     publish.publish_structural_backtest(url, past, meta)
     publish.publish_monthly_backtest(url, forecasts["monthly_backtest"])

@@ -79,7 +79,7 @@ def test_deaths_far_above_a_published_forecast(env: Settings, built: Settings,
     _rule(env, kind="deaths_above_forecast", threshold=1.0)
     early = forecast_monthly(built, "2023-06", tmp_path / "d.parquet",
                              model="conflictology_country12")
-    publish_monthly(env.database, early.summary, early.meta)
+    publish_monthly(env.database, early.summary, early.outlook, early.meta)
     raised = {a.iso3: a for a in _evaluate(env)}
     assert "ISR" in raised  # October 2023: GED codes the war in Gaza under Israel
     assert raised["ISR"].value == 5401 and "2023-12" in raised["ISR"].message

@@ -55,6 +55,8 @@ def test_country_detail_and_monthly(client: TestClient) -> None:
     assert body["name"] == "Sudan" and body["structural"]["iso3"] == "SDN"
     assert {m["target"] for m in body["monthly"]} == {"civilian_deaths", "fatalities"}
     assert len(body["monthly"]) == 24
+    assert {(o["target"], o["months"]) for o in body["outlook"]} == {
+        ("civilian_deaths", 6), ("fatalities", 6)}
     monthly = client.get("/api/forecasts/monthly/latest?iso3=SDN&target=fatalities").json()
     assert [m["month"] for m in monthly["items"]] == [f"2024-{i:02d}" for i in range(1, 13)]
     exported = client.get("/api/forecasts/monthly/latest?target=civilian_deaths&format=csv")

@@ -115,6 +115,15 @@ def test_monthly_backtest_and_forecast(env, settings: Settings, tmp_path) -> Non
     summary = pd.read_parquet(runs[-1] / "summary.parquet")
     assert {"p_ge_1", "p_ge_25", "p_ge_100", "p_ge_1000"} <= set(summary.columns)
     assert (summary["p_ge_1"] >= summary["p_ge_1000"]).all()
+    outlook = pd.read_parquet(runs[-1] / "outlook.parquet").set_index(["iso3", "target"])
+    syria = draws[(draws["iso3"] == "SYR") & (draws["target"] == "civilian_deaths")
+                  & (draws["month"].astype(str) <= "2024-06")]
+    paths = syria.pivot(index="draw", columns="month", values="value")  # draw j is one path
+    assert outlook.loc[("SYR", "civilian_deaths"), "p_month_ge_100"] == pytest.approx(
+        (paths.max(axis=1) >= 100).mean())
+    assert outlook.loc[("SYR", "civilian_deaths"), "expected_total"] == pytest.approx(
+        paths.sum(axis=1).mean(), rel=1e-5)
+    assert "P(a month >= 100)" in result.output
 
     result = runner.invoke(app, ["forecast", "monthly", "--last-data", "2030-01", "--out",
                                  str(fc)], env=env)

@@ -20,6 +20,7 @@ from atrisk.models.monthly import (
     LastHistorical,
     MonthlyModel,
     RecentHistory,
+    as_paths,
 )
 from atrisk.panels.country_month import reconcile
 
@@ -183,6 +184,55 @@ def test_recent_history_weights_the_same_calendar_month() -> None:
          for m in (plain, seasonal) for s in (january, june)}
     assert p[(0.2, january)] > p[(0.0, january)] + 0.1
     assert p[(0.2, june)] == pytest.approx(p[(0.0, june)], abs=0.03)
+
+
+def test_paths_keep_each_month_and_correlate_neighbouring_months() -> None:
+    rng = np.random.default_rng(0)
+    blocks = [rng.poisson(50, (3, N_DRAWS)).astype(float) for _ in range(12)]
+    steps = list(range(3, 15))
+    for rho in (0.0, 0.8, 1.0):
+        joined = as_paths(blocks, steps, rho, np.random.default_rng(1))
+        for before, after in zip(blocks, joined, strict=True):  # every monthly score unchanged
+            assert np.array_equal(np.sort(before, axis=1), np.sort(after, axis=1))
+    def rank_corr(a: np.ndarray, b: np.ndarray) -> float:
+        return float(np.corrcoef(a.argsort().argsort(), b.argsort().argsort())[0, 1])
+    independent = as_paths(blocks, steps, 0.0, np.random.default_rng(1))
+    assert abs(rank_corr(independent[0][0], independent[1][0])) < 0.1
+    joined = as_paths(blocks, steps, 0.8, np.random.default_rng(1))
+    assert 0.7 < rank_corr(joined[0][0], joined[1][0]) < 0.85  # Spearman of 0.8 is 0.79
+    assert rank_corr(joined[0][0], joined[11][0]) < 0.3  # 0.8 ** 11: far months barely
+    same = as_paths(blocks, steps, 1.0, np.random.default_rng(1))
+    assert rank_corr(same[0][0], same[11][0]) > 0.99
+    totals = [np.sum(j, axis=0)[0].std() for j in (independent, joined, same)]
+    assert totals[0] < totals[1] < totals[2]  # a year's total is wider than under independence
+
+
+def test_recent_history_draws_paths_the_benchmarks_do_not() -> None:
+    history = _months({"AAA": list(np.random.default_rng(2).poisson(40, 36).astype(float))})
+    def lag1(model: MonthlyModel) -> float:
+        d = model.fit(history).predict(history, [1, 2]).draws
+        return float(np.corrcoef(d[0].argsort().argsort(), d[1].argsort().argsort())[0, 1])
+    assert lag1(RecentHistory("r", "fatalities")) > 0.35  # Spearman of a Gaussian 0.5 is 0.48
+    assert abs(lag1(RecentHistory("r", "fatalities", paths=0.0))) < 0.1
+    assert abs(lag1(Conflictology("c", "fatalities"))) < 0.1
+
+
+def test_outlook_reads_each_draw_as_a_path() -> None:
+    from atrisk.forecasting.monthly import outlook_of
+
+    keys = pd.DataFrame({"gwcode": [1, 2] * 7, "iso3": ["AAA", "BBB"] * 7,
+                         "step": np.repeat(np.arange(1, 8), 2)})
+    draws = np.zeros((14, N_DRAWS))
+    draws[0, :250] = 100.0  # AAA: step 1 reaches 100 in a quarter of the paths
+    draws[2, :250] = 100.0  # step 2, the same paths: still a quarter
+    draws[4, 500:600] = 150.0  # step 3, other paths: another tenth
+    draws[12, :] = 1000.0  # step 7 is past the 6-month outlook
+    draws[1::2] = 10.0  # BBB: ten deaths every month, never a month of 100
+    out = outlook_of(keys, draws).set_index("iso3")
+    assert out.loc["AAA", "p_month_ge_100"] == pytest.approx(0.35)
+    assert out.loc["AAA", "expected_total"] == pytest.approx(25 + 25 + 15)
+    assert out.loc["BBB", "p_month_ge_100"] == 0.0
+    assert out.loc["BBB", "expected_total"] == 60.0
 
 
 def test_countries_whose_recent_months_are_unknown_get_no_forecast() -> None:

@@ -147,6 +147,15 @@ def test_methods_lists_every_source_with_licence(client: TestClient) -> None:
     assert "href=\"http" not in page  # official locations are text, never loaded
 
 
+def test_methods_shows_where_the_months_disagree_with_ucdp(client: TestClient) -> None:
+    page = client.get("/methods").text
+    table = page[page.index('id="month-check"'):]
+    table = table[:table.index("</table>")]
+    rows = re.findall(r"<tr><td>([A-Z]{3})</td><td>(\d+) years, (\d{4})–(\d{4})</td>", table)
+    assert rows == [("NER", "25", "1989", "2023"), ("NGA", "25", "1989", "2023")]
+    assert "513" in table and "unknown: months miss deaths" in html.unescape(table)
+
+
 def test_overview_is_rendered_once_per_run_for_anonymous_readers(client: TestClient,
                                                                 publish_to) -> None:
     first = client.get("/")

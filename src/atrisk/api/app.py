@@ -19,6 +19,7 @@ from atrisk import __version__
 from atrisk.api import response_routes, schemas
 from atrisk.api.deps import SessionDep, country_or_404
 from atrisk.domain.errors import AtriskError
+from atrisk.panels.country_month import TARGETS
 from atrisk.settings import Settings, get_settings
 from atrisk.store import queries
 from atrisk.store.db import migrate, session
@@ -98,10 +99,15 @@ def create_app(settings: Settings) -> FastAPI:
         monthly = queries.latest_run(s, "monthly")
         row = queries.structural_for(s, structural.id, found.iso3) if structural else None
         months = queries.monthly_rows(s, monthly.id, found.iso3) if monthly else []
+        outlook = [o for target in TARGETS
+                   for o in (queries.outlooks(s, monthly.id, found.iso3, target).values()
+                             if monthly else [])]
         return schemas.CountryDetail(
             **schemas.Country.model_validate(found, from_attributes=True).model_dump(),
             structural=schemas.structural_item(row) if row else None,
-            monthly=[_month(m) for m in months])
+            monthly=[_month(m) for m in months],
+            outlook=[schemas.OutlookItem.model_validate(o, from_attributes=True)
+                     for o in outlook])
 
     @app.get("/api/countries/{iso3}/history", response_model=schemas.CountryHistory,
              operation_id="get_country_history", dependencies=readers)

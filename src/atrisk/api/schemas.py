@@ -72,6 +72,14 @@ class MonthlyItem(BaseModel):
     p_ge_1000: float
 
 
+class OutlookItem(BaseModel):
+    target: str
+    months: int = Field(description="The outlook covers the run's first `months` months.")
+    expected_total: float = Field(description="Expected deaths summed over those months.")
+    p_month_ge_100: float = Field(description="Chance that at least one of those months has "
+                                              ">= 100 deaths (read from the draws as paths).")
+
+
 class MonthlyPage(BaseModel):
     run: Run
     items: list[MonthlyItem]
@@ -90,6 +98,7 @@ class Country(BaseModel):
 class CountryDetail(Country):
     structural: StructuralItem | None
     monthly: list[MonthlyItem]
+    outlook: list[OutlookItem]
 
 
 class Health(BaseModel):

@@ -267,18 +267,17 @@ def forecast_monthly_cmd(
         step("drawing")
         run = forecast_monthly(settings, last_data, out, model=model)
     civ = run.outlook[run.outlook["target"] == "civilian_deaths"].sort_values(
-        f"expected_{OUTLOOK_MONTHS}m", ascending=False).head(top)
+        "expected_total", ascending=False).head(top)
     table = Table(title=f"Civilian deaths in the {OUTLOOK_MONTHS} months after {last_data} "
                         f"({model})")
-    for col in ("country", "expected", "P(>= 100)"):
-        table.add_column(col)
+    for col in ("country", "expected", "P(a month >= 100)"):
+        table.add_column(col, justify="left" if col == "country" else "right")
     for r in civ.itertuples(index=False):
-        table.add_row(str(r.name), f"{getattr(r, f'expected_{OUTLOOK_MONTHS}m'):,.0f}",
-                      f"{100 * getattr(r, f'p_ge_100_{OUTLOOK_MONTHS}m'):.0f}%")
+        table.add_row(str(r.name), f"{r.expected_total:,.0f}", f"{100 * r.p_month_ge_100:.0f}%")
     console.print(table)
     from atrisk.store.publish import publish_monthly
 
-    run_id = publish_monthly(settings.database, run.summary, run.meta)
+    run_id = publish_monthly(settings.database, run.summary, run.outlook, run.meta)
     console.print(f"draws in {out}; summaries and run record in {run.path}; published as run "
                   f"{run_id} in the store")
     _alerts(settings)

@@ -23,7 +23,7 @@ from atrisk.panels.country_month import TARGETS
 from atrisk.settings import Settings
 
 STEPS = tuple(range(1, 13))
-OUTLOOK_MONTHS = 6  # the dashboard's outlook: P(>= 100 civilian deaths) over 6 months
+OUTLOOK_MONTHS = 6  # the outlook: P(a month with >= 100 deaths) within the next 6 months
 
 
 @dataclass(frozen=True)
@@ -64,18 +64,13 @@ def forecast_monthly(settings: Settings, last_data: str, out: Path,
             for k in THRESHOLDS:
                 summary[f"p_ge_{k}"] = exceedance(fc.draws, k)
             summaries.append(summary)
-            first = keys["step"] <= OUTLOOK_MONTHS
-            total = pd.DataFrame(fc.draws[first.to_numpy()]).groupby(
-                keys.loc[first, "gwcode"].to_numpy()).sum()
-            outlooks.append(pd.DataFrame({
-                "gwcode": total.index, "target": target,
-                f"expected_{OUTLOOK_MONTHS}m": total.mean(axis=1).to_numpy(),
-                f"p_ge_100_{OUTLOOK_MONTHS}m": (total >= 100).mean(axis=1).to_numpy()}))
+            outlooks.append(outlook_of(keys, fc.draws).assign(target=target))
     finally:
         writer.close()
     summary = pd.concat(summaries, ignore_index=True)
     outlook = pd.concat(outlooks, ignore_index=True)
     outlook["name"] = outlook["gwcode"].map(names)
+    outlook["months"] = OUTLOOK_MONTHS
     manifest = read_manifest(settings)
     meta: dict[str, object] = {
         "created": datetime.now(UTC).isoformat(timespec="seconds"), "model": model,
@@ -83,6 +78,7 @@ def forecast_monthly(settings: Settings, last_data: str, out: Path,
         "draws": N_DRAWS, "code_version": code_version(), "inputs": manifest["inputs"],
         "build_created": manifest["created"], "draws_file": str(out),
     }
+    meta["outlook_months"] = OUTLOOK_MONTHS
     run_dir = settings.build_dir / "forecasts" / (
         f"monthly-{origin}-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S%f')}")
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -90,3 +86,18 @@ def forecast_monthly(settings: Settings, last_data: str, out: Path,
     outlook.to_parquet(run_dir / "outlook.parquet", index=False)
     (run_dir / "run.json").write_text(json.dumps(meta, indent=2, default=str))
     return MonthlyRun(summary, outlook, run_dir, meta)
+
+
+def outlook_of(keys: pd.DataFrame, draws: np.ndarray, months: int = OUTLOOK_MONTHS
+               ) -> pd.DataFrame:
+    """Per country over its first ``months`` steps: the expected total and the chance that
+    at least one month reaches 100 deaths. Draw j of every month is one path, so both are
+    read draw by draw."""
+    first = (keys["step"] <= months).to_numpy()
+    by = pd.DataFrame(draws[first]).groupby([keys.loc[first, "gwcode"].to_numpy(),
+                                             keys.loc[first, "iso3"].to_numpy()])
+    total, peak = by.sum(), by.max()
+    return pd.DataFrame({
+        "gwcode": total.index.get_level_values(0), "iso3": total.index.get_level_values(1),
+        "expected_total": total.mean(axis=1).to_numpy(),
+        "p_month_ge_100": (peak >= 100).mean(axis=1).to_numpy()})

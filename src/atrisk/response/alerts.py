@@ -165,11 +165,8 @@ def _events(s: Session, rule: AlertRule, structural: list[ForecastRun],
                             f"{name}: climbed {prev.rank - r.rank} ranks to {r.rank} "
                             f"(run {run.id})", run.id, f"rank:run{run.id}"))
     if rule.kind == "monthly_p100" and monthly:
-        now_p = queries.outlook(queries.monthly_rows(s, monthly[0].id,
-                                                     target="civilian_deaths"))
-        before_p = (queries.outlook(queries.monthly_rows(s, monthly[1].id,
-                                                         target="civilian_deaths"))
-                    if len(monthly) > 1 else {})
+        now_p = queries.outlook(s, monthly[0].id)
+        before_p = queries.outlook(s, monthly[1].id) if len(monthly) > 1 else {}
         for iso3, p in now_p.items():
             if p >= rule.threshold and before_p.get(iso3, 0.0) < rule.threshold:
                 out.append((iso3, p, f"{names.get(iso3, iso3)}: {100 * p:.0f}% chance of "

@@ -35,7 +35,8 @@ def context(s: Session, iso3: str, today: date | None = None) -> dict[str, Any]:
     return {
         "country": country, "run": run, "current": current, "monthly": monthly,
         "months": [m for m in months if m.step <= 6],
-        "outlook": queries.outlook(months).get(country.iso3),
+        "outlook": (queries.outlook(s, monthly.id, country.iso3).get(country.iso3)
+                    if monthly else None),
         "factors": assessments.compare(current.drivers if current else [],
                                        assessments.latest(s, country.iso3)),
         "levels": assessments.LEVELS, "framework": framework(), "tools": refresh(s),

@@ -17,6 +17,7 @@ from atrisk.store.schema import (
     Country,
     ForecastRun,
     MonthlyForecast,
+    MonthlyOutlook,
     StructuralForecast,
 )
 
@@ -48,8 +49,10 @@ def publish_structural(url: str, table: pd.DataFrame, meta: dict[str, Any]) -> i
         return int(run.id)
 
 
-def publish_monthly(url: str, summary: pd.DataFrame, meta: dict[str, Any]) -> int:
-    """Store a monthly forecast run's per-country-month summaries; returns its id."""
+def publish_monthly(url: str, summary: pd.DataFrame, outlook: pd.DataFrame,
+                    meta: dict[str, Any]) -> int:
+    """Store a monthly forecast run's per-country-month summaries and its outlook; returns
+    its id."""
     migrate(url)
     with session(url) as s:
         run = _new_run(s, "monthly", str(meta["last_data_month"]), meta)
@@ -60,6 +63,11 @@ def publish_monthly(url: str, summary: pd.DataFrame, meta: dict[str, Any]) -> in
             p_ge_25=float(r.p_ge_25), p_ge_100=float(r.p_ge_100),
             p_ge_1000=float(r.p_ge_1000))
             for r in summary.itertuples(index=False))
+        s.add_all(MonthlyOutlook(
+            run_id=run.id, gwcode=int(r.gwcode), target=str(r.target), iso3=str(r.iso3),
+            months=int(r.months), expected_total=float(r.expected_total),
+            p_month_ge_100=float(r.p_month_ge_100))
+            for r in outlook.itertuples(index=False))
         return int(run.id)
 
 

@@ -10,6 +10,7 @@ from atrisk.store.schema import (
     Country,
     ForecastRun,
     MonthlyForecast,
+    MonthlyOutlook,
     StructuralForecast,
 )
 
@@ -88,11 +89,17 @@ def structural_history(s: Session, iso3: str) -> list[tuple[ForecastRun, Structu
     return [(run, row) for run, row in rows]
 
 
-def outlook(rows: list[MonthlyForecast], months: int = 6) -> dict[str, float]:
-    """P(>= 100 civilian deaths in at least one of the next ``months`` months), per country,
-    from the monthly run's per-month exceedance (the model draws months independently)."""
-    out: dict[str, float] = {}
-    for r in rows:
-        if r.step <= months:
-            out[r.iso3] = 1 - (1 - out.get(r.iso3, 0.0)) * (1 - r.p_ge_100)
-    return out
+def outlooks(s: Session, run_id: int, iso3: str | None = None,
+             target: str = "civilian_deaths") -> dict[str, MonthlyOutlook]:
+    """A monthly run's outlook per country (chance of a month with >= 100 deaths, expected
+    total, over its first months), as published with the run."""
+    query = select(MonthlyOutlook).where(MonthlyOutlook.run_id == run_id,
+                                         MonthlyOutlook.target == target)
+    if iso3:
+        query = query.where(MonthlyOutlook.iso3 == iso3)
+    return {o.iso3: o for o in s.scalars(query)}
+
+
+def outlook(s: Session, run_id: int, iso3: str | None = None) -> dict[str, float]:
+    """P(>= 100 civilian deaths in at least one of the run's outlook months), per country."""
+    return {k: o.p_month_ge_100 for k, o in outlooks(s, run_id, iso3).items()}

@@ -86,6 +86,22 @@ class MonthlyForecast(Base):
     p_ge_1000: Mapped[float] = mapped_column(Float)
 
 
+class MonthlyOutlook(Base):
+    """A monthly run's outlook per country and target over its first ``months`` months, from
+    the draws as paths (so it cannot be rebuilt from the per-month rows)."""
+
+    __tablename__ = "monthly_outlooks"
+
+    run_id: Mapped[int] = mapped_column(ForeignKey("forecast_runs.id", ondelete="CASCADE"),
+                                        primary_key=True)
+    gwcode: Mapped[int] = mapped_column(Integer, primary_key=True)
+    target: Mapped[str] = mapped_column(String(30), primary_key=True)
+    iso3: Mapped[str] = mapped_column(String(3), index=True)
+    months: Mapped[int] = mapped_column(Integer)
+    expected_total: Mapped[float] = mapped_column(Float)
+    p_month_ge_100: Mapped[float] = mapped_column(Float)
+
+
 class BacktestForecast(Base):
     """One out-of-sample forecast of a structural back-test run (model, country, data year)."""
 

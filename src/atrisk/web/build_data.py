@@ -44,6 +44,7 @@ class BuildData:
     episodes: pd.DataFrame
     panel: pd.DataFrame
     evidence: pd.DataFrame
+    month_check: pd.DataFrame
 
     def months(self, iso3: str, last: int = 48) -> list[dict[str, Any]]:
         """The country's last ``last`` months of civilian deaths and fatalities (None where
@@ -51,6 +52,17 @@ class BuildData:
         rows = self.country_month[self.country_month["iso3"] == iso3].tail(last)
         rows = rows[["month", "civilian_deaths", "fatalities"]].astype(object)
         return rows.where(rows.notna(), None).to_dict(orient="records")
+
+    def month_checks(self) -> list[dict[str, Any]]:
+        """Where the country-months and UCDP's country-year totals disagree, per country and
+        what the build did: the years, and the latest such year's deaths both ways."""
+        out: list[dict[str, Any]] = []
+        for (iso3, action), rows in self.month_check.groupby(["iso3", "action"], sort=True):
+            latest = rows.sort_values("year").iloc[-1]
+            out.append({"iso3": iso3, "action": action, "years": len(rows),
+                        "first": int(rows["year"].min()), "last": int(latest["year"]),
+                        "months": latest["fatalities"], "ucdp": latest["ucdp_all_deaths"]})
+        return out
 
     def episodes_of(self, ccode: int) -> list[dict[str, Any]]:
         """The country's mass-killing episodes (EWP list), newest first."""
@@ -92,7 +104,8 @@ def load(settings: Settings) -> BuildData:
 
 @lru_cache(maxsize=2)
 def _load(target: Path) -> BuildData:
-    missing = [name for name in ("episodes", "panel", "country_month", "prevention_evidence")
+    missing = [name for name in ("episodes", "panel", "country_month", "country_month_check",
+                                 "prevention_evidence")
                if not (target / f"{name}.parquet").is_file()]
     if missing:
         raise BuildError(f"the data build in {target} has no {', '.join(missing)}: it was "
@@ -107,4 +120,5 @@ def _load(target: Path) -> BuildData:
                      country_month=country_month.sort_values(["iso3", "month"]),
                      episodes=episodes, panel=panel[keep].replace([np.inf, -np.inf], np.nan)
                      .astype({c: float for c in (*INDICATORS, *CONDITION_COLUMNS)}),
-                     evidence=pd.read_parquet(target / "prevention_evidence.parquet"))
+                     evidence=pd.read_parquet(target / "prevention_evidence.parquet"),
+                     month_check=pd.read_parquet(target / "country_month_check.parquet"))

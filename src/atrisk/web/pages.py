@@ -70,8 +70,7 @@ def router(settings: Settings) -> APIRouter:
             previous = ({r.iso3: r.rank for r in queries.structural_rows(s, runs[1].id)[1]}
                         if len(runs) > 1 else {})
             monthly = queries.latest_run(s, "monthly")
-            outlook = queries.outlook(queries.monthly_rows(s, monthly.id, target="civilian_deaths")
-                               if monthly else [])
+            outlook = queries.outlook(s, monthly.id) if monthly else {}
             region = {c.iso3: c.region for c in queries.countries(s)}
             table = [{
                 "rank": r.rank, "iso3": r.iso3, "name": r.name,
@@ -108,6 +107,8 @@ def router(settings: Settings) -> APIRouter:
             monthly = queries.latest_run(s, "monthly")
             months = (queries.monthly_rows(s, monthly.id, found.iso3, "civilian_deaths")
                       if monthly else [])
+            outlook = (queries.outlook(s, monthly.id, found.iso3).get(found.iso3)
+                       if monthly else None)
             forecast = [{"month": m.month, "median": m.median, "q10": m.q10, "q90": m.q90,
                          "p_ge_1": m.p_ge_1, "p_ge_25": m.p_ge_25, "p_ge_100": m.p_ge_100,
                          "p_ge_1000": m.p_ge_1000} for m in months]
@@ -123,7 +124,7 @@ def router(settings: Settings) -> APIRouter:
             "episodes": episodes, "indicators": data.indicators(found.gwcode),
             "history": history, "forecast": forecast, "monthly": monthly,
             "backtest_run": backtest_run, "backtest": backtest, "published": published,
-            "outlook": queries.outlook(months).get(found.iso3),
+            "outlook": outlook,
             "factors": factors, "levels": assessments.LEVELS,
             "can_assess": user is not None and allows(user.role, "analyst"),
             "specs": {
