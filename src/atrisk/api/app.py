@@ -99,9 +99,9 @@ def create_app(settings: Settings) -> FastAPI:
         monthly = queries.latest_run(s, "monthly")
         row = queries.structural_for(s, structural.id, found.iso3) if structural else None
         months = queries.monthly_rows(s, monthly.id, found.iso3) if monthly else []
-        outlook = [o for target in TARGETS
-                   for o in (queries.outlooks(s, monthly.id, found.iso3, target).values()
-                             if monthly else [])]
+        outlook = ([o for target in TARGETS
+                    for o in queries.outlooks(s, monthly.id, found.iso3, target).values()]
+                   if monthly else [])
         return schemas.CountryDetail(
             **schemas.Country.model_validate(found, from_attributes=True).model_dump(),
             structural=schemas.structural_item(row) if row else None,

@@ -77,8 +77,8 @@ def forecast_monthly(settings: Settings, last_data: str, out: Path,
         "last_data_month": str(origin), "months": [str(origin + s) for s in STEPS],
         "draws": N_DRAWS, "code_version": code_version(), "inputs": manifest["inputs"],
         "build_created": manifest["created"], "draws_file": str(out),
+        "outlook_months": OUTLOOK_MONTHS,
     }
-    meta["outlook_months"] = OUTLOOK_MONTHS
     run_dir = settings.build_dir / "forecasts" / (
         f"monthly-{origin}-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S%f')}")
     run_dir.mkdir(parents=True, exist_ok=True)
