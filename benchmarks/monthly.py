@@ -10,15 +10,22 @@ from __future__ import annotations
 import os
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from atrisk.domain.horizon import monthly_windows
+from atrisk.domain.horizon import MonthlyWindow, monthly_windows
 from atrisk.evaluation.monthly_backtest import run
 from atrisk.evaluation.monthly_metrics import crps, interval_score, summarise
-from atrisk.models.monthly import BENCHMARKS, MONTHLY_MODELS, RecentHistory, as_paths
+from atrisk.models.monthly import (
+    BENCHMARKS,
+    MONTHLY_MODELS,
+    RECENT_HISTORY_SETTINGS,
+    RecentHistory,
+    as_paths,
+)
 from atrisk.panels.build import build, read_table
 from atrisk.panels.country_month import TARGETS, YEARLY_TOTALS
 from atrisk.settings import Settings
@@ -54,25 +61,15 @@ def main() -> None:
     print("\nHeld out: 2024 as annual totals (UCDP Organized Violence 25.1)\n")
     print(_markdown(held_out_2024(panel, settings)))
 
-    defaults = {"window": 36, "half_life": 3.0, "scale": 0.85, "jitter": 0.5, "cap": 10.0,
-                "season": 0.2, "paths": 0.5}
-    search = {"window": [24, 60], "half_life": [2.0, 6.0], "scale": [0.75, 1.0],
-              "jitter": [0.25, 0.75], "cap": [None, 3.0, 50.0], "season": [0.0, 0.35]}
-    grid = {"conflictology_country12": MONTHLY_MODELS["conflictology_country12"],
-            "shipped": MONTHLY_MODELS["recent_history"]}
-    for key, values in search.items():
-        for value in values:
-            name = f"{key}={value}"
-            grid[name] = (lambda kw, n: lambda t: RecentHistory(n, t, **kw))(
-                {**defaults, key: value}, name)
-    scored = run(panel, grid, TARGETS, monthly_windows(1995, 2017))
-    years = scored.assign(year=scored["month"].str[:4]).groupby(
-        ["target", "model", "year"])["crps"].sum().unstack("model")
-    ratio = years.div(years["conflictology_country12"], axis=0).groupby("target").mean().T
-    ratio["mean"] = ratio.mean(axis=1)
-    print("\nValidation on 1995-2017: mean over years of the CRPS ratio to "
-          "conflictology_country12, one setting changed at a time\n")
-    print(_markdown(ratio.sort_values("mean").reset_index()))
+    print("\nValidation on 1995-2017, per target: the CRPS ratio to conflictology_country12 "
+          "(mean over years, and over 1995-2011 and 2012-2017 apart; pooled over all "
+          "country-months; the change from the shipped settings, paired by year, and its "
+          "standard error), one setting changed at a time from the shipped ones\n")
+    print(_markdown(settings_validation(panel)))
+
+    print("\nThe forecast's own origin, December (steps 1-12), on 1995-2017: CRPS ratio to "
+          "conflictology_country12 on steps 1-2 (the decay extrapolated) and on all steps\n")
+    print(_markdown(december_check(panel)))
 
     print("\nValidation on 1995-2017 of the month-to-month correlation of recent_history's "
           "paths: CRPS of 6- and 12-month totals and the Brier score of 'a month >= 100 among "
@@ -83,8 +80,62 @@ def main() -> None:
 HELD_OUT_MODELS = {
     "conflictology_country12": MONTHLY_MODELS["conflictology_country12"],
     "recent_history": MONTHLY_MODELS["recent_history"],
-    "recent_history, months independent": lambda t: RecentHistory("r", t, paths=0.0),
+    "recent_history, months independent": lambda t: _recent("r", t, paths=0.0),
 }
+
+#: Around each target's shipped settings, the values tried one at a time (a value equal to
+#: the shipped one is skipped; ``scale`` moves by +-0.1 from the shipped value).
+SEARCH: dict[str, list] = {
+    "window": [24, 36, 60], "half_life": [2.0, 3.0, 6.0], "scale": [-0.1, 0.1],
+    "decay": [0.94, 0.96, 1.0], "jitter": [0.25, 0.5, 0.75], "cap": [None, 3.0, 10.0, 50.0],
+    "season": [0.0, 0.2, 0.35]}
+
+#: Settings replaced since the last benchmark, still scored so the change can be checked.
+PREVIOUS: dict[str, dict[str, object]] = {
+    "fatalities": {"scale": 0.85, "decay": 1.0, "cap": 10.0},  # until session 5
+}
+
+
+def _recent(name: str, target: str, **changes: object) -> RecentHistory:
+    return RecentHistory(name, target, **{**RECENT_HISTORY_SETTINGS[target], **changes})
+
+
+def settings_validation(panel: pd.DataFrame) -> pd.DataFrame:
+    """Score each target's shipped ``recent_history`` and its one-setting neighbours on the
+    test years 1995-2017, which come before the back-test's. ``vs_shipped`` is the mean
+    over years of the change in ratio, ``se`` its standard error: a change is adopted only
+    when it gains more than two standard errors."""
+    tables = []
+    for target in TARGETS:
+        shipped = MONTHLY_MODELS["recent_history"](target).params()
+        grid = {"conflictology_country12": MONTHLY_MODELS["conflictology_country12"],
+                "shipped": MONTHLY_MODELS["recent_history"]}
+        if target in PREVIOUS:
+            grid["previous settings"] = (lambda kw: lambda t: _recent("p", t, **kw))(
+                PREVIOUS[target])
+        for key, values in SEARCH.items():
+            for value in values:
+                if key == "scale":
+                    value = round(shipped[key] + value, 2)
+                if value == shipped[key]:
+                    continue
+                name = f"{key}={value}"
+                grid[name] = (lambda n, k, v: lambda t: _recent(n, t, **{k: v}))(name, key, value)
+        scored = run(panel, grid, [target], monthly_windows(1995, 2017))
+        years = scored.assign(year=scored["month"].str[:4].astype(int)).groupby(
+            ["model", "year"])["crps"].sum().unstack("model")
+        ratio = years.div(years["conflictology_country12"], axis=0)
+        early = ratio.index < 2012
+        change = ratio.sub(ratio["shipped"], axis=0)  # paired by year
+        tables.append(pd.DataFrame({
+            "target": target, "model": ratio.columns, "ratio": ratio.mean().to_numpy(),
+            "ratio_1995_2011": ratio[early].mean().to_numpy(),
+            "ratio_2012_2017": ratio[~early].mean().to_numpy(),
+            "pooled": (years.sum() / years["conflictology_country12"].sum()).to_numpy(),
+            "vs_shipped": change.mean().to_numpy(),
+            "se": (change.std(ddof=1) / np.sqrt(len(change))).to_numpy(),
+        }).sort_values("ratio"))
+    return pd.concat(tables, ignore_index=True).round(4)
 
 
 def held_out_2024(panel: pd.DataFrame, settings: Settings) -> pd.DataFrame:
@@ -109,6 +160,35 @@ def held_out_2024(panel: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+@dataclass(frozen=True)
+class DecemberWindow(MonthlyWindow):
+    """A year forecast from data through December before it, as ``atrisk forecast monthly``
+    does (steps 1-12)."""
+
+    @property
+    def last_data_month(self) -> str:
+        return f"{self.test_year - 1}-12"
+
+    @property
+    def steps(self) -> tuple[int, ...]:
+        return tuple(range(1, 13))
+
+
+def december_check(panel: pd.DataFrame) -> pd.DataFrame:
+    """Does the horizon decay, chosen on steps 3-14, hold on steps 1-2, which the ViEWS
+    protocol never scores?"""
+    models = {"conflictology_country12": MONTHLY_MODELS["conflictology_country12"],
+              "recent_history": MONTHLY_MODELS["recent_history"],
+              "recent_history, decay=1.0": lambda t: _recent("r", t, decay=1.0)}
+    scored = run(panel, models, TARGETS, [DecemberWindow(y) for y in range(1995, 2018)])
+    scored["steps"] = np.where(scored["step"] <= 2, "1-2", "3-12")
+    sums = scored.groupby(["target", "model", "steps"])["crps"].sum().unstack("steps")
+    sums["all"] = sums.sum(axis=1)
+    ratio = sums / sums.xs("conflictology_country12", level="model").reindex(
+        sums.index.get_level_values("target")).to_numpy()
+    return ratio.round(4).reset_index()
+
+
 def paths_validation(panel: pd.DataFrame, rhos: tuple[float, ...] = (0.0, 0.5, 0.8, 0.9)
                      ) -> pd.DataFrame:
     """Which path correlation makes sums over months score best on years before the
@@ -120,7 +200,7 @@ def paths_validation(panel: pd.DataFrame, rhos: tuple[float, ...] = (0.0, 0.5, 0
     for window in monthly_windows(1995, 2017):
         history = panel[panel["month"] <= window.last_data_month]
         for target in TARGETS:
-            fc = RecentHistory("r", target, paths=0.0).fit(history).predict(history, window.steps)
+            fc = _recent("r", target, paths=0.0).fit(history).predict(history, window.steps)
             n = len(fc.keys) // len(window.steps)
             blocks = [fc.draws[i * n:(i + 1) * n] for i in range(len(window.steps))]
             actual = truth[target].reindex(pd.MultiIndex.from_frame(

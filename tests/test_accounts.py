@@ -42,6 +42,52 @@ def _login(client: TestClient, email: str, password: str = PASSWORD, next: str =
                                        "next": next}, follow_redirects=False)
 
 
+def test_migrations_build_exactly_the_models_tables(store: str) -> None:
+    """A column added to the models without a migration (or the reverse) fails here."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from atrisk.store.db import engine
+    from atrisk.store.schema import Base
+
+    migrate(store)
+    with engine(store).connect() as connection:
+        changes = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    assert [c for c in changes if c[0] in ("add_column", "remove_column", "add_table",
+                                          "remove_table")] == []
+
+
+def test_wrong_passwords_in_a_row_lock_the_account(store: str) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from atrisk.domain.errors import SignInLocked
+    from atrisk.store import audit
+
+    migrate(store)
+    t0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+    with session(store) as s:
+        user = accounts.add_user(s, "target@example.org", PASSWORD, "analyst")
+        for _ in range(4):
+            assert accounts.authenticate(s, user.email, "guess-guess", now=t0) is None
+        assert accounts.authenticate(s, user.email, PASSWORD, now=t0) is not None  # resets
+        for _ in range(5):
+            assert accounts.authenticate(s, user.email, "guess-guess", now=t0) is None
+    with session(store) as s:  # the lock is in the database, seen by every worker
+        with pytest.raises(SignInLocked) as locked:
+            accounts.authenticate(s, "target@example.org", PASSWORD, now=t0 + timedelta(minutes=14))
+        assert locked.value.until == t0 + timedelta(minutes=15)
+        later = t0 + timedelta(minutes=16)
+        for _ in range(5):  # the lock is over, but the count goes on: the next lock is longer
+            assert accounts.authenticate(s, "target@example.org", "guess-guess", now=later) is None
+        with pytest.raises(SignInLocked) as locked:
+            accounts.authenticate(s, "target@example.org", PASSWORD, now=later)
+        assert locked.value.until == later + timedelta(minutes=30)
+        assert [e.action for e in audit.entries(s, "user")].count("user.locked") == 2
+        user = accounts.user_by_email(s, "target@example.org")
+        accounts.update_user(s, user, "analyst", True)  # an administrator lifts it
+        assert accounts.authenticate(s, "target@example.org", PASSWORD, now=later) is not None
+
+
 def test_passwords_are_hashed_and_checked(store: str) -> None:
     migrate(store)
     with session(store) as s:
@@ -74,6 +120,15 @@ def test_login_needs_csrf_and_the_right_password(settings: Settings) -> None:
     assert "admin@example.org" in page and "Log out" in page
     client.post("/logout", data={"csrf": _csrf(page)})
     assert client.get("/account", headers=HTML, follow_redirects=False).status_code == 303
+
+
+def test_login_form_says_when_an_account_is_locked(settings: Settings) -> None:
+    client = TestClient(create_app(settings))
+    for _ in range(accounts.LOCK_AFTER):
+        assert _login(client, "viewer@example.org", "not the password").status_code == 401
+    locked = _login(client, "viewer@example.org")  # the right password, too late
+    assert locked.status_code == 429 and "Too many wrong passwords" in locked.text
+    assert _login(client, "admin@example.org").status_code == 303  # other accounts unaffected
 
 
 def test_login_never_redirects_off_site(settings: Settings) -> None:

@@ -124,6 +124,9 @@ def test_monthly_backtest_and_forecast(env, settings: Settings, tmp_path) -> Non
     assert outlook.loc[("SYR", "civilian_deaths"), "expected_total"] == pytest.approx(
         paths.sum(axis=1).mean(), rel=1e-5)
     assert "P(a month >= 100)" in result.output
+    meta = json.loads((runs[-1] / "run.json").read_text())
+    assert meta["settings"]["fatalities"]["decay"] == 0.96  # the run says how it was made
+    assert meta["settings"]["civilian_deaths"]["cap"] == 10.0 and len(meta["inputs"]) >= 10
 
     result = runner.invoke(app, ["forecast", "monthly", "--last-data", "2030-01", "--out",
                                  str(fc)], env=env)

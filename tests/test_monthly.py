@@ -174,6 +174,19 @@ def test_recent_history_caps_a_one_off_spike_but_not_a_new_war() -> None:
     assert uncapped.fit(history).predict(history, [3]).draws[0].max() == 8500
 
 
+def test_recent_history_decays_with_the_horizon_as_set_per_target() -> None:
+    history = _months({"AAA": [100.0] * 36})
+    model = RecentHistory("r", "fatalities", scale=1.05, decay=0.96, jitter=0.0, season=0.0)
+    fc = model.fit(history).predict(history, [1, 3, 14])
+    assert list(fc.draws.max(axis=1)) == [round(105 / 0.96**2), 105, round(105 * 0.96**11)]
+    assert (fc.draws.min(axis=1) == fc.draws.max(axis=1)).all()
+    fatalities = MONTHLY_MODELS["recent_history"]("fatalities").fit(history).params()
+    assert fatalities | {"seed": 0} == {
+        "window": 36, "half_life": 3.0, "scale": 1.05, "decay": 0.96, "jitter": 0.5,
+        "cap": 50.0, "season": 0.2, "paths": 0.5, "seed": 0}  # no fitted state (origin_)
+    assert MONTHLY_MODELS["recent_history"]("civilian_deaths").params()["decay"] == 1.0
+
+
 def test_recent_history_weights_the_same_calendar_month() -> None:
     januaries = [100.0 if i % 12 == 0 else 0.0 for i in range(36)]  # 2020-01 ... 2022-12
     history = _months({"JAN": januaries})

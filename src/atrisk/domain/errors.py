@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 
 class AtriskError(Exception):
     """Base of every error atrisk raises on purpose."""
@@ -29,3 +31,11 @@ class BuildError(AtriskError):
 
 class ModelError(AtriskError):
     """A model was used against its contract (e.g. predict before fit)."""
+
+
+class SignInLocked(AtriskError):
+    """Too many wrong passwords in a row for one account: sign-in refused until ``until``."""
+
+    def __init__(self, until: datetime) -> None:
+        self.until = until
+        super().__init__(f"too many failed sign-ins; try again after {until:%H:%M} UTC")

@@ -49,12 +49,14 @@ def forecast_monthly(settings: Settings, last_data: str, out: Path,
         raise ConfigError(f"no data after {latest}: --last-data {last_data} is in the future")
     history = panel[panel["month"] <= str(origin)]
     names = read_table(settings, "countries").set_index("gwcode")["name"]
-    summaries, outlooks = [], []
+    summaries, outlooks, params = [], [], {}
     schema = pa.schema([f for f in LONG_SCHEMA if f.name != "actual"])
     writer = pq.ParquetWriter(out, schema)
     try:
         for target in TARGETS:
-            fc = MONTHLY_MODELS[model](target).fit(history).predict(history, STEPS)
+            fitted = MONTHLY_MODELS[model](target).fit(history)
+            params[target] = fitted.params()
+            fc = fitted.predict(history, STEPS)
             keys = fc.keys.assign(last_data_month=str(origin), target=target, model=model)
             writer.write_table(long_table(keys, fc.draws, schema))
             summary = keys.copy()
@@ -77,7 +79,7 @@ def forecast_monthly(settings: Settings, last_data: str, out: Path,
         "last_data_month": str(origin), "months": [str(origin + s) for s in STEPS],
         "draws": N_DRAWS, "code_version": code_version(), "inputs": manifest["inputs"],
         "build_created": manifest["created"], "draws_file": str(out),
-        "outlook_months": OUTLOOK_MONTHS,
+        "outlook_months": OUTLOOK_MONTHS, "settings": params,
     }
     run_dir = settings.build_dir / "forecasts" / (
         f"monthly-{origin}-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S%f')}")

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from atrisk.domain.errors import ConfigError
+from atrisk.domain.errors import ConfigError, SignInLocked
 from atrisk.store import audit
 from atrisk.store.schema import ApiToken, Team, TeamMember, User
 
@@ -20,6 +20,9 @@ from atrisk.store.schema import ApiToken, Team, TeamMember, User
 ROLES: tuple[str, ...] = ("viewer", "analyst", "admin")
 MIN_PASSWORD = 10
 TOKEN_PREFIX = "atr_"
+#: Wrong passwords in a row before an account is locked, and the first lock's length.
+LOCK_AFTER = 5
+LOCK_FOR = timedelta(minutes=15)
 
 _hasher = PasswordHasher()
 #: Verified against when the e-mail is unknown, so a wrong e-mail takes as long as a wrong
@@ -60,27 +63,56 @@ def users(s: Session) -> list[User]:
     return list(s.scalars(select(User).order_by(User.email)))
 
 
-def authenticate(s: Session, email: str, password: str) -> User | None:
-    """The active user with this e-mail and password, else None."""
+def authenticate(s: Session, email: str, password: str,
+                 now: datetime | None = None) -> User | None:
+    """The active user with this e-mail and password, else None.
+
+    Every ``LOCK_AFTER``-th wrong password in a row locks the account for ``LOCK_FOR``
+    (doubling with each further lock), so a password cannot be guessed online; while
+    locked, even the right password raises ``SignInLocked``. The count lives in the
+    database, so every server worker sees it.
+    """
+    now = now or datetime.now(UTC)
     user = user_by_email(s, email)
+    if user is not None and user.locked_until is not None and _aware(user.locked_until) > now:
+        raise SignInLocked(_aware(user.locked_until))
     try:
         _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
     except (VerificationError, InvalidHashError):
+        if user is not None:
+            _failed(s, user, now)
         return None
     if user is None or not user.active:
         return None
+    user.failed_logins, user.locked_until = 0, None
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
     return user
 
 
+def _failed(s: Session, user: User, now: datetime) -> None:
+    user.failed_logins = (user.failed_logins or 0) + 1
+    if user.failed_logins % LOCK_AFTER == 0:
+        locks = user.failed_logins // LOCK_AFTER
+        user.locked_until = now + LOCK_FOR * 2 ** min(locks - 1, 6)
+        audit.record(s, None, "user.locked", "user", user.id,
+                     failed=user.failed_logins, until=user.locked_until.isoformat())
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes; they were stored as UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 def update_user(s: Session, user: User, role: str, active: bool,
                 actor: User | None = None) -> None:
-    """Change a user's role and whether they may sign in."""
+    """Change a user's role and whether they may sign in; an administrator saving a user also
+    lifts a lock left by wrong passwords."""
     if role not in ROLES:
         raise ConfigError(f"unknown role {role!r}: choose one of {', '.join(ROLES)}")
     before = {"role": user.role, "active": user.active}
     user.role, user.active = role, active
+    user.failed_logins, user.locked_until = 0, None
     audit.record(s, actor, "user.update", "user", user.id, before=before,
                  after={"role": role, "active": active})
 

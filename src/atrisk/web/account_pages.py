@@ -9,7 +9,7 @@ from urllib.parse import urlparse
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from atrisk.domain.errors import ConfigError
+from atrisk.domain.errors import ConfigError, SignInLocked
 from atrisk.store import accounts
 from atrisk.store.db import session
 from atrisk.store.schema import User
@@ -32,8 +32,14 @@ def router() -> APIRouter:
               password: Annotated[str, Form()], next: Annotated[str, Form()] = "/"
               ) -> Response:
         check_csrf(request, csrf)
-        with session(request.app.state.database_url) as s:
-            user = accounts.authenticate(s, email, password)
+        try:
+            with session(request.app.state.database_url) as s:
+                user = accounts.authenticate(s, email, password)
+        except SignInLocked as locked:
+            return TEMPLATES.TemplateResponse(
+                request, "login.html", {"next": _local(next), "error": (
+                    f"Too many wrong passwords for this account: try again after "
+                    f"{locked.until:%H:%M} UTC, or ask an administrator.")}, status_code=429)
         if user is None:
             return TEMPLATES.TemplateResponse(
                 request, "login.html", {"next": _local(next),
