@@ -18,7 +18,7 @@ import pandas as pd
 
 from atrisk.domain.horizon import MonthlyWindow, monthly_windows
 from atrisk.evaluation.monthly_backtest import run
-from atrisk.evaluation.monthly_metrics import crps, interval_score, summarise
+from atrisk.evaluation.monthly_metrics import crps, interval_score, pit_tails, summarise
 from atrisk.models.monthly import (
     BENCHMARKS,
     MONTHLY_MODELS,
@@ -52,6 +52,9 @@ def main() -> None:
     print("\nOn months with and without deaths\n")
     keep = scored["model"].isin(["conflictology_country12", "recent_history"])
     print(_markdown(summarise(scored[keep], ["target", "actuals", "model"])))
+    print("\nPIT tails by what the forecast expected: calm (its 95th percentile is 0) or not; "
+          "0.05 each when calibrated\n")
+    print(_markdown(tails_by_forecast(panel)))
     years = scored.assign(year=scored["month"].str[:4])
     by_year = years.pivot_table(index=["target", "year"], columns="model", values="crps",
                                 aggfunc="mean").reset_index()
@@ -59,7 +62,11 @@ def main() -> None:
     print(_markdown(by_year[["target", "year", *BENCHMARKS[2:3], "recent_history"]]))
 
     print("\nHeld out: 2024 as annual totals (UCDP Organized Violence 25.1)\n")
-    print(_markdown(held_out_2024(panel, settings)))
+    held_out, by_country = held_out_2024(panel, settings)
+    print(_markdown(held_out))
+    print("\nThe countries that decide it: summed CRPS of recent_history minus "
+          "conflictology_country12's, largest first (of the difference over all countries)\n")
+    print(_markdown(by_country))
 
     print("\nValidation on 1995-2017, per target: the CRPS ratio to conflictology_country12 "
           "(mean over years, and over 1995-2011 and 2012-2017 apart; pooled over all "
@@ -138,26 +145,71 @@ def settings_validation(panel: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(tables, ignore_index=True).round(4)
 
 
-def held_out_2024(panel: pd.DataFrame, settings: Settings) -> pd.DataFrame:
+def tails_by_forecast(panel: pd.DataFrame) -> pd.DataFrame:
+    """Where the upper tail's excess comes from: months forecast calm that were not, or
+    violence beyond a violent forecast (back-test years, the same draws as the table)."""
+    rows = []
+    for window in monthly_windows(2018, 2023):
+        history = panel[panel["month"] <= window.last_data_month]
+        truth = panel.set_index(["gwcode", "month"])
+        for target in TARGETS:
+            for name in ("conflictology_country12", "recent_history"):
+                fc = MONTHLY_MODELS[name](target).fit(history).predict(history, window.steps)
+                actual = truth[target].reindex(pd.MultiIndex.from_frame(
+                    fc.keys[["gwcode", "month"]])).to_numpy(dtype=float)
+                keep = ~np.isnan(actual)
+                below, above = pit_tails(actual[keep], fc.draws[keep])
+                calm = np.quantile(fc.draws[keep], 0.95, axis=1) == 0
+                rows.append(pd.DataFrame({"target": target, "model": name, "below": below,
+                                          "above": above, "forecast": np.where(
+                                              calm, "calm", "violent")}))
+    frame = pd.concat(rows, ignore_index=True)
+    table = frame.groupby(["target", "model", "forecast"]).agg(
+        months=("above", "size"), pit_below5=("below", "mean"), pit_above95=("above", "mean"),
+        above95_sum=("above", "sum")).reset_index()
+    total = table.groupby(["target", "model"])["above95_sum"].transform("sum")
+    table["share_of_upper_tail"] = table.pop("above95_sum") / total
+    return table.round(4)
+
+
+def held_out_2024(panel: pd.DataFrame, settings: Settings
+                  ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """CRPS and MIS of each model's 2024 annual totals (its 12 monthly draws summed draw by
     draw) against UCDP's country-year totals, from the ViEWS origin (data to 2023-10) and
-    from the forecast's (to 2023-12)."""
+    from the forecast's (to 2023-12); and the three countries where ``recent_history`` and
+    the benchmark differ most."""
     yearly = ucdp.organized_violence(settings)
     truth = yearly[yearly["year"] == 2024].set_index("gwcode")
-    rows = []
+    iso3 = panel.drop_duplicates("gwcode").set_index("gwcode")["iso3"]
+    rows, countries = [], []
     for origin, steps in (("2023-10", range(3, 15)), ("2023-12", range(1, 13))):
         history = panel[panel["month"] <= origin]
         for target, column in YEARLY_TOTALS.items():
+            per_country = {}
             for name, factory in HELD_OUT_MODELS.items():
                 fc = factory(target).fit(history).predict(history, list(steps))
                 totals = pd.DataFrame(fc.draws).groupby(fc.keys["gwcode"].to_numpy()).sum()
                 totals = totals[totals.index.isin(truth.index)]
                 actual = truth.loc[totals.index, column].to_numpy(dtype=float)
+                scores = crps(actual, totals.to_numpy())
+                per_country[name] = pd.DataFrame({
+                    "crps": scores, "median": np.median(totals.to_numpy(), axis=1),
+                    "actual": actual}, index=totals.index)
                 rows.append({"data_to": origin, "target": target, "model": name,
-                             "countries": len(totals),
-                             "crps": float(crps(actual, totals.to_numpy()).mean()),
+                             "countries": len(totals), "crps": float(scores.mean()),
                              "mis": float(interval_score(actual, totals.to_numpy()).mean())})
-    return pd.DataFrame(rows)
+            ours, ref = per_country["recent_history"], per_country["conflictology_country12"]
+            diff = (ours["crps"] - ref["crps"]).sort_values(key=abs, ascending=False)
+            for gw in diff.index[:3]:
+                countries.append({"data_to": origin, "target": target, "iso3": iso3[gw],
+                                  "difference": diff[gw], "of_total": diff.sum(),
+                                  "actual": ours.loc[gw, "actual"],
+                                  "median_ours": ours.loc[gw, "median"],
+                                  "median_benchmark": ref.loc[gw, "median"]})
+    deaths = ["difference", "of_total", "actual", "median_ours", "median_benchmark"]
+    countries_table = pd.DataFrame(countries)
+    countries_table[deaths] = countries_table[deaths].round().astype(int)
+    return pd.DataFrame(rows), countries_table
 
 
 @dataclass(frozen=True)

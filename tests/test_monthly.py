@@ -149,6 +149,32 @@ def test_coverage_by_hand() -> None:
     assert coverage(np.array([50.0, 4.0, 96.0]), draws).tolist() == [1.0, 0.0, 0.0]
 
 
+def test_pit_tails_by_hand() -> None:
+    from atrisk.evaluation.monthly_metrics import pit_tails
+
+    # Draws 0, 0, 1, 2: P(X < y) and P(X <= y) are 0 and 0.5 for y = 0 (PIT uniform on
+    # [0, 0.5], a tenth of it below 0.05); 0.5 and 0.75 for y = 1; 0.75 and 1 for y = 2 (a
+    # fifth above 0.95); 1 and 1 for y = 5 (all of it above 0.95).
+    draws = np.array([[0.0] * 250 + [1.0] * 250 + [2.0] * 250 + [0.0] * 250])
+    below, above = pit_tails(np.array([0.0, 1.0, 2.0, 5.0]), draws.repeat(4, axis=0))
+    assert below == pytest.approx([0.1, 0.0, 0.0, 0.0])
+    assert above == pytest.approx([0.0, 0.0, 0.2, 1.0])
+
+
+def test_pit_tails_tell_calibrated_from_too_narrow() -> None:
+    from atrisk.evaluation.monthly_metrics import pit_tails
+
+    rng = np.random.default_rng(0)
+    mean = rng.gamma(0.3, 20.0, 4000)  # mostly calm, some violent months
+    actual = rng.poisson(mean).astype(float)
+    right = rng.poisson(mean[:, None], (4000, 1000)).astype(float)
+    below, above = pit_tails(actual, right)
+    assert below.mean() == pytest.approx(0.05, abs=0.01)
+    assert above.mean() == pytest.approx(0.05, abs=0.01)
+    low = rng.poisson(0.5 * mean[:, None], (4000, 1000)).astype(float)  # too low
+    assert pit_tails(actual, low)[1].mean() > 0.15
+
+
 def _months(values: dict[str, list[float]], first: str = "2020-01") -> pd.DataFrame:
     rows = [(gw, iso, str(pd.Period(first, "M") + i), v)
             for gw, (iso, series) in enumerate(values.items(), start=1)

@@ -131,6 +131,9 @@ def test_track_record_shows_both_backtests(client: TestClient, forecasts) -> Non
     scores = forecasts["backtest"][1]["scores"][0]
     assert f"{scores['auc']:.3f}" in page.text and "structural-scores" in page.text
     assert "conflictology_country12" in page.text and "monthly-scores" in page.text
+    monthly = forecasts["monthly_backtest"]["scores"]
+    upper = [f"<td class=\"num\">{r['pit_above95']:.3f}</td>" for r in monthly]
+    assert "Above 95th pct" in page.text and all(u in page.text for u in upper)
     roc = _specs(page.text)["chart-roc"]
     points = roc["layer"][1]["data"]["values"]
     assert points[0]["fpr"] == 0 and points[-1]["tpr"] == 1

@@ -7,6 +7,7 @@ Subcommands: ``data`` (build and list sources), ``backtest`` (honest out-of-samp
 from __future__ import annotations
 
 import logging
+import sys
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -46,7 +47,8 @@ alerts_app = typer.Typer(help="Alert rules: evaluate them on the latest runs.",
                          no_args_is_help=True)
 app.add_typer(alerts_app, name="alerts")
 
-console = Console()
+# Tables written to a file or a pipe keep every column whole (Rich assumes 80 characters).
+console = Console(width=None if sys.stdout.isatty() else 200)
 
 
 @app.callback()
@@ -409,7 +411,8 @@ def _publish_structural(settings: Settings, table: pd.DataFrame,
 def _plain(frame: pd.DataFrame, title: str) -> Table:
     table = Table(title=title)
     for c in frame.columns:
-        table.add_column(str(c), justify="left" if frame[c].dtype == object else "right")
+        numeric = pd.api.types.is_numeric_dtype(frame[c])
+        table.add_column(str(c), justify="right" if numeric else "left")
     for r in frame.itertuples(index=False):
         table.add_row(*[f"{v:.4g}" if isinstance(v, float) else str(v) for v in r])
     return table

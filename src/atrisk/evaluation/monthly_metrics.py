@@ -7,6 +7,10 @@
 - Brier scores of P(>= 1), P(>= 25), P(>= 100), P(>= 1,000).
 - Coverage of the central 90% interval (calibration: 0.90 is right; checked separately on
   months with deaths, where history-based forecasts are known to be too narrow).
+- PIT tails: how often the actual falls below the draws' 5th or above their 95th percentile
+  (0.05 each when calibrated), by the non-randomised PIT for counts (Czado, Gneiting and
+  Held, 2009). Coverage counts a zero as inside an interval of [0, 0], so on a panel of mostly
+  calm months it reads high whatever the tails do; the PIT tails do not.
 """
 
 from __future__ import annotations
@@ -49,6 +53,23 @@ def coverage(actual: np.ndarray, draws: np.ndarray, alpha: float = ALPHA) -> np.
     return ((actual >= lower) & (actual <= upper)).astype(float)
 
 
+def pit_tails(actual: np.ndarray, draws: np.ndarray, tail: float = 0.05
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """Per row, the share of the actual's PIT below ``tail`` and above ``1 - tail``.
+
+    For counts the PIT is uniform between P(X < y) and P(X <= y) (a tie with draws spreads
+    it), so the shares are fractions, and their means are ``tail`` each when calibrated."""
+    below = (draws < actual[:, None]).mean(axis=1)
+    upto = (draws <= actual[:, None]).mean(axis=1)
+
+    def cdf(u: float) -> np.ndarray:  # P(PIT <= u) for each row
+        width = upto - below
+        inside = np.clip((u - below) / np.where(width > 0, width, 1.0), 0.0, 1.0)
+        return np.where(width > 0, inside, (u >= below).astype(float))
+
+    return cdf(tail), 1.0 - cdf(1.0 - tail)
+
+
 def exceedance(draws: np.ndarray, threshold: float) -> np.ndarray:
     """P(value >= threshold) from the draws."""
     return (draws >= threshold).mean(axis=1)
@@ -58,6 +79,7 @@ def score_rows(actual: np.ndarray, draws: np.ndarray) -> pd.DataFrame:
     """Every score for every row (one forecast distribution and its actual)."""
     out = {"crps": crps(actual, draws), "ign": ignorance(actual, draws),
            "mis": interval_score(actual, draws), "coverage90": coverage(actual, draws)}
+    out["pit_below5"], out["pit_above95"] = pit_tails(actual, draws)
     for k in THRESHOLDS:
         p = exceedance(draws, k)
         out[f"brier_{k}"] = (p - (actual >= k)) ** 2
@@ -66,5 +88,6 @@ def score_rows(actual: np.ndarray, draws: np.ndarray) -> pd.DataFrame:
 
 def summarise(scored: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     """Mean of each score by the given columns (e.g. target and model)."""
-    cols = ["crps", "ign", "mis", "coverage90", *[f"brier_{k}" for k in THRESHOLDS]]
+    cols = ["crps", "ign", "mis", "coverage90", "pit_below5", "pit_above95",
+            *[f"brier_{k}" for k in THRESHOLDS]]
     return scored.groupby(by, sort=False)[cols].mean().reset_index()
