@@ -149,9 +149,9 @@ def tails_by_forecast(panel: pd.DataFrame) -> pd.DataFrame:
     """Where the upper tail's excess comes from: months forecast calm that were not, or
     violence beyond a violent forecast (back-test years, the same draws as the table)."""
     rows = []
+    truth = panel.set_index(["gwcode", "month"])
     for window in monthly_windows(2018, 2023):
         history = panel[panel["month"] <= window.last_data_month]
-        truth = panel.set_index(["gwcode", "month"])
         for target in TARGETS:
             for name in ("conflictology_country12", "recent_history"):
                 fc = MONTHLY_MODELS[name](target).fit(history).predict(history, window.steps)
