@@ -161,7 +161,7 @@ def test_pit_tails_by_hand() -> None:
     assert above == pytest.approx([0.0, 0.0, 0.2, 1.0])
 
 
-def test_pit_tails_tell_calibrated_from_too_narrow() -> None:
+def test_pit_tails_tell_calibrated_from_too_low() -> None:
     from atrisk.evaluation.monthly_metrics import pit_tails
 
     rng = np.random.default_rng(0)
