@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from atrisk.models.monthly import (
     BENCHMARKS,
     MONTHLY_MODELS,
     RECENT_HISTORY_SETTINGS,
+    MonthlyModel,
     RecentHistory,
     as_paths,
 )
@@ -128,21 +130,31 @@ def settings_validation(panel: pd.DataFrame) -> pd.DataFrame:
                     continue
                 name = f"{key}={value}"
                 grid[name] = (lambda n, k, v: lambda t: _recent(n, t, **{k: v}))(name, key, value)
-        scored = run(panel, grid, [target], monthly_windows(1995, 2017))
-        years = scored.assign(year=scored["month"].str[:4].astype(int)).groupby(
-            ["model", "year"])["crps"].sum().unstack("model")
-        ratio = years.div(years["conflictology_country12"], axis=0)
-        early = ratio.index < 2012
-        change = ratio.sub(ratio["shipped"], axis=0)  # paired by year
-        tables.append(pd.DataFrame({
-            "target": target, "model": ratio.columns, "ratio": ratio.mean().to_numpy(),
-            "ratio_1995_2011": ratio[early].mean().to_numpy(),
-            "ratio_2012_2017": ratio[~early].mean().to_numpy(),
-            "pooled": (years.sum() / years["conflictology_country12"].sum()).to_numpy(),
-            "vs_shipped": change.mean().to_numpy(),
-            "se": (change.std(ddof=1) / np.sqrt(len(change))).to_numpy(),
-        }).sort_values("ratio"))
+        tables.append(validation_table(panel, target, grid))
     return pd.concat(tables, ignore_index=True).round(4)
+
+
+def validation_table(panel: pd.DataFrame, target: str,
+                     grid: dict[str, Callable[[str], MonthlyModel]]) -> pd.DataFrame:
+    """Score ``grid`` (which holds ``conflictology_country12`` and ``shipped``) on the test
+    years 1995-2017: each model's yearly CRPS ratio to the benchmark, its mean, and the
+    change from the shipped model paired by year with its standard error."""
+    scored = run(panel, grid, [target], monthly_windows(1995, 2017))
+    years = scored.assign(year=scored["month"].str[:4].astype(int)).groupby(
+        ["model", "year"])["crps"].sum().unstack("model")
+    ratio = years.div(years["conflictology_country12"], axis=0)
+    early = ratio.index < 2012
+    change = ratio.sub(ratio["shipped"], axis=0)  # paired by year
+    return pd.DataFrame({
+        "target": target, "model": ratio.columns, "ratio": ratio.mean().to_numpy(),
+        "ratio_1995_2011": ratio[early].mean().to_numpy(),
+        "ratio_2012_2017": ratio[~early].mean().to_numpy(),
+        "pooled": (years.sum() / years["conflictology_country12"].sum()).to_numpy(),
+        "vs_shipped": change.mean().to_numpy(),
+        "se": (change.std(ddof=1) / np.sqrt(len(change))).to_numpy(),
+        "better_years": (change < 0).sum().to_numpy(),
+        "worse_years": (change > 0).sum().to_numpy(),
+    }).sort_values("ratio")
 
 
 def tails_by_forecast(panel: pd.DataFrame) -> pd.DataFrame:

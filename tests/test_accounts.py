@@ -122,12 +122,19 @@ def test_login_needs_csrf_and_the_right_password(settings: Settings) -> None:
     assert client.get("/account", headers=HTML, follow_redirects=False).status_code == 303
 
 
-def test_login_form_says_when_an_account_is_locked(settings: Settings) -> None:
+def test_a_locked_account_answers_like_an_unknown_one(settings: Settings) -> None:
+    """The lock holds, yet a stranger cannot tell a locked account from an e-mail with no
+    account: same status, same page."""
     client = TestClient(create_app(settings))
-    for _ in range(accounts.LOCK_AFTER):
-        assert _login(client, "viewer@example.org", "not the password").status_code == 401
-    locked = _login(client, "viewer@example.org")  # the right password, too late
-    assert locked.status_code == 429 and "Too many wrong passwords" in locked.text
+    answers = {}
+    for email in ("viewer@example.org", "nobody@example.org"):
+        for _ in range(accounts.LOCK_AFTER):
+            assert _login(client, email, "not the password").status_code == 401
+        answer = _login(client, email)  # the viewer's right password, too late
+        answers[email] = (answer.status_code, re.sub(r'value="[^"]*"', "", answer.text))
+    assert answers["viewer@example.org"][0] == 401
+    assert "Wrong e-mail or password" in answers["viewer@example.org"][1]
+    assert answers["viewer@example.org"] == answers["nobody@example.org"]
     assert _login(client, "admin@example.org").status_code == 303  # other accounts unaffected
 
 

@@ -74,11 +74,14 @@ def authenticate(s: Session, email: str, password: str,
     """
     now = now or datetime.now(UTC)
     user = user_by_email(s, email)
+    try:  # always one hash, so the time taken says nothing about the account
+        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+        right = True
+    except (VerificationError, InvalidHashError):
+        right = False
     if user is not None and user.locked_until is not None and _aware(user.locked_until) > now:
         raise SignInLocked(_aware(user.locked_until))
-    try:
-        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
-    except (VerificationError, InvalidHashError):
+    if not right:
         if user is not None:
             _failed(s, user, now)
         return None

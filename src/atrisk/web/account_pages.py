@@ -19,6 +19,13 @@ from atrisk.web.render import TEMPLATES
 Csrf = Annotated[str, Form(alias="csrf")]
 
 
+#: The one answer to a refused sign-in, whether the e-mail is unknown, the password wrong or
+#: the account locked: any difference would tell a stranger which e-mails have accounts.
+WRONG = (f"Wrong e-mail or password. {accounts.LOCK_AFTER} wrong passwords in a row lock an "
+         f"account for {accounts.LOCK_FOR.seconds // 60} minutes or more; an administrator "
+         "can lift the lock.")
+
+
 def router() -> APIRouter:
     pages = APIRouter(include_in_schema=False)
 
@@ -35,15 +42,11 @@ def router() -> APIRouter:
         try:
             with session(request.app.state.database_url) as s:
                 user = accounts.authenticate(s, email, password)
-        except SignInLocked as locked:
-            return TEMPLATES.TemplateResponse(
-                request, "login.html", {"next": _local(next), "error": (
-                    f"Too many wrong passwords for this account: try again after "
-                    f"{locked.until:%H:%M} UTC, or ask an administrator.")}, status_code=429)
+        except SignInLocked:
+            user = None  # answered as a wrong password: a lock would tell that the account exists
         if user is None:
             return TEMPLATES.TemplateResponse(
-                request, "login.html", {"next": _local(next),
-                                        "error": "Wrong e-mail or password."}, status_code=401)
+                request, "login.html", {"next": _local(next), "error": WRONG}, status_code=401)
         sign_in(request, user)
         return RedirectResponse(_local(next), status_code=303)
 

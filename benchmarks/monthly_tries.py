@@ -1,0 +1,111 @@
+"""Ideas for ``recent_history``'s fatalities that were tried on the validation years
+1995-2017 and not adopted, kept runnable so docs/benchmarks.md's figures can be checked.
+
+Each variant is scored against the shipped model, paired by year (the rule: adopt only a
+gain of more than two standard errors). Run: ``uv run python benchmarks/monthly_tries.py``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from monthly import _markdown, validation_table
+
+from atrisk.models.monthly import (
+    MONTHLY_MODELS,
+    N_DRAWS,
+    RECENT_HISTORY_SETTINGS,
+    DrawForecast,
+    RecentHistory,
+    _resample,
+    _typical,
+    _wide,
+)
+from atrisk.panels.build import build, read_table
+from atrisk.settings import Settings
+
+TARGET = "fatalities"
+
+
+class EventsTimesRatio(RecentHistory):
+    """A draw is a month's event count (drawn with the shipped weights) times a deaths per
+    event drawn from the window's months in proportion to their events, so a toll booked as
+    one event weighs as one event (weight also ``0.5 ** (age / ratio_half_life)``)."""
+
+    def __init__(self, name: str, target: str, ratio_half_life: float,
+                 **settings: Any) -> None:
+        super().__init__(name, target, **settings)
+        self.ratio_half_life = ratio_half_life
+
+    def predict(self, history: pd.DataFrame, steps: Sequence[int]) -> DrawForecast:
+        self.events_ = _wide(history, "events", self.window)
+        return super().predict(history, steps)
+
+    def _draws(self, wide, rng, step):
+        deaths = wide.to_numpy()
+        if self.cap is not None:
+            limit = np.repeat(self.cap * _typical(deaths)[:, None], deaths.shape[1], axis=1)
+            limit[:, -1] = np.inf
+            deaths = np.minimum(deaths, limit)
+        events = np.nan_to_num(self.events_.reindex(wide.index).to_numpy())
+        ages = np.arange(wide.shape[1] - 1, -1, -1)
+        weights = 0.5 ** (ages / self.half_life)
+        weights /= weights.sum()
+        same_month = (ages + step) % 12 == 0
+        weights = weights + self.season * same_month / same_month.sum()
+        columns = np.where(np.isnan(deaths), np.nan, np.arange(wide.shape[1])[None, :])
+        picked = _resample(columns, weights, rng).astype(int)  # rows with no month: column 0
+        out = np.take_along_axis(events, picked, axis=1)
+        per_event = np.where(events > 0, np.nan_to_num(deaths) / np.maximum(events, 1), 0.0)
+        ratio_weights = 0.5 ** (ages / self.ratio_half_life) * events
+        for i in np.flatnonzero(ratio_weights.sum(axis=1) > 0):
+            p = ratio_weights[i] / ratio_weights[i].sum()
+            out[i] *= rng.choice(per_event[i], size=N_DRAWS, p=p)
+        out *= self.scale * self.decay ** (step - 3)
+        noise = rng.normal(0.0, self.jitter, out.shape) * (out > 0)
+        return np.round(np.maximum(np.expm1(np.log1p(out) + noise), 0.0))
+
+
+class QuantileAverage(RecentHistory):
+    """The shipped draws' quantiles averaged with ``conflictology_country12``'s (weight
+    ``benchmark_weight``): sharper than a mixture of the two sets of draws."""
+
+    def __init__(self, name: str, target: str, benchmark_weight: float,
+                 **settings: Any) -> None:
+        super().__init__(name, target, **settings)
+        self.benchmark_weight = benchmark_weight
+
+    def _draws(self, wide, rng, step):
+        ours = np.sort(super()._draws(wide, rng, step), axis=1)
+        theirs = np.sort(_resample(wide.to_numpy()[:, -12:], np.ones(12), rng), axis=1)
+        return np.round((1 - self.benchmark_weight) * ours + self.benchmark_weight * theirs)
+
+
+def _variant(cls: type[RecentHistory], **extra: float):
+    return lambda target: cls("variant", target, **{**RECENT_HISTORY_SETTINGS[target], **extra})
+
+
+def main() -> None:
+    settings = Settings(build_dir=Path(os.environ.get("ATRISK_BUILD_DIR", "build/bench")))
+    build(settings)
+    panel = read_table(settings, "country_month")
+    grid = {"conflictology_country12": MONTHLY_MODELS["conflictology_country12"],
+            "shipped": MONTHLY_MODELS["recent_history"]}
+    for half_life in (3.0, 12.0, 36.0):
+        grid[f"events x deaths per event, half-life {half_life:g}"] = _variant(
+            EventsTimesRatio, ratio_half_life=half_life)
+    for weight in (0.2, 0.35, 0.5):
+        grid[f"quantiles averaged with the benchmark's, weight {weight:g}"] = _variant(
+            QuantileAverage, benchmark_weight=weight)
+    print(f"Tried for {TARGET} on 1995-2017 (CRPS ratio to conflictology_country12; "
+          "vs_shipped is the change paired by year, se its standard error)\n")
+    print(_markdown(validation_table(panel, TARGET, grid).round(4)))
+
+
+if __name__ == "__main__":
+    main()
