@@ -220,6 +220,11 @@ def test_team_rules_alert_every_member_once(env: Settings) -> None:
     assert client.post(f"/api/alerts/{alert.id}/ack",
                        headers=auth["ben@example.org"]).status_code == 200
     assert client.get("/api/alerts?open=true", headers=auth["ana@example.org"]).json() == []
+    # one member's acknowledgement closes it for the team, so the others see who took it
+    (seen_by_ana,) = client.get("/api/alerts", headers=auth["ana@example.org"]).json()
+    assert seen_by_ana["acknowledged_by"] == "ben@example.org"
+    page = client.get("/alerts", headers=auth["ana@example.org"] | {"accept": "text/html"})
+    assert page.status_code == 200 and "by ben@example.org" in page.text
 
 
 def test_system_writes_are_audited_too(env: Settings) -> None:

@@ -140,8 +140,8 @@ def router(settings: Settings) -> APIRouter:
     def list_alerts(s: SessionDep, user: Viewer,
                     open_only: Annotated[bool, Query(alias="open")] = False
                     ) -> list[schemas.AlertOut]:
-        return [schemas.AlertOut.model_validate(a, from_attributes=True)
-                for a in alerts.alerts_of(s, user, open_only)]
+        found = alerts.alerts_of(s, user, open_only)
+        return _alerts_out(s, found)
 
     @api.post("/alerts/{alert_id}/ack", response_model=schemas.AlertOut,
               operation_id="acknowledge_alert")
@@ -149,7 +149,7 @@ def router(settings: Settings) -> APIRouter:
                     user: Annotated[User, Depends(writer("viewer"))]) -> schemas.AlertOut:
         if not alerts.acknowledge(s, user, alert_id):
             raise HTTPException(404, f"you have no open alert {alert_id}")
-        return schemas.AlertOut.model_validate(s.get(Alert, alert_id), from_attributes=True)
+        return _alerts_out(s, [s.get_one(Alert, alert_id)])[0]
 
     @api.get("/alert-rules", response_model=list[schemas.RuleOut], operation_id="list_rules")
     def list_rules(s: SessionDep, user: Viewer) -> list[schemas.RuleOut]:
@@ -192,3 +192,9 @@ def _plan(s: Session, plan: Plan) -> schemas.PlanOut:
     out.history = [schemas.PlanEventOut.model_validate(e, from_attributes=True)
                    for e in plans.events(s, plan.id)]
     return out
+
+
+def _alerts_out(s: Session, found: list[Alert]) -> list[schemas.AlertOut]:
+    who = alerts.acknowledgers(s, found)
+    return [schemas.AlertOut.model_validate(a, from_attributes=True).model_copy(
+        update={"acknowledged_by": who.get(a.id)}) for a in found]

@@ -251,6 +251,8 @@ class AlertOut(BaseModel):
     run_id: int
     created_at: datetime
     acknowledged_at: datetime | None
+    acknowledged_by: str | None = Field(
+        default=None, description="E-mail of who acknowledged it (any member of the team can).")
     team_id: int | None
 
 

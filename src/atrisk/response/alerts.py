@@ -104,8 +104,19 @@ def acknowledge(s: Session, user: User, alert_id: int) -> bool:
     if alert is None or not mine or alert.acknowledged_at is not None:
         return False
     alert.acknowledged_at = datetime.now(UTC)
+    alert.acknowledged_by_id = user.id
     audit.record(s, user, "alert.acknowledge", "alert", alert.id)
     return True
+
+
+def acknowledgers(s: Session, alerts: list[Alert]) -> dict[int, str]:
+    """Alert id -> the e-mail of whoever acknowledged it (alerts still open are left out)."""
+    ids = {a.acknowledged_by_id for a in alerts if a.acknowledged_by_id is not None}
+    if not ids:
+        return {}
+    emails = {i: e for i, e in s.execute(select(User.id, User.email).where(User.id.in_(ids)))}
+    return {a.id: emails[a.acknowledged_by_id] for a in alerts
+            if a.acknowledged_by_id in emails}
 
 
 def deliveries(s: Session, alert_id: int) -> list[AlertDelivery]:

@@ -270,6 +270,10 @@ class Alert(Base):
     acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True),
                                                              nullable=True)
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"), nullable=True)
+    #: Who acknowledged it: one member's acknowledgement closes a team's alert for all of
+    #: them, so the others must see who took it.
+    acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"),
+                                                           nullable=True)
 
 
 class AlertDelivery(Base):

@@ -138,10 +138,12 @@ def router(settings: Settings) -> APIRouter:
         with session(request.app.state.database_url) as s:
             mine = alerts.alerts_of(s, user)
             sent = {a.id: alerts.deliveries(s, a.id) for a in mine}
+            who = alerts.acknowledgers(s, mine)
             rules = alerts.rules_of(s, user)
             teams = accounts.teams_of(s, user)
         return TEMPLATES.TemplateResponse(request, "alerts.html", {
-            "alerts": mine, "deliveries": sent, "rules": rules, "kinds": alerts.KINDS,
+            "alerts": mine, "deliveries": sent, "acknowledged_by": who, "rules": rules,
+            "kinds": alerts.KINDS,
             "teams": teams, "team_names": {t.id: t.name for t in teams},
             "new_secret": request.session.pop("webhook_secret", None)})
 
