@@ -23,7 +23,6 @@ from atrisk.models.monthly import (
     DrawForecast,
     RecentHistory,
     _resample,
-    _typical,
     _wide,
 )
 from atrisk.panels.build import build, read_table
@@ -47,17 +46,10 @@ class EventsTimesRatio(RecentHistory):
         return super().predict(history, steps)
 
     def _draws(self, wide, rng, step):
-        deaths = wide.to_numpy()
-        if self.cap is not None:
-            limit = np.repeat(self.cap * _typical(deaths)[:, None], deaths.shape[1], axis=1)
-            limit[:, -1] = np.inf
-            deaths = np.minimum(deaths, limit)
+        deaths = self._capped(wide.to_numpy())
         events = np.nan_to_num(self.events_.reindex(wide.index).to_numpy())
         ages = np.arange(wide.shape[1] - 1, -1, -1)
-        weights = 0.5 ** (ages / self.half_life)
-        weights /= weights.sum()
-        same_month = (ages + step) % 12 == 0
-        weights = weights + self.season * same_month / same_month.sum()
+        weights = self._weights(wide.shape[1], step)
         columns = np.where(np.isnan(deaths), np.nan, np.arange(wide.shape[1])[None, :])
         picked = _resample(columns, weights, rng).astype(int)  # rows with no month: column 0
         out = np.take_along_axis(events, picked, axis=1)

@@ -200,23 +200,30 @@ class RecentHistory(_Benchmark):
         self.paths = paths
 
     def _draws(self, wide, rng, step):
-        values = wide.to_numpy()
-        if self.cap is not None:
-            limit = np.repeat(self.cap * _typical(values)[:, None], values.shape[1], axis=1)
-            limit[:, -1] = np.inf
-            values = np.minimum(values, limit)
-        ages = np.arange(wide.shape[1] - 1, -1, -1)
-        weights = 0.5 ** (ages / self.half_life)
-        weights /= weights.sum()
-        same_month = (ages + step) % 12 == 0
-        if self.season > 0 and same_month.any():
-            weights = weights + self.season * same_month / same_month.sum()
-        out = _resample(values, weights, rng)
+        out = _resample(self._capped(wide.to_numpy()), self._weights(wide.shape[1], step), rng)
         out *= self.scale * self.decay ** (step - 3)
         if self.jitter > 0:
             noise = rng.normal(0.0, self.jitter, out.shape) * (out > 0)
             out = np.maximum(np.expm1(np.log1p(out) + noise), 0.0)
         return np.round(out)  # deaths are whole: a damped 0.85 still counts as one death
+
+    def _capped(self, values: np.ndarray) -> np.ndarray:
+        """Each month at most ``cap`` times the country's typical month; the latest never."""
+        if self.cap is None:
+            return values
+        limit = np.repeat(self.cap * _typical(values)[:, None], values.shape[1], axis=1)
+        limit[:, -1] = np.inf
+        return np.minimum(values, limit)
+
+    def _weights(self, months: int, step: int) -> np.ndarray:
+        """Weight of each of the last ``months`` months (oldest first) for month ``step``."""
+        ages = np.arange(months - 1, -1, -1)
+        weights = 0.5 ** (ages / self.half_life)
+        weights /= weights.sum()
+        same_month = (ages + step) % 12 == 0
+        if self.season > 0 and same_month.any():
+            weights = weights + self.season * same_month / same_month.sum()
+        return weights
 
     def _join(self, blocks, steps, rng):
         return as_paths(blocks, steps, self.paths, rng)
