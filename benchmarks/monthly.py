@@ -60,8 +60,13 @@ def main() -> None:
     years = scored.assign(year=scored["month"].str[:4])
     by_year = years.pivot_table(index=["target", "year"], columns="model", values="crps",
                                 aggfunc="mean").reset_index()
-    print("\nCRPS by test year\n")
-    print(_markdown(by_year[["target", "year", *BENCHMARKS[2:3], "recent_history"]]))
+    by_year = by_year[["target", "year", *BENCHMARKS[2:3], "recent_history"]]
+    by_year["ratio"] = by_year["recent_history"] / by_year[BENCHMARKS[2]]
+    means = by_year.groupby("target", as_index=False).mean(numeric_only=True)
+    print("\nCRPS by test year (the last row per target: the mean over the six years; its "
+          "ratio is the mean of the yearly ratios, validation's criterion)\n")
+    print(_markdown(pd.concat([by_year, means.assign(year="mean")]).sort_values(
+        ["target", "year"], kind="stable")))
 
     print("\nHeld out: 2024 as annual totals (UCDP Organized Violence 25.1)\n")
     held_out, by_country = held_out_2024(panel, settings)
