@@ -68,6 +68,11 @@ def main() -> None:
     print(_markdown(pd.concat([by_year, means.assign(year="mean")]).sort_values(
         ["target", "year"], kind="stable")))
 
+    print("\nThe country-months with the largest benchmark CRPS, and the change of "
+          "recent_history's pooled CRPS against the benchmark's without them and every row "
+          "above\n")
+    print(_markdown(largest_months(scored)))
+
     print("\nHeld out: 2024 as annual totals (UCDP Organized Violence 25.1)\n")
     held_out, by_country = held_out_2024(panel, settings)
     print(_markdown(held_out))
@@ -160,6 +165,26 @@ def validation_table(panel: pd.DataFrame, target: str,
         "better_years": (change < 0).sum().to_numpy(),
         "worse_years": (change > 0).sum().to_numpy(),
     }).sort_values("ratio")
+
+
+def largest_months(scored: pd.DataFrame, n: int = 4) -> pd.DataFrame:
+    """Per target, the ``n`` country-months that cost ``conflictology_country12`` most, and
+    what the pooled comparison becomes without them (a few lumps can decide six years)."""
+    rows = []
+    for target, part in scored.groupby("target"):
+        crps = part.pivot_table(index=["iso3", "month", "actual"], columns="model",
+                                values="crps")[[BENCHMARKS[2], "recent_history"]]
+        total = crps.sum()
+        top = crps.sort_values(BENCHMARKS[2], ascending=False).head(n)
+        dropped = top.cumsum()
+        for k, ((iso3, month, actual), row) in enumerate(top.iterrows()):
+            left = total - dropped.iloc[k]
+            rows.append({"target": target, "iso3": iso3, "month": month, "actual": int(actual),
+                         BENCHMARKS[2]: round(row[BENCHMARKS[2]]),
+                         "recent_history": round(row["recent_history"]),
+                         "share_of_benchmark_total": row[BENCHMARKS[2]] / total[BENCHMARKS[2]],
+                         "change_without": left["recent_history"] / left[BENCHMARKS[2]] - 1})
+    return pd.DataFrame(rows).round(4)
 
 
 def tails_by_forecast(panel: pd.DataFrame) -> pd.DataFrame:
