@@ -144,14 +144,20 @@ def settings_validation(panel: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(tables, ignore_index=True).round(4)
 
 
+def yearly_crps(panel: pd.DataFrame, target: str,
+                grid: dict[str, Callable[[str], MonthlyModel]]) -> pd.DataFrame:
+    """Each model's summed CRPS per test year 1995-2017 (years x models)."""
+    scored = run(panel, grid, [target], monthly_windows(1995, 2017))
+    return scored.assign(year=scored["month"].str[:4].astype(int)).groupby(
+        ["model", "year"])["crps"].sum().unstack("model")
+
+
 def validation_table(panel: pd.DataFrame, target: str,
                      grid: dict[str, Callable[[str], MonthlyModel]]) -> pd.DataFrame:
     """Score ``grid`` (which holds ``conflictology_country12`` and ``shipped``) on the test
     years 1995-2017: each model's yearly CRPS ratio to the benchmark, its mean, and the
     change from the shipped model paired by year with its standard error."""
-    scored = run(panel, grid, [target], monthly_windows(1995, 2017))
-    years = scored.assign(year=scored["month"].str[:4].astype(int)).groupby(
-        ["model", "year"])["crps"].sum().unstack("model")
+    years = yearly_crps(panel, target, grid)
     ratio = years.div(years["conflictology_country12"], axis=0)
     early = ratio.index < 2012
     change = ratio.sub(ratio["shipped"], axis=0)  # paired by year

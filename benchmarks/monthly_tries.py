@@ -14,10 +14,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from monthly import _markdown, validation_table
+from monthly import _markdown, validation_table, yearly_crps
 
-from atrisk.domain.horizon import monthly_windows
-from atrisk.evaluation.monthly_backtest import run
 from atrisk.models.monthly import (
     MONTHLY_MODELS,
     N_DRAWS,
@@ -145,9 +143,7 @@ def repeated_streams(panel: pd.DataFrame, name: str,
         grid[f"shipped {seed}"] = lambda target, seed=seed: RecentHistory(
             "shipped", target, seed=seed, **RECENT_HISTORY_SETTINGS[target])
         grid[f"variant {seed}"] = lambda target, seed=seed: factory(target, seed)
-    scored = run(panel, grid, [TARGET], monthly_windows(1995, 2017))
-    years = scored.assign(year=scored["month"].str[:4].astype(int)).groupby(
-        ["model", "year"])["crps"].sum().unstack("model")
+    years = yearly_crps(panel, TARGET, grid)
     ratio = years.div(years["conflictology_country12"], axis=0)
     change = (ratio[[f"variant {s}" for s in seeds]].mean(axis=1)
               - ratio[[f"shipped {s}" for s in seeds]].mean(axis=1))
