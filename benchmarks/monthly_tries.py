@@ -128,6 +128,22 @@ class CivilianPlusRest:
         return DrawForecast(self.name, self.target, a.keys, a.draws + b.draws)
 
 
+class GrowingHalfLife(RecentHistory):
+    """The half-life grows with the step, ``half_life + growth * (step - 3)``: a forecast
+    further ahead leans on more of the country's own past (reverting towards its 36-month
+    level rather than only falling towards calm)."""
+
+    def __init__(self, name: str, target: str, growth: float, **settings: Any) -> None:
+        super().__init__(name, target, **settings)
+        self.growth = growth
+
+    def _weights(self, months: int, step: int) -> np.ndarray:
+        grown = RecentHistory("grown", self.target, window=self.window,
+                              half_life=self.half_life + self.growth * (step - 3),
+                              season=self.season)
+        return grown._weights(months, step)
+
+
 def _variant(cls: type[RecentHistory], **extra: float):
     return lambda target: cls("variant", target, **{**RECENT_HISTORY_SETTINGS[target], **extra})
 
@@ -169,6 +185,9 @@ def main() -> None:
     grid["civilian and rest of the same month"] = _variant(CivilianAndRest)
     grid["civilian plus rest, forecast apart"] = lambda target: CivilianPlusRest(
         "variant", target)
+    for growth in (0.5, 1.0):
+        grid[f"half-life growing by {growth:g} a step"] = _variant(GrowingHalfLife,
+                                                                   growth=growth)
     print(f"Tried for {TARGET} on 1995-2017 (CRPS ratio to conflictology_country12; "
           "vs_shipped is the change paired by year, se its standard error)\n")
     print(_markdown(validation_table(panel, TARGET, grid).round(4)))
