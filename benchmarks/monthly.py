@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from atrisk.domain.horizon import MonthlyWindow, monthly_windows
-from atrisk.evaluation.monthly_backtest import run
+from atrisk.evaluation.monthly_backtest import changes, run
 from atrisk.evaluation.monthly_metrics import crps, interval_score, pit_tails, summarise
 from atrisk.models.monthly import (
     BENCHMARKS,
@@ -50,6 +50,9 @@ def main() -> None:
     ref = table[table["model"] == "conflictology_country12"].set_index("target")["crps"]
     table["crps_vs_conflictology"] = table["crps"] / table["target"].map(ref) - 1
     print(_markdown(table))
+    print("\nCRPS change against conflictology_country12, with a 95% interval from resampling "
+          "countries (paired)\n")
+    print(_markdown(changes(scored)))
     scored["actuals"] = scored["actual"].gt(0).map({True: "non-zero", False: "zero"})
     print("\nOn months with and without deaths\n")
     keep = scored["model"].isin(["conflictology_country12", "recent_history"])

@@ -69,7 +69,7 @@ def forecasts(built: Settings, tmp_path_factory) -> dict[str, object]:
         read_table(built, "country_month"),
         {m: MONTHLY_MODELS[m] for m in ("exactly_zero", "conflictology_country12")},
         ["civilian_deaths"], monthly_windows(2023, 2023))
-    monthly_meta = {"model": "conflictology_country12", "first": 2023, "last": 2023,
+    monthly_meta = {"model": "exactly_zero", "first": 2023, "last": 2023,
                     **monthly_backtest.report(scored)}
     return {"countries": read_table(built, "countries"), "structural": structural,
             "monthly": monthly, "backtest": (past, structural_meta),

@@ -100,6 +100,7 @@ def test_monthly_backtest_and_forecast(env, settings: Settings, tmp_path) -> Non
     assert draws["draw"].min() == 0 and draws["draw"].max() == 999
     assert set(draws["last_data_month"].astype(str)) == {"2022-10"}
     assert "crps" in result.output and "non-zero" in result.output
+    assert "resampling" in result.output  # the change against the benchmark, with its interval
     scores = pd.read_parquet(tmp_path / "bt_monthly_scores.parquet")
     assert set(scores["model"]) == {"conflictology_country12", "recent_history"}
 

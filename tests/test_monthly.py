@@ -175,6 +175,43 @@ def test_pit_tails_tell_calibrated_from_too_low() -> None:
     assert pit_tails(actual, low)[1].mean() > 0.15
 
 
+def _scored(rows: list[tuple[str, str, str, float]]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["iso3", "month", "model", "crps"]).assign(
+        target="fatalities")
+
+
+def test_change_interval_pairs_the_models_and_resamples_whole_countries() -> None:
+    from atrisk.evaluation.monthly_backtest import changes
+    from atrisk.evaluation.monthly_metrics import change_interval
+
+    # Country A: the model's CRPS is half the benchmark's over three months (-50%); in B's
+    # one month it is 15 against 10 (+50%). Pooled, 5 + 15 = 20 against 20: no change. Resampling
+    # countries gives AA (-0.5), AB or BA (0) and BB (+0.5), so the 95% interval is the two
+    # countries' own changes. Resampling months instead would rarely draw B's only month
+    # four times (1 in 256), and its upper end would be well below +0.5.
+    rows = [(iso, m, model, v) for iso, months, ref, ours in
+            [("AAA", ["2023-01", "2023-02", "2023-03"], 10 / 3, 5 / 3),
+             ("BBB", ["2023-01"], 10.0, 15.0)]
+            for m in months for model, v in [("ref", ref), ("ours", ours)]]
+    rows.append(("CCC", "2023-01", "ours", 1000.0))  # only one model scored it: left out
+    out = change_interval(_scored(rows), "ours", "ref", n_resamples=20000).iloc[0]
+    assert out["countries"] == 2
+    assert out["change"] == pytest.approx(0.0)
+    assert out["low"] == pytest.approx(-0.5) and out["high"] == pytest.approx(0.5)
+
+    # 10% lower in every country, whatever its size: every resample says -10% when the
+    # scores are paired (drawn unpaired, the ratio would swing with which countries came).
+    rng = np.random.default_rng(1)
+    ref = rng.gamma(0.5, 100.0, 40)
+    rows = [(f"C{i:02d}", "2023-01", model, v) for i, r in enumerate(ref)
+            for model, v in [("ref", r), ("ours", 0.9 * r)]]
+    out = change_interval(_scored(rows), "ours", "ref").iloc[0]
+    assert (out["change"], out["low"], out["high"]) == pytest.approx((-0.1, -0.1, -0.1))
+    table = changes(_scored(rows), reference="ref")
+    assert list(table["model"]) == ["ours"] and table["change"].iloc[0] == pytest.approx(-0.1)
+    assert changes(_scored(rows), reference="absent").empty
+
+
 def _months(values: dict[str, list[float]], first: str = "2020-01") -> pd.DataFrame:
     rows = [(gw, iso, str(pd.Period(first, "M") + i), v)
             for gw, (iso, series) in enumerate(values.items(), start=1)

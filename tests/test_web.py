@@ -134,6 +134,12 @@ def test_track_record_shows_both_backtests(client: TestClient, forecasts) -> Non
     monthly = forecasts["monthly_backtest"]["scores"]
     upper = [f"<td class=\"num\">{r['pit_above95']:.3f}</td>" for r in monthly]
     assert "Above 95th pct" in page.text and all(u in page.text for u in upper)
+    change = next(c for c in forecasts["monthly_backtest"]["crps_change"]
+                  if c["model"] == "exactly_zero")  # the published run's model
+    shown = [f"{round(100 * change[k], 1):+.1f}%".replace("-", "−").replace("+0.0", "0.0")
+             .replace("−0.0", "0.0") for k in ("change", "low", "high")]
+    assert "monthly-change" in page.text
+    assert f"{shown[0]} for civilian deaths (95% interval {shown[1]} to {shown[2]})" in page.text
     roc = _specs(page.text)["chart-roc"]
     points = roc["layer"][1]["data"]["values"]
     assert points[0]["fpr"] == 0 and points[-1]["tpr"] == 1

@@ -241,11 +241,16 @@ def backtest_monthly(
                                  aggfunc="mean", sort=False).reset_index()
     by_step.columns = [str(c) for c in by_step.columns]
     console.print(_plain(by_step, "CRPS by step (months after the last data month)"))
+    published = report(scored)
+    if published["crps_change"]:
+        console.print(_plain(pd.DataFrame(published["crps_change"]),
+                             "CRPS change against the reference (-0.1 is 10% lower), with a "
+                             "95% interval from resampling countries"))
     from atrisk.store.publish import publish_monthly_backtest
 
     meta = {"model": "recent_history" if "recent_history" in names else names[-1],
             "models": names, "first": first, "last": last,
-            "created": datetime.now(UTC).isoformat(), "out": str(out), **report(scored)}
+            "created": datetime.now(UTC).isoformat(), "out": str(out), **published}
     run_id = publish_monthly_backtest(settings.database, meta)
     console.print(f"wrote draws to {out} and scores to {scores_path}; published as back-test "
                   f"run {run_id} ({time.perf_counter() - started:.0f} s)")

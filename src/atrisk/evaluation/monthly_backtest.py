@@ -13,10 +13,14 @@ import pyarrow.parquet as pq
 
 from atrisk.domain.horizon import MonthlyWindow
 from atrisk.evaluation.metrics import records
-from atrisk.evaluation.monthly_metrics import score_rows, summarise
+from atrisk.evaluation.monthly_metrics import change_interval, score_rows, summarise
 from atrisk.models.monthly import N_DRAWS, MonthlyModel
 
 ModelFactory = Callable[[str], MonthlyModel]
+
+#: The benchmark every model is measured against (it beat every entry of the ViEWS 2023/24
+#: challenge on CRPS at the country level).
+REFERENCE = "conflictology_country12"
 
 _TEXT = pa.dictionary(pa.int32(), pa.string())
 LONG_SCHEMA = pa.schema([
@@ -82,13 +86,26 @@ def long_table(meta: pd.DataFrame, draws: np.ndarray, schema: pa.Schema = LONG_S
 
 
 
+def changes(scored: pd.DataFrame, reference: str = REFERENCE) -> pd.DataFrame:
+    """Each model's CRPS change against ``reference``, with a 95% interval from resampling
+    countries (empty when ``reference`` was not run)."""
+    models = [m for m in scored["model"].unique() if m != reference]
+    if reference not in set(scored["model"]) or not models:
+        return pd.DataFrame(columns=["target", "model", "reference", "countries", "change",
+                                     "low", "high"])
+    return pd.concat([change_interval(scored, m, reference) for m in models],
+                     ignore_index=True)
+
+
 def report(scored: pd.DataFrame) -> dict[str, list[dict[str, object]]]:
     """The scores a monthly back-test is published with (JSON-ready): by target and model,
-    on months with and without deaths, and by step."""
+    on months with and without deaths, by step, and each model's CRPS change against the
+    reference benchmark with its interval."""
     scored = scored.assign(actuals=scored["actual"].gt(0).map(
         {True: "non-zero", False: "zero"}))
     return {
         "scores": records(summarise(scored, ["target", "model"])),
         "scores_by_actuals": records(summarise(scored, ["target", "actuals", "model"])),
         "scores_by_step": records(summarise(scored, ["target", "model", "step"])),
+        "crps_change": records(changes(scored)),
     }

@@ -11,6 +11,9 @@
   (0.05 each when calibrated), by the non-randomised PIT for counts (Czado, Gneiting and
   Held, 2009). Coverage counts a zero as inside an interval of [0, 0], so on a panel of mostly
   calm months it reads high whatever the tails do; the PIT tails do not.
+
+A model is compared with a benchmark by the relative change of its mean score, with an
+interval from resampling countries (``change_interval``).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import scoringrules as sr
+from scipy.stats import bootstrap
 
 IGN_EDGES = np.array([0, 0.5, 2.5, 5.5, 10.5, 25.5, 50.5, 100.5, 250.5, 500.5, 1000.5])
 THRESHOLDS = (1, 25, 100, 1000)
@@ -91,3 +95,34 @@ def summarise(scored: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     cols = ["crps", "ign", "mis", "coverage90", "pit_below5", "pit_above95",
             *[f"brier_{k}" for k in THRESHOLDS]]
     return scored.groupby(by, sort=False)[cols].mean().reset_index()
+
+
+def change_interval(scored: pd.DataFrame, model: str, reference: str, score: str = "crps",
+                    level: float = 0.95, n_resamples: int = 4000, seed: int = 0
+                    ) -> pd.DataFrame:
+    """Per target, ``model``'s mean ``score`` relative to ``reference``'s on the rows both
+    scored (``change`` -0.1 is 10% lower), and a ``level`` interval from resampling countries.
+
+    Countries are resampled whole, with both models' scores paired: a country's months move
+    together (a war lasts years), and on the raw scale a few countries decide the mean, so the
+    interval says how much the comparison rests on which countries happened to be at war."""
+    keys = ["target", "iso3", "month"]
+    pair = (scored[scored["model"] == model].set_index(keys)[score].rename("model").to_frame()
+            .join(scored[scored["model"] == reference].set_index(keys)[score]
+                  .rename("reference"), how="inner"))
+    rows = []
+    for target, part in pair.groupby(level="target", sort=False):
+        sums = part.groupby(level="iso3").sum()
+        a, b = sums["model"].to_numpy(), sums["reference"].to_numpy()
+
+        def ratio(a: np.ndarray, b: np.ndarray, axis: int = -1) -> np.ndarray:
+            return a.sum(axis=axis) / b.sum(axis=axis) - 1
+
+        res = bootstrap((a, b), ratio, paired=True, vectorized=True, method="percentile",
+                        confidence_level=level, n_resamples=n_resamples,
+                        rng=np.random.default_rng(seed))
+        rows.append({"target": target, "model": model, "reference": reference,
+                     "countries": len(sums), "change": float(ratio(a, b)),
+                     "low": float(res.confidence_interval.low),
+                     "high": float(res.confidence_interval.high)})
+    return pd.DataFrame(rows)

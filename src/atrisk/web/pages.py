@@ -141,13 +141,15 @@ def router(settings: Settings) -> APIRouter:
             monthly = queries.latest_run(s, "backtest_monthly")
             record = _record(queries.runs(s, "structural"), s, data)
         meta = structural.meta if structural else {}
+        monthly_meta, headline = (monthly.meta, monthly.model) if monthly else ({}, None)
         return TEMPLATES.TemplateResponse(request, "track_record.html", {
             "structural": structural, "monthly": monthly, "record": record,
             "scores": meta.get("scores", []), "scores_strict": meta.get("scores_strict", []),
             "calibration": meta.get("calibration", []),
-            "monthly_scores": (monthly.meta.get("scores", []) if monthly else []),
-            "monthly_by_actuals": (monthly.meta.get("scores_by_actuals", [])
-                                   if monthly else []),
+            "monthly_scores": monthly_meta.get("scores", []),
+            "monthly_by_actuals": monthly_meta.get("scores_by_actuals", []),
+            "monthly_changes": [c for c in monthly_meta.get("crps_change", [])
+                                if c["model"] == headline],
             "specs": {"roc": json.dumps(charts.roc(meta.get("roc", []))),
                       "calibration": json.dumps(charts.calibration(
                           meta.get("calibration", [])))}})
