@@ -24,9 +24,10 @@ node_modules/.installed: package.json package-lock.json
 run: install
 	$(UV) run --frozen atrisk data build
 	$(UV) run --frozen atrisk forecast structural --year 2025
-	$(UV) run --frozen atrisk forecast monthly --last-data 2023-12 --out build/forecast_monthly.parquet
+	$(UV) run --frozen atrisk forecast monthly --out build/forecast_monthly.parquet
 	$(UV) run --frozen atrisk backtest structural --models ewp_replica,simple,ensemble --out build/backtest_structural.parquet
 	$(UV) run --frozen atrisk backtest monthly --out build/backtest_monthly.parquet
+	$(UV) run --frozen atrisk forecast structural --year 2026 --provisional
 	$(UV) run --frozen atrisk serve
 
 lint: install

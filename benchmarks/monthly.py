@@ -17,8 +17,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from atrisk.domain.horizon import MonthlyWindow, monthly_windows
-from atrisk.evaluation.monthly_backtest import changes, run
+from atrisk.domain.horizon import VIEWS_STEPS, MonthlyWindow, monthly_windows
+from atrisk.evaluation.monthly_backtest import changes, run, views_rows
 from atrisk.evaluation.monthly_metrics import crps, interval_score, pit_tails, summarise
 from atrisk.models.monthly import (
     BENCHMARKS,
@@ -29,7 +29,7 @@ from atrisk.models.monthly import (
     as_paths,
 )
 from atrisk.panels.build import build, read_table
-from atrisk.panels.country_month import TARGETS, YEARLY_TOTALS
+from atrisk.panels.country_month import TARGETS, YEARLY_TOTALS, known
 from atrisk.settings import Settings
 from atrisk.sources import ucdp
 
@@ -37,15 +37,16 @@ from atrisk.sources import ucdp
 def main() -> None:
     settings = Settings(build_dir=Path(os.environ.get("ATRISK_BUILD_DIR", "build/bench")))
     build(settings)
-    panel = read_table(settings, "country_month")
+    panel = known(read_table(settings, "country_month"))
 
     with tempfile.TemporaryDirectory() as tmp:
         start = time.perf_counter()
-        scored = run(panel, MONTHLY_MODELS, TARGETS, monthly_windows(2018, 2023),
-                     draws_out=Path(tmp) / "draws.parquet")
+        every_step = run(panel, MONTHLY_MODELS, TARGETS, monthly_windows(2018, 2023),
+                         draws_out=Path(tmp) / "draws.parquet")
         seconds = time.perf_counter() - start
-    print(f"monthly back-test, {len(MONTHLY_MODELS)} models x 2 targets x 6 years, every draw "
-          f"written: {seconds:.1f} s\n")
+    print(f"monthly back-test, {len(MONTHLY_MODELS)} models x 2 targets x 6 years x steps "
+          f"1-14, every draw written: {seconds:.1f} s\n")
+    scored = views_rows(every_step)
     table = summarise(scored, ["target", "model"])
     ref = table[table["model"] == "conflictology_country12"].set_index("target")["crps"]
     table["crps_vs_conflictology"] = table["crps"] / table["target"].map(ref) - 1
@@ -71,6 +72,10 @@ def main() -> None:
     print(_markdown(pd.concat([by_year, means.assign(year="mean")]).sort_values(
         ["target", "year"], kind="stable")))
 
+    print("\nCRPS by step 1-14 (steps 1-2: November-December before the test year) and its "
+          "ratio to conflictology_country12\n")
+    print(_markdown(by_step(every_step)))
+
     print("\nThe country-months with the largest benchmark CRPS, and the change of "
           "recent_history's pooled CRPS against the benchmark's without them and every row "
           "above\n")
@@ -89,9 +94,9 @@ def main() -> None:
           "standard error), one setting changed at a time from the shipped ones\n")
     print(_markdown(settings_validation(panel)))
 
-    print("\nThe forecast's own origin, December (steps 1-12), on 1995-2017: CRPS ratio to "
-          "conflictology_country12 on steps 1-2 (the decay extrapolated) and on all steps\n")
-    print(_markdown(december_check(panel)))
+    print("\nSteps 1-2 for fatalities on 1995-2017: the decay extrapolated back or held at "
+          "step 3's multiplier, from October and December origins\n")
+    print(_markdown(near_steps_check(panel)))
 
     print("\nValidation on 1995-2017 of the month-to-month correlation of recent_history's "
           "paths: CRPS of 6- and 12-month totals and the Brier score of 'a month >= 100 among "
@@ -150,7 +155,7 @@ def settings_validation(panel: pd.DataFrame) -> pd.DataFrame:
 def yearly_crps(panel: pd.DataFrame, target: str,
                 grid: dict[str, Callable[[str], MonthlyModel]]) -> pd.DataFrame:
     """Each model's summed CRPS per test year 1995-2017 (years x models)."""
-    scored = run(panel, grid, [target], monthly_windows(1995, 2017))
+    scored = views_rows(run(panel, grid, [target], monthly_windows(1995, 2017)))
     return scored.assign(year=scored["month"].str[:4].astype(int)).groupby(
         ["model", "year"])["crps"].sum().unstack("model")
 
@@ -174,6 +179,15 @@ def validation_table(panel: pd.DataFrame, target: str,
         "better_years": (change < 0).sum().to_numpy(),
         "worse_years": (change > 0).sum().to_numpy(),
     }).sort_values("ratio")
+
+
+def by_step(scored: pd.DataFrame) -> pd.DataFrame:
+    """Mean CRPS by target and step for the benchmark and ours, and their ratio."""
+    keep = scored["model"].isin(["conflictology_country12", "recent_history"])
+    table = scored[keep].pivot_table(index=["target", "step"], columns="model", values="crps",
+                                     aggfunc="mean").reset_index()
+    table["ratio"] = table["recent_history"] / table["conflictology_country12"]
+    return table.round(4)
 
 
 def largest_months(scored: pd.DataFrame, n: int = 4) -> pd.DataFrame:
@@ -205,7 +219,7 @@ def tails_by_forecast(panel: pd.DataFrame) -> pd.DataFrame:
         history = panel[panel["month"] <= window.last_data_month]
         for target in TARGETS:
             for name in ("conflictology_country12", "recent_history"):
-                fc = MONTHLY_MODELS[name](target).fit(history).predict(history, window.steps)
+                fc = MONTHLY_MODELS[name](target).fit(history).predict(history, VIEWS_STEPS)
                 actual = truth[target].reindex(pd.MultiIndex.from_frame(
                     fc.keys[["gwcode", "month"]])).to_numpy(dtype=float)
                 keep = ~np.isnan(actual)
@@ -276,20 +290,36 @@ class DecemberWindow(MonthlyWindow):
     def steps(self) -> tuple[int, ...]:
         return tuple(range(1, 13))
 
+    @property
+    def step_groups(self) -> tuple[tuple[int, ...], ...]:
+        return (self.steps,)
 
-def december_check(panel: pd.DataFrame) -> pd.DataFrame:
-    """Does the horizon decay, chosen on steps 3-14, hold on steps 1-2, which the ViEWS
-    protocol never scores?"""
+
+def near_steps_check(panel: pd.DataFrame) -> pd.DataFrame:
+    """Steps 1-2, which the ViEWS protocol never scores but a forecast from the latest month
+    shows first: fatalities' decay extrapolated back (``first_decay_step=1``: 1.14 and 1.09
+    times the recent level) or held at step 3's 1.05 (shipped), from October origins (steps
+    1-2 are November-December) and December ones (January-February), 1995-2017: the mean
+    yearly CRPS ratio to the benchmark and the held-minus-extrapolated change paired by
+    year."""
     models = {"conflictology_country12": MONTHLY_MODELS["conflictology_country12"],
-              "recent_history": MONTHLY_MODELS["recent_history"],
-              "recent_history, decay=1.0": lambda t: _recent("r", t, decay=1.0)}
-    scored = run(panel, models, TARGETS, [DecemberWindow(y) for y in range(1995, 2018)])
-    scored["steps"] = np.where(scored["step"] <= 2, "1-2", "3-12")
-    sums = scored.groupby(["target", "model", "steps"])["crps"].sum().unstack("steps")
-    sums["all"] = sums.sum(axis=1)
-    ratio = sums / sums.xs("conflictology_country12", level="model").reindex(
-        sums.index.get_level_values("target")).to_numpy()
-    return ratio.round(4).reset_index()
+              "extrapolated": lambda t: _recent("r", t, first_decay_step=1),
+              "held (shipped)": MONTHLY_MODELS["recent_history"]}
+    rows = []
+    for origin, windows in (("October", list(monthly_windows(1995, 2017))),
+                            ("December", [DecemberWindow(y) for y in range(1995, 2018)])):
+        scored = run(panel, models, ["fatalities"], windows)
+        near = scored[scored["step"] <= 2]
+        years = near.groupby(["model", "last_data_month"])["crps"].sum().unstack("model")
+        ratio = years.div(years["conflictology_country12"], axis=0)
+        change = ratio["held (shipped)"] - ratio["extrapolated"]
+        for model in models:
+            rows.append({"origin": origin, "model": model, "ratio": ratio[model].mean(),
+                         "pooled": years[model].sum() / years["conflictology_country12"].sum(),
+                         "held_minus_extrapolated": change.mean(),
+                         "se": change.std(ddof=1) / np.sqrt(len(change)),
+                         "held_better_years": int((change < 0).sum())})
+    return pd.DataFrame(rows).round(4)
 
 
 def paths_validation(panel: pd.DataFrame, rhos: tuple[float, ...] = (0.0, 0.5, 0.8, 0.9)
@@ -303,15 +333,15 @@ def paths_validation(panel: pd.DataFrame, rhos: tuple[float, ...] = (0.0, 0.5, 0
     for window in monthly_windows(1995, 2017):
         history = panel[panel["month"] <= window.last_data_month]
         for target in TARGETS:
-            fc = _recent("r", target, paths=0.0).fit(history).predict(history, window.steps)
-            n = len(fc.keys) // len(window.steps)
-            blocks = [fc.draws[i * n:(i + 1) * n] for i in range(len(window.steps))]
+            fc = _recent("r", target, paths=0.0).fit(history).predict(history, VIEWS_STEPS)
+            n = len(fc.keys) // len(VIEWS_STEPS)
+            blocks = [fc.draws[i * n:(i + 1) * n] for i in range(len(VIEWS_STEPS))]
             actual = truth[target].reindex(pd.MultiIndex.from_frame(
                 fc.keys[["gwcode", "month"]])).to_numpy(dtype=float).reshape(-1, n)
             known = ~np.isnan(actual).any(axis=0)
             event = (actual[:6].max(axis=0) >= 100)[known]
             for rho in rhos:
-                joined = as_paths(blocks, window.steps, rho, np.random.default_rng(1))
+                joined = as_paths(blocks, VIEWS_STEPS, rho, np.random.default_rng(1))
                 p = (np.max(joined[:6], axis=0) >= 100).mean(axis=1)[known]
                 row = {"target": target, "rho": rho, "year": window.test_year,
                        "brier": float(((p - event) ** 2).sum()), "n": int(known.sum())}

@@ -27,6 +27,7 @@ from atrisk.models.monthly import (
     _wide,
 )
 from atrisk.panels.build import build, read_table
+from atrisk.panels.country_month import known
 from atrisk.settings import Settings
 
 TARGET = "fatalities"
@@ -173,7 +174,7 @@ def repeated_streams(panel: pd.DataFrame, name: str,
 def main() -> None:
     settings = Settings(build_dir=Path(os.environ.get("ATRISK_BUILD_DIR", "build/bench")))
     build(settings)
-    panel = read_table(settings, "country_month")
+    panel = known(read_table(settings, "country_month"))
     grid = {"conflictology_country12": MONTHLY_MODELS["conflictology_country12"],
             "shipped": MONTHLY_MODELS["recent_history"]}
     for half_life in (3.0, 12.0, 36.0):

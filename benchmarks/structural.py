@@ -14,12 +14,13 @@ from pathlib import Path
 import pandas as pd
 
 from atrisk.domain.horizon import structural_windows
-from atrisk.evaluation.backtest import backtest
+from atrisk.evaluation.backtest import CARRIED, backtest, carry_forward_cost
 from atrisk.evaluation.metrics import calibration, restrict_to_common, scoreboard
 from atrisk.forecasting.structural import forecast
 from atrisk.models.registry import MODELS
 from atrisk.panels.build import LAST_OBSERVED, build, read_table
 from atrisk.settings import Settings
+from atrisk.sources import crosswalk
 
 COLS = ["model", "n", "onsets", "auc", "pr_auc", "brier", "log_loss", "top10", "top20", "top30",
         "fp_per_tp_4pct"]
@@ -36,8 +37,11 @@ def main() -> None:
     panel = read_table(settings, "panel")
     panels = {"atrisk": panel, "ewp": read_table(settings, "ewp_prepared")}
     start = time.perf_counter()
-    forecasts = backtest(list(MODELS.values()), panels, panel, structural_windows())
-    timings["back-test (5 models x 31 years)"] = time.perf_counter() - start
+    every = backtest(list(MODELS.values()), panels, panel, structural_windows(),
+                     carry_forward=crosswalk.gw_capitals(settings))
+    timings["back-test (5 models x 31 years, and our 3 from carried-forward rows)"] = (
+        time.perf_counter() - start)
+    forecasts = every[~every["model"].str.endswith(CARRIED)]
     forecasts.to_parquet(settings.build_dir / "backtest_structural.parquet", index=False)
 
     start = time.perf_counter()
@@ -60,6 +64,9 @@ def main() -> None:
     ):
         print(f"\n{title}\n")
         print(_markdown(table[COLS]))
+    print("\nForecasting a year early: each data year carried forward from the year before but "
+          "for UCDP deaths, coups and population (loss = full minus carried)\n")
+    print(_markdown(carry_forward_cost(every, onsets, LAST_OBSERVED)))
     print("\nCalibration of the 2-year forecasts (common country-years)\n")
     cal = calibration(common)
     print(_markdown(cal[cal["model"].isin(["ewp_replica", "lgbm", "ensemble"])]))

@@ -9,6 +9,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from aiosmtpd.controller import Controller
 from fastapi.testclient import TestClient
@@ -76,19 +77,26 @@ def test_rank_climb_and_monthly_outlook(env: Settings, forecasts) -> None:
 
 def test_deaths_far_above_a_published_forecast(env: Settings, built: Settings,
                                                tmp_path: Path) -> None:
+    """Each month a release brings is checked against the newest forecast of it, provisional
+    Candidate months included, and the alert says how sure the count is."""
     _rule(env, kind="deaths_above_forecast", threshold=1.0)
-    early = forecast_monthly(built, "2023-06", tmp_path / "d.parquet",
+    early = forecast_monthly(built, "2025-06", tmp_path / "d.parquet",
                              model="conflictology_country12")
     publish_monthly(env.database, early.summary, early.outlook, early.meta)
-    raised = {a.iso3: a for a in _evaluate(env)}
-    assert "ISR" in raised  # October 2023: GED codes the war in Gaza under Israel
-    assert raised["ISR"].value == 5401 and "2023-12" in raised["ISR"].message
-    month = read_table(built, "country_month")
-    december = month[month["month"] == "2023-12"].set_index("iso3")["civilian_deaths"]
-    q90 = early.summary.query("month == '2023-12' and target == 'civilian_deaths'"
-                              ).set_index("iso3")["q90"]
-    for iso3, alert in raised.items():
-        assert alert.value == december[iso3] > max(q90[iso3], 24)
+    raised = _evaluate(env)
+    month = read_table(built, "country_month").set_index(["iso3", "month"])
+    q90 = early.summary[early.summary["target"] == "civilian_deaths"].set_index(
+        ["iso3", "month"])["q90"]
+    found = {(a.iso3, a.message.split(" civilian deaths in ")[1][:7]): a for a in raised}
+    assert {m for _, m in found} <= {str(p) for p in pd.period_range("2025-07", "2026-02",
+                                                                     freq="M")}
+    assert ("SDN", "2025-10") in found  # El Fasher: far above what its past 12 months said
+    assert ("2026-01" not in {m for _, m in found})  # partly known: never read as a count
+    for key, alert in found.items():
+        assert alert.value == month.loc[key, "civilian_deaths"] > max(q90[key], 24)
+        assert "provisional" in alert.message and "data through 2025-06" in alert.message
+    assert "estimated from candidate-25.0.x" in found[("SDN", "2025-10")].message
+    assert _evaluate(env) == []  # each month alerts once
 
 
 class _Hook(BaseHTTPRequestHandler):

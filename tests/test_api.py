@@ -57,6 +57,8 @@ def test_country_detail_and_monthly(client: TestClient) -> None:
     assert len(body["monthly"]) == 24
     assert {(o["target"], o["months"]) for o in body["outlook"]} == {
         ("civilian_deaths", 6), ("fatalities", 6)}
+    assert body["monthly_data"] == "data through 2023-12; UCDP GED, final"
+    assert body["structural_data"].startswith("data through 2024")
     monthly = client.get("/api/forecasts/monthly/latest?iso3=SDN&target=fatalities").json()
     assert [m["month"] for m in monthly["items"]] == [f"2024-{i:02d}" for i in range(1, 13)]
     exported = client.get("/api/forecasts/monthly/latest?target=civilian_deaths&format=csv")

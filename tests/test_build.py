@@ -44,7 +44,7 @@ def test_crosscheck_reports_agreement_with_ewp(built: Settings) -> None:
 
 def test_failed_build_leaves_last_good_build_untouched(mirror, tmp_path) -> None:
     copy = tmp_path / "mirror"
-    shutil.copytree(mirror, copy, ignore=shutil.ignore_patterns("events", "geo", "pitf"))
+    shutil.copytree(mirror, copy, ignore=shutil.ignore_patterns("gdelt", "icews", "geo", "pitf"))
     settings = Settings(mirror=copy, build_dir=tmp_path / "build")
     first = build(settings)
     before = read_table(settings, "panel")
@@ -68,4 +68,4 @@ def test_build_is_queryable_with_duckdb(built: Settings) -> None:
                              ).fetchone()
         months = con.execute("SELECT count(DISTINCT month) FROM country_month").fetchone()
     assert onsets is not None and onsets[0] == 39
-    assert months is not None and months[0] == 420  # 1989-01 .. 2023-12
+    assert months is not None and months[0] == 446  # 1989-01 .. 2026-02

@@ -61,6 +61,8 @@ def test_build_backtest_and_forecast(env, settings: Settings, tmp_path) -> None:
     assert set(table["model"]) == {"simple", "lgbm"}
     assert table.loc[table["data_year"] == 2023, "onset_next2"].isna().all()
     assert "auc" in result.output and "top30" in result.output
+    assert "Forecasting a year early" in result.output  # lgbm+carried, apart from the table
+    assert not table["model"].str.endswith("+carried").any()
 
     result = runner.invoke(app, ["forecast", "structural", "--year", "2025", "--model", "lgbm",
                                  "--bootstrap", "3", "--top", "5"], env=env)
@@ -73,6 +75,12 @@ def test_build_backtest_and_forecast(env, settings: Settings, tmp_path) -> None:
     meta = json.loads((runs[-1] / "run.json").read_text())
     assert meta["data_year"] == 2024 and len(meta["inputs"]) >= 10
     assert "Risk of a new mass-killing episode in 2025-2026" in result.output
+
+    result = runner.invoke(app, ["forecast", "structural", "--year", "2026", "--model", "lgbm",
+                                 "--bootstrap", "0", "--provisional", "--top", "3"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "provisional data of 2025" in result.output
+    assert "forecasting a year early moved lgbm's AUC" in result.output
 
 
 def test_forecast_reproduces_from_same_inputs(env, settings: Settings) -> None:
@@ -103,13 +111,15 @@ def test_monthly_backtest_and_forecast(env, settings: Settings, tmp_path) -> Non
     assert "resampling" in result.output  # the change against the benchmark, with its interval
     scores = pd.read_parquet(tmp_path / "bt_monthly_scores.parquet")
     assert set(scores["model"]) == {"conflictology_country12", "recent_history"}
+    assert set(scores["step"]) == set(range(1, 15)) and "CRPS by step 1-14" in result.output
 
-    fc = tmp_path / "fc.parquet"
-    result = runner.invoke(app, ["forecast", "monthly", "--last-data", "2023-12", "--out",
-                                 str(fc)], env=env)
+    fc = tmp_path / "fc.parquet"  # from the latest month with data, as `make run` does
+    result = runner.invoke(app, ["forecast", "monthly", "--out", str(fc)], env=env)
     assert result.exit_code == 0, result.output
+    assert "months after 2026-02" in result.output and "data through 2026-02" in result.output
     draws = pd.read_parquet(fc)
-    assert sorted(draws["month"].astype(str).unique()) == [f"2024-{m:02d}" for m in range(1, 13)]
+    assert sorted(draws["month"].astype(str).unique()) == [
+        str(pd.Period("2026-03", "M") + i) for i in range(12)]
     assert set(draws["target"].astype(str)) == {"civilian_deaths", "fatalities"}
     assert draws.groupby(["iso3", "month", "target"], observed=True).size().eq(1000).all()
     runs = sorted((settings.build_dir / "forecasts").glob("monthly-*"))
@@ -118,7 +128,7 @@ def test_monthly_backtest_and_forecast(env, settings: Settings, tmp_path) -> Non
     assert (summary["p_ge_1"] >= summary["p_ge_1000"]).all()
     outlook = pd.read_parquet(runs[-1] / "outlook.parquet").set_index(["iso3", "target"])
     syria = draws[(draws["iso3"] == "SYR") & (draws["target"] == "civilian_deaths")
-                  & (draws["month"].astype(str) <= "2024-06")]
+                  & (draws["month"].astype(str) <= "2026-08")]
     paths = syria.pivot(index="draw", columns="month", values="value")  # draw j is one path
     assert outlook.loc[("SYR", "civilian_deaths"), "p_month_ge_100"] == pytest.approx(
         (paths.max(axis=1) >= 100).mean())

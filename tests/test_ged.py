@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from atrisk.domain.errors import SourceError
+from atrisk.settings import Settings
 from atrisk.sources import ged
 
 EVENTS = "conflict/ucdp/events"
@@ -98,3 +99,42 @@ def test_zip_and_gzip_releases(mirror) -> None:
     for name in ("GEDEvent_v22_0_2.csv.zip", "GEDEvent_v26_0_2.csv.gz"):
         events = ged.read_events(mirror / EVENTS / name)
         assert len(events.table) > 500
+
+
+def _slim_copy(mirror: Path, tmp_path: Path, edit) -> Settings:
+    """A mirror holding only an edited copy of the 2025 Candidate compilation."""
+    path = tmp_path / ged.CANDIDATE_2025.source.path
+    path.parent.mkdir(parents=True)
+    frame = pd.read_csv(mirror / ged.CANDIDATE_2025.source.path, dtype=str,
+                        keep_default_na=False)
+    edit(frame).to_csv(path, index=False)
+    return Settings(mirror=tmp_path, build_dir=tmp_path / "build")
+
+
+def test_a_candidate_event_after_the_release_is_refused(mirror, tmp_path) -> None:
+    def edit(f):
+        f.loc[5, "date"] = "2031-01-15"
+        return f
+
+    settings = _slim_copy(mirror, tmp_path, edit)
+    with pytest.raises(SourceError, match=r"ged_candidate_2025_slim.csv: line 7: event dated "
+                       r"2031-01, after the last month this release covers \(2025-12\)"):
+        ged.release_events(ged.CANDIDATE_2025, settings)
+
+
+def test_the_slim_release_is_validated(mirror, tmp_path) -> None:
+    settings = _slim_copy(mirror, tmp_path, lambda f: f.drop(columns="type_of_violence"))
+    with pytest.raises(SourceError, match=r"missing column\(s\) \['type_of_violence'\]"):
+        ged.release_events(ged.CANDIDATE_2025, settings)
+
+
+def test_an_unknown_country_name_is_named(mirror, tmp_path) -> None:
+    from atrisk.panels.candidates import release_months
+
+    def edit(f):
+        f.loc[0, "country"] = "Atlantis"
+        return f
+
+    settings = _slim_copy(mirror, tmp_path, edit)
+    with pytest.raises(SourceError, match="country 'Atlantis' is not a UCDP country name"):
+        release_months(ged.CANDIDATE_2025, {"Afghanistan": 700, "Sudan": 625}, settings)

@@ -203,7 +203,7 @@ def test_coverage_shows_who_is_working_where(app_settings: Settings) -> None:
     assert after["covered"] == 1 and [a["tool"] for a in after["overdue"]] == ["arms_embargo"]
     progress = after["progress"][0]
     assert progress["iso3"] == "SDN" and progress["risk_now"] == progress["risk_at_start"]
-    assert progress["deaths_since"] is None and after["data_to"] == "2023-12"
+    assert progress["deaths_since"] is None and after["data_to"] == "2026-02"
     _login(client, "viewer")
     page = client.get("/coverage?min_risk=2").text
     assert 'data-iso3="SDN"' not in page and "Actions overdue (1)" in page

@@ -105,9 +105,11 @@ def create_app(settings: Settings) -> FastAPI:
         return schemas.CountryDetail(
             **schemas.Country.model_validate(found, from_attributes=True).model_dump(),
             structural=schemas.structural_item(row) if row else None,
+            structural_data=structural.data_note if structural else None,
             monthly=[_month(m) for m in months],
             outlook=[schemas.OutlookItem.model_validate(o, from_attributes=True)
-                     for o in outlook])
+                     for o in outlook],
+            monthly_data=monthly.data_note if monthly else None)
 
     @app.get("/api/countries/{iso3}/history", response_model=schemas.CountryHistory,
              operation_id="get_country_history", dependencies=readers)
@@ -257,7 +259,7 @@ def _csv(header: list[str], rows: list[list[object]]) -> Response:
 
 def _run(run: ForecastRun) -> schemas.Run:
     return schemas.Run(id=run.id, kind=run.kind, model=run.model, period=run.period,
-                       created_at=run.created_at, meta=run.meta)
+                       created_at=run.created_at, meta=run.meta, data_note=run.data_note)
 
 
 def _month(row: MonthlyForecast) -> schemas.MonthlyItem:

@@ -27,6 +27,8 @@ class Run(BaseModel):
     period: str = Field(description="Forecast year (structural) or last data month (monthly).")
     created_at: datetime
     meta: dict[str, Any] = Field(description="Inputs (with sha256), code version, settings.")
+    data_note: str = Field(description="What the run stands on: the last month or year of "
+                           "data and which of it is provisional or estimated.")
 
 
 class StructuralItem(BaseModel):
@@ -97,8 +99,12 @@ class Country(BaseModel):
 
 class CountryDetail(Country):
     structural: StructuralItem | None
+    structural_data: str | None = Field(description="What the structural forecast stands on.")
     monthly: list[MonthlyItem]
     outlook: list[OutlookItem]
+    monthly_data: str | None = Field(description="What the monthly forecast stands on, e.g. "
+                                     "'data through 2026-02; 2025-01–2026-02 from UCDP "
+                                     "Candidate releases, provisional'.")
 
 
 class Health(BaseModel):

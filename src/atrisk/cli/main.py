@@ -105,6 +105,10 @@ def data_build() -> None:
     console.print(f"unmatched source rows: {int(unmatched['rows'].sum()):,} in "
                   f"{len(unmatched)} groups, each with its reason in "
                   f"{result.path / 'unmatched.csv'}")
+    vintages = pd.read_parquet(result.path / "data_vintages.parquet")
+    console.print(_plain(vintages, "Country-months by UCDP vintage (a month no release covers "
+                         "is unknown, not zero)"))
+    _alerts(settings)  # a release that brings a new month is checked against the forecasts
 
 
 @data_app.command("sources")
@@ -125,13 +129,18 @@ def backtest_structural(
         "ewp_replica,simple,logit,lgbm,ensemble",
     first: Annotated[int, typer.Option(help="First last-training-year.")] = 1991,
     last: Annotated[int, typer.Option(help="Last last-training-year.")] = 2021,
+    carry_forward: Annotated[bool, typer.Option(
+        help="Also forecast each data year as a provisional year is made (carried forward "
+             "from the year before but for UCDP deaths, coups and population): what a "
+             "forecast a year early costs, published with the run.")] = True,
 ) -> None:
     """EWP's fully out-of-sample back-test: fit on years <= L, forecast from L+2's data."""
     from atrisk.domain.horizon import structural_windows
-    from atrisk.evaluation.backtest import backtest, report
+    from atrisk.evaluation.backtest import CARRIED, backtest, carry_forward_cost, report
     from atrisk.evaluation.metrics import restrict_to_common, scoreboard
     from atrisk.models.registry import MODELS
     from atrisk.panels.build import LAST_OBSERVED, read_table
+    from atrisk.sources import crosswalk
 
     if out.suffix not in (".csv", ".parquet"):
         raise typer.BadParameter("--out must end in .csv or .parquet")
@@ -142,8 +151,10 @@ def backtest_structural(
     with _steps("back-test", total=len(windows) * len(names)) as step:
         panel = read_table(settings, "panel")
         panels = {"atrisk": panel, "ewp": read_table(settings, "ewp_prepared")}
-        forecasts = backtest([MODELS[m] for m in names], panels, panel, windows,
-                             progress=step)
+        capitals = crosswalk.gw_capitals(settings) if carry_forward else None
+        every = backtest([MODELS[m] for m in names], panels, panel, windows,
+                         progress=step, carry_forward=capitals)
+    forecasts = every[~every["model"].str.endswith(CARRIED)]
     out.parent.mkdir(parents=True, exist_ok=True)
     if out.suffix == ".csv":
         forecasts.to_csv(out, index=False)
@@ -159,11 +170,16 @@ def backtest_structural(
                          "Strict variant: only the forecast from y-1"))
     console.print(_table(scoreboard(forecasts, onsets, last_observed=LAST_OBSERVED),
                          "Each model on every country-year it forecasts"))
+    cost = carry_forward_cost(every, onsets, LAST_OBSERVED)
+    if len(cost):
+        console.print(_plain(cost, "Forecasting a year early: each data year carried forward "
+                             "from the year before but for UCDP deaths, coups and population "
+                             "(loss = full minus carried; positive is worse)"))
     from atrisk.store.publish import publish_structural_backtest
 
     meta = {"model": "ensemble" if "ensemble" in names else names[-1], "models": names,
             "first": first, "last": last, "created": datetime.now(UTC).isoformat(),
-            "out": str(out), **report(forecasts, onsets, LAST_OBSERVED)}
+            "out": str(out), **report(every, onsets, LAST_OBSERVED)}
     run_id = publish_structural_backtest(settings.database, forecasts, meta)
     console.print(f"wrote {len(forecasts):,} rows to {out}; published as back-test run "
                   f"{run_id} ({time.perf_counter() - started:.0f} s)")
@@ -175,6 +191,10 @@ def forecast_structural(
     model: Annotated[str, typer.Option(help="Model to forecast with.")] = "ensemble",
     bootstrap: Annotated[int, typer.Option(help="Bootstrap refits for the 80% interval.")] = 20,
     top: Annotated[int, typer.Option(help="Rows to print (all are stored).")] = 30,
+    provisional: Annotated[bool, typer.Option(
+        help="Forecast from a provisional YEAR-1 (the latest year carried forward but for "
+             "UCDP Candidate deaths, coups and population); published only if the back-test "
+             "says forecasting a year early costs little.")] = False,
 ) -> None:
     """Risk of a new mass-killing episode in YEAR-YEAR+1 for every country, ranked."""
     from atrisk.forecasting.structural import forecast
@@ -184,10 +204,12 @@ def forecast_structural(
     settings = _settings()
     with _steps(f"forecast {year}") as step:
         step("fitting and bootstrapping")
-        run = forecast(settings, year, model=model, bootstrap=bootstrap)
+        run = forecast(settings, year, model=model, bootstrap=bootstrap,
+                       provisional=provisional)
     t = run.table.head(top)
     table = Table(title=f"Risk of a new mass-killing episode in {year}-{year + 1} "
-                        f"({model}, data of {year - 1})")
+                        f"({model}, {'provisional ' if provisional else ''}data of {year - 1})",
+                  caption=str(run.meta["data_note"]))
     for col in ("rank", "country", "risk 2y", "80% interval", f"risk {year}", "top drivers"):
         table.add_column(col)
     for r in t.itertuples(index=False):
@@ -196,6 +218,12 @@ def forecast_structural(
         table.add_row(str(r.rank), f"{r.name} ({r.iso3})", f"{100 * r.risk_2yr:.1f}%", interval,
                       f"{100 * r.risk_1yr:.1f}%", drivers)
     console.print(table)
+    if provisional:
+        ok, why = _provisional_verdict(settings, model)
+        console.print(why)
+        if not ok:
+            console.print(f"stored {len(run.table)} countries in {run.path}; not published")
+            return
     run_id = _publish_structural(settings, run.table, run.meta)
     console.print(f"stored {len(run.table)} countries in {run.path}; published as run "
                   f"{run_id} in the store")
@@ -212,12 +240,12 @@ def backtest_monthly(
 ) -> None:
     """ViEWS protocol: data through October of Y-1, forecasts for January-December of Y."""
     from atrisk.domain.horizon import monthly_windows
-    from atrisk.evaluation.monthly_backtest import report
+    from atrisk.evaluation.monthly_backtest import report, views_rows
     from atrisk.evaluation.monthly_backtest import run as run_monthly
     from atrisk.evaluation.monthly_metrics import summarise
     from atrisk.models.monthly import MONTHLY_MODELS
     from atrisk.panels.build import read_table
-    from atrisk.panels.country_month import TARGETS
+    from atrisk.panels.country_month import TARGETS, known
 
     if out.suffix != ".parquet":
         raise typer.BadParameter("--out must end in .parquet")
@@ -227,20 +255,23 @@ def backtest_monthly(
     out.parent.mkdir(parents=True, exist_ok=True)
     windows = monthly_windows(first, last)
     with _steps("monthly back-test", total=len(windows) * len(TARGETS) * len(names)) as step:
-        panel = read_table(settings, "country_month")
+        panel = known(read_table(settings, "country_month"))
         scored = run_monthly(panel, {m: MONTHLY_MODELS[m] for m in names}, TARGETS, windows,
                              draws_out=out, progress=step)
     scores_path = out.with_name(out.stem + "_scores.parquet")
     scored.to_parquet(scores_path, index=False)
-    scored["actuals"] = scored["actual"].gt(0).map({True: "non-zero", False: "zero"})
-    console.print(_plain(summarise(scored, ["target", "model"]),
-                         f"Monthly back-test {first}-{last}: mean scores (lower is better)"))
-    console.print(_plain(summarise(scored, ["target", "actuals", "model"]),
+    views = views_rows(scored)
+    views = views.assign(actuals=views["actual"].gt(0).map({True: "non-zero", False: "zero"}))
+    console.print(_plain(summarise(views, ["target", "model"]),
+                         f"Monthly back-test {first}-{last}, steps 3-14 (January-December, the "
+                         "ViEWS protocol): mean scores (lower is better)"))
+    console.print(_plain(summarise(views, ["target", "actuals", "model"]),
                          "By actual: months with and without deaths"))
     by_step = scored.pivot_table(index=["target", "model"], columns="step", values="crps",
                                  aggfunc="mean", sort=False).reset_index()
     by_step.columns = [str(c) for c in by_step.columns]
-    console.print(_plain(by_step, "CRPS by step (months after the last data month)"))
+    console.print(_plain(by_step, "CRPS by step 1-14 (months after the last data month; "
+                         "steps 1-2 are November and December before the test year)"))
     published = report(scored)
     if published["crps_change"]:
         console.print(_plain(pd.DataFrame(published["crps_change"]),
@@ -258,8 +289,10 @@ def backtest_monthly(
 
 @forecast_app.command("monthly")
 def forecast_monthly_cmd(
-    last_data: Annotated[str, typer.Option("--last-data", help="Last month of data (YYYY-MM).")],
     out: Annotated[Path, typer.Option(help="Where to write every draw (.parquet).")],
+    last_data: Annotated[str | None, typer.Option(
+        "--last-data", help="Forecast from an earlier month (YYYY-MM); default: the latest "
+        "month with data, final or provisional.")] = None,
     model: Annotated[str, typer.Option(help="Monthly model.")] = "recent_history",
     top: Annotated[int, typer.Option(help="Countries to print.")] = 20,
 ) -> None:
@@ -270,13 +303,14 @@ def forecast_monthly_cmd(
         raise typer.BadParameter("--out must end in .parquet")
     settings = _settings()
     out.parent.mkdir(parents=True, exist_ok=True)
-    with _steps(f"monthly forecast after {last_data}") as step:
+    with _steps(f"monthly forecast after {last_data or 'the latest month'}") as step:
         step("drawing")
         run = forecast_monthly(settings, last_data, out, model=model)
+    origin = str(run.meta["last_data_month"])
     civ = run.outlook[run.outlook["target"] == "civilian_deaths"].sort_values(
         "expected_total", ascending=False).head(top)
-    table = Table(title=f"Civilian deaths in the {OUTLOOK_MONTHS} months after {last_data} "
-                        f"({model})")
+    table = Table(title=f"Civilian deaths in the {OUTLOOK_MONTHS} months after {origin} "
+                        f"({model})", caption=_data_note(run.meta))
     for col in ("country", "expected", "P(a month >= 100)"):
         table.add_column(col, justify="left" if col == "country" else "right")
     for r in civ.itertuples(index=False):
@@ -288,6 +322,30 @@ def forecast_monthly_cmd(
     console.print(f"draws in {out}; summaries and run record in {run.path}; published as run "
                   f"{run_id} in the store")
     _alerts(settings)
+
+
+def _provisional_verdict(settings: Settings, model: str) -> tuple[bool, str]:
+    """The latest published back-test's cost of forecasting a year early, and whether a
+    provisional run of ``model`` may be published on it."""
+    from atrisk.forecasting.structural import provisional_verdict
+    from atrisk.store import queries
+    from atrisk.store.db import migrate, session
+
+    migrate(settings.database)
+    with session(settings.database) as s:
+        run = queries.latest_run(s, "backtest_structural")
+        cost = list(run.meta.get("carry_forward_cost", [])) if run else []
+    return provisional_verdict(cost, model)
+
+
+def _data_note(meta: dict[str, object]) -> str:
+    """The line every forecast table ends with: what data it stands on."""
+    from atrisk.domain.vintage import DataBasis
+
+    data = meta.get("data")
+    if isinstance(data, dict):
+        return DataBasis.from_dict(data).describe()
+    return f"data through {meta.get('last_data_month', '?')}"
 
 
 @users_app.command("add")
@@ -400,7 +458,8 @@ def _alerts(settings: Settings) -> None:
 
 @alerts_app.command("evaluate")
 def alerts_evaluate() -> None:
-    """Evaluate every alert rule on the latest runs now (also done after each forecast)."""
+    """Evaluate every alert rule on the latest runs and data now (also done after each
+    forecast and each data build)."""
     _alerts(_settings())
 
 

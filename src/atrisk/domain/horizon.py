@@ -33,10 +33,18 @@ def structural_windows(first: int = 1991, last: int = 2021) -> tuple[StructuralW
     return tuple(StructuralWindow(year) for year in range(first, last + 1))
 
 
+#: The ViEWS protocol's steps: January-December of the test year from data through October.
+VIEWS_STEPS: tuple[int, ...] = tuple(range(3, 15))
+#: The two months before them (November and December of the year before): what users of a
+#: forecast from the latest data see first, scored too but apart from the ViEWS headline.
+NEAR_STEPS: tuple[int, ...] = (1, 2)
+
+
 @dataclass(frozen=True)
 class MonthlyWindow:
     """One fold of the ViEWS protocol: data through October of the previous year, forecasts
-    for January-December of ``test_year`` (steps 3-14 after the last data month)."""
+    for January-December of ``test_year`` (steps 3-14 after the last data month), and for
+    November-December before it (steps 1-2)."""
 
     test_year: int
 
@@ -46,7 +54,13 @@ class MonthlyWindow:
 
     @property
     def steps(self) -> tuple[int, ...]:
-        return tuple(range(3, 15))
+        return NEAR_STEPS + VIEWS_STEPS
+
+    @property
+    def step_groups(self) -> tuple[tuple[int, ...], ...]:
+        """Steps 3-14, then 1-2, drawn apart: each month's draws are what they were before
+        steps 1-2 were scored, so the ViEWS figures reproduce."""
+        return (VIEWS_STEPS, NEAR_STEPS)
 
 
 def monthly_windows(first: int = 2018, last: int = 2023) -> tuple[MonthlyWindow, ...]:

@@ -11,7 +11,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from atrisk.domain.horizon import MonthlyWindow
+from atrisk.domain.horizon import VIEWS_STEPS, MonthlyWindow
 from atrisk.evaluation.metrics import records
 from atrisk.evaluation.monthly_metrics import change_interval, score_rows, summarise
 from atrisk.models.monthly import N_DRAWS, MonthlyModel
@@ -44,19 +44,20 @@ def run(panel: pd.DataFrame, models: Mapping[str, ModelFactory], targets: Sequen
                 truth = panel.set_index(["gwcode", "month"])[target]
                 for name, factory in models.items():
                     progress(f"{window.test_year} {target} {name}")
-                    model = factory(target)
-                    forecast = model.fit(history).predict(history, window.steps)
-                    actual = truth.reindex(pd.MultiIndex.from_frame(
-                        forecast.keys[["gwcode", "month"]])).to_numpy(dtype=float)
-                    keep = ~np.isnan(actual)
-                    rows = forecast.keys[keep].reset_index(drop=True)
-                    draws = forecast.draws[keep]
-                    scores = score_rows(actual[keep], draws)
-                    meta = rows.assign(last_data_month=window.last_data_month, target=target,
-                                       model=name, actual=actual[keep])
-                    scored.append(pd.concat([meta, scores], axis=1))
-                    if writer is not None:
-                        writer.write_table(long_table(meta, draws))
+                    model = factory(target).fit(history)
+                    for steps in window.step_groups:
+                        forecast = model.predict(history, steps)
+                        actual = truth.reindex(pd.MultiIndex.from_frame(
+                            forecast.keys[["gwcode", "month"]])).to_numpy(dtype=float)
+                        keep = ~np.isnan(actual)
+                        rows = forecast.keys[keep].reset_index(drop=True)
+                        draws = forecast.draws[keep]
+                        scores = score_rows(actual[keep], draws)
+                        meta = rows.assign(last_data_month=window.last_data_month,
+                                           target=target, model=name, actual=actual[keep])
+                        scored.append(pd.concat([meta, scores], axis=1))
+                        if writer is not None:
+                            writer.write_table(long_table(meta, draws))
     finally:
         if writer is not None:
             writer.close()
@@ -97,15 +98,22 @@ def changes(scored: pd.DataFrame, reference: str = REFERENCE) -> pd.DataFrame:
                      ignore_index=True)
 
 
+def views_rows(scored: pd.DataFrame) -> pd.DataFrame:
+    """The rows the ViEWS protocol scores (steps 3-14): every headline figure."""
+    return scored[scored["step"].isin(VIEWS_STEPS)]
+
+
 def report(scored: pd.DataFrame) -> dict[str, list[dict[str, object]]]:
     """The scores a monthly back-test is published with (JSON-ready): by target and model,
-    on months with and without deaths, by step, and each model's CRPS change against the
-    reference benchmark with its interval."""
+    on months with and without deaths and each model's CRPS change against the reference
+    benchmark with its interval (all on the ViEWS steps 3-14), and by step 1-14."""
+    by_step = summarise(scored, ["target", "model", "step"])
+    scored = views_rows(scored)
     scored = scored.assign(actuals=scored["actual"].gt(0).map(
         {True: "non-zero", False: "zero"}))
     return {
         "scores": records(summarise(scored, ["target", "model"])),
         "scores_by_actuals": records(summarise(scored, ["target", "actuals", "model"])),
-        "scores_by_step": records(summarise(scored, ["target", "model", "step"])),
+        "scores_by_step": records(by_step),
         "crps_change": records(changes(scored)),
     }

@@ -19,7 +19,7 @@ from atrisk.evaluation.monthly_metrics import THRESHOLDS, exceedance
 from atrisk.forecasting.structural import code_version
 from atrisk.models.monthly import MONTHLY_MODELS, N_DRAWS
 from atrisk.panels.build import read_manifest, read_table
-from atrisk.panels.country_month import TARGETS
+from atrisk.panels.country_month import TARGETS, basis, data_through, known
 from atrisk.settings import Settings
 
 STEPS = tuple(range(1, 13))
@@ -34,20 +34,28 @@ class MonthlyRun:
     meta: dict[str, object]
 
 
-def forecast_monthly(settings: Settings, last_data: str, out: Path,
+#: How far back a forecast's history reaches (``recent_history``'s window): the months whose
+#: vintages a run names.
+HISTORY_MONTHS = 36
+
+
+def forecast_monthly(settings: Settings, last_data: str | None, out: Path,
                      model: str = "recent_history") -> MonthlyRun:
-    """Forecast the 12 months after ``last_data`` (YYYY-MM); draws go to ``out`` (Parquet)."""
+    """Forecast the 12 months after ``last_data`` (YYYY-MM; None: the latest month with data,
+    final or provisional); draws go to ``out`` (Parquet)."""
     if model not in MONTHLY_MODELS:
         raise ConfigError(f"unknown monthly model {model!r}; choose from {sorted(MONTHLY_MODELS)}")
-    panel = read_table(settings, "country_month")
-    latest = str(panel["month"].max())
+    panel = known(read_table(settings, "country_month"))
+    latest = data_through(panel)
     try:
-        origin = pd.Period(last_data, freq="M")
+        origin = pd.Period(last_data or latest, freq="M")
     except ValueError as exc:
         raise ConfigError(f"--last-data must be YYYY-MM, not {last_data!r}") from exc
     if str(origin) > latest:
         raise ConfigError(f"no data after {latest}: --last-data {last_data} is in the future")
     history = panel[panel["month"] <= str(origin)]
+    stands_on = basis(read_table(settings, "country_month"), str(origin),
+                      since=str(origin - (HISTORY_MONTHS - 1)))
     names = read_table(settings, "countries").set_index("gwcode")["name"]
     summaries, outlooks, params = [], [], {}
     schema = pa.schema([f for f in LONG_SCHEMA if f.name != "actual"])
@@ -80,6 +88,7 @@ def forecast_monthly(settings: Settings, last_data: str, out: Path,
         "draws": N_DRAWS, "code_version": code_version(), "inputs": manifest["inputs"],
         "build_created": manifest["created"], "draws_file": str(out),
         "outlook_months": OUTLOOK_MONTHS, "settings": params,
+        "data": stands_on.as_dict(),
     }
     run_dir = settings.build_dir / "forecasts" / (
         f"monthly-{origin}-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S%f')}")

@@ -159,7 +159,10 @@ class RecentHistory(_Benchmark):
     """Draws from the country's own last ``window`` months, month k back weighted by
     ``0.5 ** (k / half_life)`` (recent violence says more about the next year than old),
     scaled by ``scale`` at step 3 and by a further ``decay`` per step (violence regresses
-    towards calm over a 3-14 month horizon; wars' fatalities more so the further ahead) and, for
+    towards calm over a 3-14 month horizon; wars' fatalities more so the further ahead; steps
+    before ``first_decay_step`` keep its multiplier, since extrapolating the decay back would
+    forecast more than the recent level, which lost on 1995-2017 from October origins and tied
+    from December ones) and, for
     non-zero draws, spread by log-normal noise of sd ``jitter`` on the log1p scale (the
     known failure of history-based forecasts is too little spread when deaths occur), and
     rounded to whole deaths.
@@ -180,6 +183,11 @@ class RecentHistory(_Benchmark):
     6-month outlook). Each month's draws, and so every
     monthly score, are unchanged; sums over months (a 6-month or annual total) are not.
 
+    A provisional month (a UCDP Candidate release) is drawn times ``exp(sd * z)``, ``sd``
+    the panel's ``<target>_sd`` for that month (the spread of Candidate-to-final revisions,
+    and of the civilian estimate where the release had no civilian split): a forecast from
+    provisional months is no more confident than the revisions allow. Final months: sd 0.
+
     Every setting was chosen, per target, on the test years 1995-2017 (before the
     back-test's 2018-2023) from a coordinate search around the grid in docs/benchmarks.md;
     the defaults are civilian deaths', ``RECENT_HISTORY_SETTINGS`` holds the rest.
@@ -188,7 +196,7 @@ class RecentHistory(_Benchmark):
     def __init__(self, name: str, target: str, window: int = 36, half_life: float = 3.0,
                  scale: float = 0.85, decay: float = 1.0, jitter: float = 0.5,
                  cap: float | None = 10.0, season: float = 0.2, paths: float = 0.5,
-                 seed: int = 0) -> None:
+                 first_decay_step: int = 3, seed: int = 0) -> None:
         super().__init__(name, target, seed)
         self.window = window
         self.half_life = half_life
@@ -198,14 +206,36 @@ class RecentHistory(_Benchmark):
         self.cap = cap
         self.season = season
         self.paths = paths
+        self.first_decay_step = first_decay_step
+
+    def fit(self, history: pd.DataFrame) -> Self:
+        super().fit(history)
+        column = f"{self.target}_sd"
+        self.spread_ = (_wide(history, column, self.window) if column in history
+                        else None)
+        return self
 
     def _draws(self, wide, rng, step):
-        out = _resample(self._capped(wide.to_numpy()), self._weights(wide.shape[1], step), rng)
-        out *= self.scale * self.decay ** (step - 3)
+        values = self._capped(wide.to_numpy())
+        idx = _pick(values, self._weights(wide.shape[1], step), rng)
+        out = _take(values, idx)
+        spread = self._spread(wide)
+        if spread is not None:  # provisional months: as uncertain as revisions make them
+            out *= np.exp(rng.standard_normal(out.shape) * _take(spread, idx))
+        out *= self.scale * self.decay ** (max(step, self.first_decay_step) - 3)
         if self.jitter > 0:
             noise = rng.normal(0.0, self.jitter, out.shape) * (out > 0)
             out = np.maximum(np.expm1(np.log1p(out) + noise), 0.0)
         return np.round(out)  # deaths are whole: a damped 0.85 still counts as one death
+
+    def _spread(self, wide: pd.DataFrame) -> np.ndarray | None:
+        """Per month of ``wide``, the log-scale sd a drawn value is spread by (the panel's
+        ``<target>_sd``: 0 for final months); None when every month is final."""
+        if self.spread_ is None:
+            return None
+        spread = self.spread_.reindex(index=wide.index, columns=wide.columns).to_numpy()
+        spread = np.nan_to_num(spread, nan=0.0)
+        return spread if spread.any() else None
 
     def _capped(self, values: np.ndarray) -> np.ndarray:
         """Each month at most ``cap`` times the country's typical month; the latest never."""
@@ -259,22 +289,33 @@ def _typical(values: np.ndarray) -> np.ndarray:
     return np.maximum(np.nan_to_num(level, nan=0.0), 1.0)
 
 
-def _resample(values: np.ndarray, weights: np.ndarray,
-              rng: np.random.Generator) -> np.ndarray:
-    """``N_DRAWS`` draws per row from that row's observed values, month j with weight
-    ``weights[j]``; rows with no observed month draw zeros."""
-    out = np.zeros((len(values), N_DRAWS))
+def _pick(values: np.ndarray, weights: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """``N_DRAWS`` month indices per row, month j with weight ``weights[j]`` among the months
+    that row has observed (-1 where it has none)."""
+    idx = np.full((len(values), N_DRAWS), -1)
     complete = ~np.isnan(values).any(axis=1)
     if complete.any():
-        idx = rng.choice(values.shape[1], size=(int(complete.sum()), N_DRAWS),
-                         p=weights / weights.sum())
-        out[complete] = np.take_along_axis(values[complete], idx, axis=1)
+        idx[complete] = rng.choice(values.shape[1], size=(int(complete.sum()), N_DRAWS),
+                                   p=weights / weights.sum())
     for i in np.flatnonzero(~complete):  # countries younger than the window
         seen = ~np.isnan(values[i])
         if seen.any():
             w = weights[seen] / weights[seen].sum()
-            out[i] = rng.choice(values[i][seen], size=N_DRAWS, replace=True, p=w)
-    return out
+            idx[i] = rng.choice(np.flatnonzero(seen), size=N_DRAWS, replace=True, p=w)
+    return idx
+
+
+def _take(values: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """The values at ``idx`` (from ``_pick``); a row with no observed month draws zeros."""
+    out = np.take_along_axis(np.nan_to_num(values, nan=0.0), np.maximum(idx, 0), axis=1)
+    return np.where(idx >= 0, out, 0.0)
+
+
+def _resample(values: np.ndarray, weights: np.ndarray,
+              rng: np.random.Generator) -> np.ndarray:
+    """``N_DRAWS`` draws per row from that row's observed values, month j with weight
+    ``weights[j]``; rows with no observed month draw zeros."""
+    return _take(values, _pick(values, weights, rng))
 
 
 #: ``recent_history``'s settings that differ from the defaults, by target (chosen on

@@ -27,7 +27,7 @@ from atrisk.panels.countries import countries, country_years, regions
 from atrisk.panels.country_month import build_country_month
 from atrisk.panels.country_year import build_panel, crosscheck
 from atrisk.settings import Settings
-from atrisk.sources import crosswalk, ewp, ewp_inputs, ucdp, ushmm, vdem
+from atrisk.sources import crosswalk, ewp, ewp_inputs, ged, ucdp, ushmm, vdem
 from atrisk.sources.base import Source, locate, sha256
 
 log = logging.getLogger(__name__)
@@ -41,12 +41,14 @@ SOURCES: tuple[Source, ...] = (
     ewp.COUNTRY_NAMES, ewp.PREPARED, ewp_inputs.VDEM,
     ewp_inputs.WDI, ewp_inputs.UN_IMR, ewp_inputs.EPR, ewp_inputs.HIEF, ewp_inputs.COUPS,
     ewp_inputs.BATTLEDEATHS, ewp_inputs.ICCPR, ewp_inputs.REGIONS, vdem.KEY_SUBSET,
-    ucdp.ORGANIZED_VIOLENCE, ucdp.COUNTRY_MONTH, ushmm.TOOLS_EVIDENCE,
+    ucdp.ORGANIZED_VIOLENCE, ged.COUNTRY_MONTH, ged.CANDIDATE_2021.source,
+    *(release.source for release in ged.CANDIDATE_RELEASES), ushmm.TOOLS_EVIDENCE,
 )
 
 TABLES = ("panel", "countries", "episodes", "ewp_prepared", "unmatched", "crosscheck",
           "country_month", "country_month_unmatched", "country_month_check",
-          "prevention_evidence")
+          "data_vintages", "candidate_revisions", "candidate_revisions_by_type",
+          "civilian_estimator_check", "prevention_evidence")
 
 
 @dataclass(frozen=True)
@@ -75,14 +77,18 @@ def build(settings: Settings, progress: Callable[[str], None] = lambda _: None,
         progress("EWP prepared table and cross-check")
         prepared = attach_keys(ewp.prepared(settings), frame)
         check = crosscheck(panel, prepared)
-        progress("country-month panel (UCDP GED)")
-        monthly, monthly_unmatched, monthly_check = build_country_month(settings)
+        progress("country-month panel (UCDP GED and Candidate releases)")
+        monthly = build_country_month(settings)
         country_table = countries(frame)
         country_table["region"] = country_table["gwcode"].map(regions(panel))
         tables = {"panel": panel, "countries": country_table, "episodes": episodes,
                   "ewp_prepared": prepared, "unmatched": unmatched, "crosscheck": check,
-                  "country_month": monthly, "country_month_unmatched": monthly_unmatched,
-                  "country_month_check": monthly_check,
+                  "country_month": monthly.panel,
+                  "country_month_unmatched": monthly.unmatched,
+                  "country_month_check": monthly.check, "data_vintages": monthly.vintages,
+                  "candidate_revisions": monthly.revisions,
+                  "candidate_revisions_by_type": monthly.revisions_by_type,
+                  "civilian_estimator_check": monthly.estimator_check,
                   "prevention_evidence": ushmm.tool_evidence(settings)}
         progress("writing")
         for name, table in tables.items():

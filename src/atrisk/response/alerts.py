@@ -30,9 +30,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from atrisk.domain.errors import ConfigError
+from atrisk.panels.country_month import data_through, known
 from atrisk.settings import Settings
 from atrisk.store import accounts, audit, queries
-from atrisk.store.db import session
+from atrisk.store.db import migrate, session
 from atrisk.store.schema import (
     Alert,
     AlertDelivery,
@@ -182,35 +183,55 @@ def _events(s: Session, rule: AlertRule, structural: list[ForecastRun],
             if p >= rule.threshold and before_p.get(iso3, 0.0) < rule.threshold:
                 out.append((iso3, p, f"{names.get(iso3, iso3)}: {100 * p:.0f}% chance of "
                             f">= 100 civilian deaths in a month within 6 months after "
-                            f"{monthly[0].period}", monthly[0].id, f"p100:run{monthly[0].id}"))
+                            f"{monthly[0].period} ({monthly[0].data_note})", monthly[0].id,
+                            f"p100:run{monthly[0].id}"))
     if rule.kind == "deaths_above_forecast" and len(country_month):
         out.extend(_surprises(s, rule, country_month, names))
     return out
 
 
+#: How far back a new build's months are checked against published forecasts: a forecast
+#: reaches 12 months, and a surge is news for a year at most.
+SURPRISE_MONTHS = 12
+
+
 def _surprises(s: Session, rule: AlertRule, country_month: pd.DataFrame,
                names: dict[str, str]) -> list[tuple[str, float, str, int, str]]:
-    """Countries whose civilian deaths in the latest month with data beat the newest
-    published forecast of that month."""
-    month = str(country_month["month"].max())
+    """Countries whose civilian deaths in a month with data (final or provisional, the last
+    ``SURPRISE_MONTHS``) beat the newest published forecast of that month: each month is
+    checked as soon as a release brings it, so a surge is heard of within a month."""
+    months = known(country_month)
+    last = pd.Period(data_through(months), freq="M")
+    recent = months[months["month"] > str(last - SURPRISE_MONTHS)]
     found = s.execute(select(MonthlyForecast, ForecastRun)
                       .join(ForecastRun, ForecastRun.id == MonthlyForecast.run_id)
-                      .where(MonthlyForecast.month == month,
+                      .where(MonthlyForecast.month.in_(sorted(set(recent["month"]))),
                              MonthlyForecast.target == "civilian_deaths")
                       .order_by(ForecastRun.id.desc())).all()
-    newest: dict[str, tuple[MonthlyForecast, ForecastRun]] = {}
+    newest: dict[tuple[str, str], tuple[MonthlyForecast, ForecastRun]] = {}
     for forecast, run in found:
-        newest.setdefault(forecast.iso3, (forecast, run))
-    actual = country_month[country_month["month"] == month].set_index("iso3")[
-        "civilian_deaths"]
+        newest.setdefault((forecast.iso3, forecast.month), (forecast, run))
+    actual = recent.set_index(["iso3", "month"])
     out = []
-    for iso3, (forecast, run) in newest.items():
-        deaths = float(actual.get(iso3, 0.0))
+    for (iso3, month), (forecast, run) in sorted(newest.items()):
+        if (iso3, month) not in actual.index:
+            continue
+        row = actual.loc[(iso3, month)]
+        deaths = float(row["civilian_deaths"])
         if deaths >= MIN_DEATHS and deaths > rule.threshold * forecast.q90:
             out.append((iso3, deaths, f"{names.get(iso3, iso3)}: {deaths:,.0f} civilian "
-                        f"deaths in {month}, above the forecast's 90th percentile "
-                        f"({forecast.q90:,.0f}; run {run.id})", run.id, f"deaths:{month}"))
+                        f"deaths in {month}{_provenance(row)}, above the forecast's 90th "
+                        f"percentile ({forecast.q90:,.0f}; run {run.id}, "
+                        f"{run.data_note})", run.id, f"deaths:{month}"))
     return out
+
+
+def _provenance(row: pd.Series) -> str:
+    """How sure a month's count is: say so when it is provisional or estimated."""
+    if row.get("status") != "provisional":
+        return ""
+    kind = "estimated from " if bool(row.get("civilian_estimated")) else ""
+    return f" ({kind}{row.get('vintage', '')}, provisional)"
 
 
 def sign(secret: str, body: bytes) -> str:
@@ -273,6 +294,7 @@ def _mail(settings: Settings, to: str, subject: str, body: bytes) -> tuple[str, 
 
 def run_after_forecast(settings: Settings, country_month: pd.DataFrame) -> int:
     """Evaluate every rule (one transaction), then deliver; returns how many were raised."""
+    migrate(settings.database)  # a first data build may come before any store exists
     with session(settings.database) as s:
         raised = [a.id for a in evaluate(s, country_month)]
     deliver(settings.database, settings, raised)

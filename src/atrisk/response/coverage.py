@@ -10,6 +10,7 @@ from datetime import date
 import pandas as pd
 from sqlalchemy.orm import Session
 
+from atrisk.panels.country_month import data_through, known
 from atrisk.response import plans
 from atrisk.store import queries
 from atrisk.store.schema import Plan, PlanAction, StructuralForecast
@@ -43,7 +44,8 @@ def coverage(s: Session, min_risk: float, country_month: pd.DataFrame, today: da
     planned = {p.iso3 for p in active}
     above = [r for r in rows if r.probability >= min_risk]
     now = {r.iso3: r for r in rows}
-    data_to = str(country_month["month"].max()) if len(country_month) else ""
+    country_month = known(country_month)  # a partly known month is not a count
+    data_to = data_through(country_month) if len(country_month) else ""
     progress = []
     for p in active:
         start = pd.Period(p.created_at.strftime("%Y-%m"), freq="M")

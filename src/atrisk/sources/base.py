@@ -85,7 +85,7 @@ def sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _check_not_truncated(path: Path) -> None:
+def check_not_truncated(path: Path) -> None:
     """A compressed file cut short fails to decompress; a CSV cut mid-line ends without a line
     break *and* with fewer fields on its last line than its header has."""
     try:
@@ -121,13 +121,13 @@ def read_csv(source: Source, schema: Schema, settings: Settings | None = None,
              **kwargs: object) -> pd.DataFrame:
     """Read a CSV source and validate it against ``schema``."""
     path = locate(source, settings)
-    _check_not_truncated(path)
+    check_not_truncated(path)
     try:
         frame = pd.read_csv(path, low_memory=False, **kwargs)
     except (pd.errors.ParserError, UnicodeDecodeError, EOFError) as exc:
         raise SourceError(str(path), f"not a readable CSV ({exc})") from exc
     frame = validate(frame, schema, str(path))
-    _check_manifest(path, source, settings)
+    check_manifest(path, source, settings)
     return frame
 
 
@@ -139,11 +139,11 @@ def read_parquet(source: Source, schema: Schema, settings: Settings | None = Non
     except Exception as exc:  # pyarrow raises several unrelated types for a bad file
         raise SourceError(str(path), f"not a readable Parquet file ({exc})") from exc
     frame = validate(frame, schema, str(path))
-    _check_manifest(path, source, settings)
+    check_manifest(path, source, settings)
     return frame
 
 
-def _check_manifest(path: Path, source: Source, settings: Settings | None) -> None:
+def check_manifest(path: Path, source: Source, settings: Settings | None) -> None:
     """Where the mirror publishes a MANIFEST.tsv (path, bytes, ..., sha256), the file must
     match it: this catches damage the structural checks cannot see (a number cut short)."""
     settings = settings or get_settings()

@@ -4,6 +4,12 @@ Sundberg, R. & Melander, E. (2013). Introducing the UCDP Georeferenced Event Dat
 of Peace Research 50(4). Licence CC BY 4.0. Reads the real 49-column release format from CSV,
 gzip, zip or GeoJSON, validates it, and aggregates it to country-months.
 
+UCDP publishes two streams: the annual GED (final; 25.1 covers 1989-2024, here as UCDP's
+events aggregated to country-months) and monthly **Candidate** releases (provisional, about a
+month behind, revised when the next GED is final; Hegre et al. 2020, Research & Politics,
+doi:10.1177/2053168020935257). Each ``Release`` says which months it covers in full and carries
+the vintage label that every month built from it keeps.
+
 Uncertainty bounds: real releases contain thousands of rows where ``low <= best <= high`` does
 not hold. ``best`` is UCDP's estimate and the only value our targets use, so such rows are
 kept; their bounds are widened to include ``best`` (``low = min(low, best)``,
@@ -24,7 +30,15 @@ import pandas as pd
 
 from atrisk.domain.errors import SourceError
 from atrisk.settings import Settings
-from atrisk.sources.base import Schema, Source, locate, validate
+from atrisk.sources.base import (
+    Schema,
+    Source,
+    check_manifest,
+    check_not_truncated,
+    locate,
+    read_csv,
+    validate,
+)
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +59,64 @@ GED_SAMPLE = _src("ged_sample", "conflict/ucdp/events/ged231_sample1000.csv",
 GED_CAR = _src("ged_car", "conflict/ucdp/events/GEDEvent_v23_1_CAR482.geojson",
                "https://ucdp.uu.se/downloads/ged/ged231-csv.zip",
                "23.1 (Central African Republic)")
+
+#: GED 25.1 aggregated to ISO3 x month (a third party's aggregation of UCDP's events; spot
+#: checks agree with UCDP). Final: the vintage every month through 2024-12 carries.
+COUNTRY_MONTH = Source(
+    name="ged_country_month",
+    path="conflict/ucdp/ged251_country_month_1985_2024.csv.gz",
+    url="https://ucdp.uu.se/downloads/ged/ged251-csv.zip",
+    version="GED 25.1 aggregated to ISO3 x month, 1985-01..2024-12 (third-party aggregation)",
+    licence="CC BY 4.0",
+    citation="Sundberg & Melander (2013), JPR 50(4); UCDP GED 25.1",
+    producer="Uppsala Conflict Data Program (aggregated by a third party)",
+)
+FINAL_VINTAGE = "ged-25.1"
+#: GED begins in 1989; earlier months in the aggregated file are zero-filled, not observed.
+GED_FIRST_MONTH = "1989-01"
+#: The last month GED 25.1 covers: a row dated later is an error, not news.
+FINAL_LAST_MONTH = "2024-12"
+
+
+@dataclass(frozen=True)
+class Release:
+    """One UCDP Candidate release (or a compilation of several): where it is, its vintage,
+    and the months it covers in full. Events it holds for earlier months are late-coded
+    additions; a month only such events reach is partly known."""
+
+    source: Source
+    vintage: str
+    months: tuple[str, ...]
+    #: The 7-column compilation: country names, no civilian split, no coordinates.
+    slim: bool = False
+
+    @property
+    def last_month(self) -> str:
+        return max(self.months)
+
+
+def _months(first: str, last: str) -> tuple[str, ...]:
+    return tuple(str(m) for m in pd.period_range(first, last, freq="M"))
+
+
+_CANDIDATE_URL = "https://ucdp.uu.se/downloads/candidateged/"
+CANDIDATE_2021 = Release(
+    _src("ged_candidate_2021", "conflict/ucdp/events/GEDEvent_v21_01_21_12.csv.zip",
+         _CANDIDATE_URL + "GEDEvent_v21_01_21_12.csv",
+         "Candidate 21.0.1-21.0.12 (all of 2021, compiled)"),
+    "candidate-21.0.x", _months("2021-01", "2021-12"))
+CANDIDATE_2025 = Release(
+    _src("ged_candidate_2025", "conflict/ucdp/events/ged_candidate_2025_slim.csv",
+         _CANDIDATE_URL + "GEDEvent_v25_0_12.csv",
+         "Candidate 25.0.1-25.0.12 (all of 2025, compiled; 7 columns)"),
+    "candidate-25.0.x", _months("2025-01", "2025-12"), slim=True)
+CANDIDATE_2026_02 = Release(
+    _src("ged_candidate_2026_02", "conflict/ucdp/events/GEDEvent_v26_0_2.csv.gz",
+         _CANDIDATE_URL + "GEDEvent_v26_0_2.csv", "Candidate 26.0.2 (February 2026)"),
+    "candidate-26.0.2", ("2026-02",))
+#: The releases after GED's final months that the country-month panel is built from, oldest
+#: first (a newer release wins where two cover a month).
+CANDIDATE_RELEASES: tuple[Release, ...] = (CANDIDATE_2025, CANDIDATE_2026_02)
 
 COLUMNS: tuple[str, ...] = (
     "id", "relid", "year", "active_year", "code_status", "type_of_violence",
@@ -108,6 +180,43 @@ def events(source: Source, settings: Settings | None = None) -> Events:
     return read_events(locate(source, settings))
 
 
+SLIM_SCHEMA = Schema(
+    columns={"id": "int", "conflict_new_id": "int", "conflict_name": "str", "country": "str",
+             "best": "int", "type_of_violence": "int", "date": "str"},
+    key=("id",), ranges={"type_of_violence": (1, 3), "best": (0, 1e6)}, min_rows=1000,
+)
+
+
+def read_slim(path: Path) -> pd.DataFrame:
+    """Read and validate the 7-column Candidate compilation; ``date`` becomes
+    ``date_start`` and ``deaths_civilians`` is missing (the file has no civilian split)."""
+    name = str(path)
+    check_not_truncated(path)
+    try:
+        raw = pd.read_csv(path, low_memory=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise SourceError(name, f"not a readable CSV ({exc})") from exc
+    frame = validate(raw, SLIM_SCHEMA, name)
+    frame["date_start"] = _dates(raw["date"], "date", name)
+    frame["deaths_civilians"] = np.nan
+    return frame.drop(columns="date")
+
+
+def release_events(release: Release, settings: Settings | None = None) -> pd.DataFrame:
+    """A release's events, validated: none may be dated after the months it covers (a row
+    from the future would stretch the panel past the data)."""
+    path = locate(release.source, settings)
+    table = read_slim(path) if release.slim else read_events(path).table
+    month = table["date_start"].dt.strftime("%Y-%m")
+    late = month > release.last_month
+    if late.any():
+        i = int(np.flatnonzero(late.to_numpy())[0])
+        raise SourceError(str(path), f"line {i + 2}: event dated {month.iloc[i]}, after the "
+                          f"last month this release covers ({release.last_month})")
+    check_manifest(path, release.source, settings)
+    return table
+
+
 def _read_raw(path: Path) -> pd.DataFrame:
     suffixes = "".join(path.suffixes[-2:]).lower()
     if path.suffix.lower() == ".geojson":
@@ -150,15 +259,53 @@ def _dates(values: pd.Series, col: str, file: str) -> pd.Series:
     return parsed
 
 
-def to_country_month(events: pd.DataFrame) -> pd.DataFrame:
-    """Sum events by country (GW code) and month of ``date_start``.
+#: Deaths by UCDP's type of violence: state-based, non-state, one-sided.
+VIOLENCE_TYPES = {1: "deaths_state_based", 2: "deaths_non_state", 3: "deaths_one_sided"}
 
-    ``civilian_deaths`` sums ``deaths_civilians``; ``fatalities`` sums ``best``. An event
-    spanning months counts in its first month (UCDP gives no split).
+
+def to_country_month(events: pd.DataFrame, by: str = "country_id") -> pd.DataFrame:
+    """Sum events by country (``by``: GW code, or another key such as ``adm_1`` or
+    ``priogrid_gid`` beside it) and month of ``date_start``.
+
+    ``civilian_deaths`` sums ``deaths_civilians`` (missing where the release has no civilian
+    split); ``fatalities`` sums ``best``, also split by type of violence. An event spanning
+    months counts in its first month (UCDP gives no split).
     """
-    month = events["date_start"].dt.to_period("M").astype(str)
-    grouped = events.assign(month=month).groupby(["country_id", "month"])
-    out = grouped.agg(events=("id", "size"), fatalities=("best", "sum"),
-                      civilian_deaths=("deaths_civilians", "sum"),
-                      one_sided_events=("type_of_violence", lambda s: int((s == 3).sum())))
+    month = events["date_start"].dt.strftime("%Y-%m")
+    frame = events.assign(month=month)
+    for code, col in VIOLENCE_TYPES.items():
+        frame[col] = frame["best"].where(frame["type_of_violence"] == code, 0)
+    keys = [by, "month"] if by == "country_id" else ["country_id", by, "month"]
+    out = frame.groupby(keys).agg(
+        events=("id", "size"), fatalities=("best", "sum"),
+        civilian_deaths=("deaths_civilians", lambda s: s.sum(min_count=len(s))),
+        one_sided_events=("type_of_violence", lambda s: int((s == 3).sum())),
+        **{col: (col, "sum") for col in VIOLENCE_TYPES.values()})
     return out.reset_index().rename(columns={"country_id": "gwcode"})
+
+
+def country_month(settings: Settings | None = None) -> pd.DataFrame:
+    """GED 25.1 deaths by ISO3 country and month (final): civilian deaths, all fatalities."""
+    counts = ["ucdp_event_count", "ucdp_fatalities_best", "ucdp_civilian_deaths",
+              "ucdp_one_sided_events"]
+    frame = read_csv(
+        COUNTRY_MONTH,
+        Schema(columns={"country_iso3": "str", "year_month": "str",
+                        **{c: "float" for c in counts}},
+               key=("country_iso3", "year_month"), ranges={c: (0, 2e6) for c in counts},
+               min_rows=50000),
+        settings,
+    )
+    month = frame["year_month"]
+    bad = ~month.str.fullmatch(r"\d{4}-\d{2}") | (month > FINAL_LAST_MONTH)
+    if bad.any():
+        i = int(bad.to_numpy().nonzero()[0][0])
+        raise SourceError(COUNTRY_MONTH.path, f"column 'year_month', line {i + 2}: "
+                          f"{month.iloc[i]!r} is not a month YYYY-MM up to GED 25.1's last, "
+                          f"{FINAL_LAST_MONTH}")
+    frame = frame[frame["year_month"] >= GED_FIRST_MONTH]
+    return frame.rename(columns={"country_iso3": "iso3", "year_month": "month",
+                                 "ucdp_civilian_deaths": "civilian_deaths",
+                                 "ucdp_fatalities_best": "fatalities",
+                                 "ucdp_event_count": "events"})[
+        ["iso3", "month", "civilian_deaths", "fatalities", "events"]].reset_index(drop=True)

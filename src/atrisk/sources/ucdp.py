@@ -28,6 +28,9 @@ _DEATHS = {
     "os_total_deaths_best_cy": "ucdp_os_deaths",
     "os_any_govt_killings_best_cy": "ucdp_os_govt_deaths",
     "os_nsgroup_killings_best_cy": "ucdp_os_nsgroup_deaths",
+    # Civilians among state-based and non-state deaths (one-sided deaths are all civilians).
+    "sb_deaths_civilians_cy": "ucdp_sb_civilian_deaths",
+    "ns_deaths_civilians_cy": "ucdp_ns_civilian_deaths",
     # All organized violence: what GED's events sum to for the country and year.
     "cumulative_total_deaths_in_orgvio_best_cy": "ucdp_all_deaths",
     "cumulative_total_deaths_civilians_in_orgvio_cy": "ucdp_civilian_deaths",
@@ -49,41 +52,12 @@ def organized_violence(settings: Settings | None = None) -> pd.DataFrame:
     return frame[["gwcode", "year", *_DEATHS.values()]]
 
 
-COUNTRY_MONTH = Source(
-    name="ged_country_month",
-    path="conflict/ucdp/ged251_country_month_1985_2023.csv.gz",
-    url="https://ucdp.uu.se/downloads/ged/ged251-csv.zip",
-    version="GED 25.1 aggregated to ISO3 x month, 1985-01..2023-12 (third-party aggregation)",
-    licence="CC BY 4.0",
-    citation="Sundberg & Melander (2013), JPR 50(4); UCDP GED 25.1",
-    producer="Uppsala Conflict Data Program (aggregated by a third party)",
-)
-#: GED begins in 1989; earlier months in the aggregated file are zero-filled, not observed.
-GED_FIRST_MONTH = "1989-01"
-
-
-def country_month(settings: Settings | None = None) -> pd.DataFrame:
-    """GED 25.1 deaths by ISO3 country and month: civilian deaths and all fatalities."""
-    counts = ["ucdp_event_count", "ucdp_fatalities_best", "ucdp_civilian_deaths",
-              "ucdp_one_sided_events"]
-    frame = read_csv(
-        COUNTRY_MONTH,
-        Schema(columns={"country_iso3": "str", "year_month": "str",
-                        **{c: "float" for c in counts}},
-               key=("country_iso3", "year_month"), ranges={c: (0, 2e6) for c in counts},
-               min_rows=10000),
-        settings,
-    )
-    bad = ~frame["year_month"].str.fullmatch(r"\d{4}-\d{2}")
-    if bad.any():
-        from atrisk.domain.errors import SourceError
-
-        i = int(bad.to_numpy().nonzero()[0][0])
-        raise SourceError(COUNTRY_MONTH.path, f"column 'year_month', line {i + 2}: "
-                          f"{frame['year_month'].iloc[i]!r} is not YYYY-MM")
-    frame = frame[frame["year_month"] >= GED_FIRST_MONTH]
-    return frame.rename(columns={"country_iso3": "iso3", "year_month": "month",
-                                 "ucdp_civilian_deaths": "civilian_deaths",
-                                 "ucdp_fatalities_best": "fatalities",
-                                 "ucdp_event_count": "events"})[
-        ["iso3", "month", "civilian_deaths", "fatalities", "events"]].reset_index(drop=True)
+def country_ids(settings: Settings | None = None) -> dict[str, int]:
+    """UCDP's country names (``Myanmar (Burma)``, ``DR Congo (Zaire)``, …) and their GW codes,
+    for releases that name the country but give no code."""
+    frame = read_csv(ORGANIZED_VIOLENCE, Schema(columns={"country_cy": "str",
+                                                         "country_id_cy": "int"},
+                                                min_rows=5000), settings)
+    pairs = frame[["country_cy", "country_id_cy"]].drop_duplicates()
+    return {str(k): int(v) for k, v in zip(pairs["country_cy"], pairs["country_id_cy"],
+                                            strict=True)}

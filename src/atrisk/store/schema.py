@@ -19,6 +19,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from atrisk.domain.vintage import DataBasis
+
 
 class Base(DeclarativeBase):
     pass
@@ -48,6 +50,21 @@ class ForecastRun(Base):
     model: Mapped[str] = mapped_column(String(60))
     period: Mapped[str] = mapped_column(String(20))  # forecast year or last data month
     meta: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+    @property
+    def data_note(self) -> str:
+        """What the run's numbers stand on, in one line: every page, brief, alert and table
+        that shows them says it."""
+        meta = self.meta if isinstance(self.meta, dict) else {}
+        if isinstance(meta.get("data_note"), str):
+            return str(meta["data_note"])
+        data = meta.get("data")
+        if isinstance(data, dict) and "through" in data:
+            return DataBasis.from_dict(data).describe()
+        if self.kind == "structural" and self.period.isdigit():
+            return (f"data through {int(self.period) - 1} (annual sources; V-Dem, World Bank, "
+                    "UCDP final)")
+        return f"data through {self.period}"
 
 
 class StructuralForecast(Base):

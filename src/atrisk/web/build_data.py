@@ -13,6 +13,7 @@ import pandas as pd
 
 from atrisk.domain.errors import BuildError
 from atrisk.panels.countries import EPISODE_LOCATION
+from atrisk.panels.country_month import data_through
 from atrisk.settings import Settings
 
 #: Indicators shown on a country page: panel column -> (label, format).
@@ -45,12 +46,17 @@ class BuildData:
     panel: pd.DataFrame
     evidence: pd.DataFrame
     month_check: pd.DataFrame
+    #: One row per UCDP vintage the country-months come from (status, first and last month).
+    vintages: pd.DataFrame
+    #: Candidate counts against final ones (2021), and the civilian estimator's error.
+    revisions: pd.DataFrame
+    estimator_check: pd.DataFrame
 
     def months(self, iso3: str, last: int = 48) -> list[dict[str, Any]]:
         """The country's last ``last`` months of civilian deaths and fatalities (None where
         unknown, so charts leave a gap)."""
         rows = self.country_month[self.country_month["iso3"] == iso3].tail(last)
-        rows = rows[["month", "civilian_deaths", "fatalities"]].astype(object)
+        rows = rows[["month", "civilian_deaths", "fatalities", "status"]].astype(object)
         return rows.where(rows.notna(), None).to_dict(orient="records")
 
     def month_checks(self) -> list[dict[str, Any]]:
@@ -105,7 +111,8 @@ def load(settings: Settings) -> BuildData:
 @lru_cache(maxsize=2)
 def _load(target: Path) -> BuildData:
     missing = [name for name in ("episodes", "panel", "country_month", "country_month_check",
-                                 "prevention_evidence")
+                                 "prevention_evidence", "data_vintages", "candidate_revisions",
+                                 "civilian_estimator_check")
                if not (target / f"{name}.parquet").is_file()]
     if missing:
         raise BuildError(f"the data build in {target} has no {', '.join(missing)}: it was "
@@ -115,10 +122,13 @@ def _load(target: Path) -> BuildData:
     panel = pd.read_parquet(target / "panel.parquet")
     keep = ["gwcode", "year", *INDICATORS, *CONDITION_COLUMNS]
     country_month = pd.read_parquet(target / "country_month.parquet")
-    last_month = str(country_month["month"].max()) if len(country_month) else ""
+    last_month = data_through(country_month) if len(country_month) else ""
     return BuildData(build_id=target.name, data_date=last_month,
                      country_month=country_month.sort_values(["iso3", "month"]),
                      episodes=episodes, panel=panel[keep].replace([np.inf, -np.inf], np.nan)
                      .astype({c: float for c in (*INDICATORS, *CONDITION_COLUMNS)}),
                      evidence=pd.read_parquet(target / "prevention_evidence.parquet"),
-                     month_check=pd.read_parquet(target / "country_month_check.parquet"))
+                     month_check=pd.read_parquet(target / "country_month_check.parquet"),
+                     vintages=pd.read_parquet(target / "data_vintages.parquet"),
+                     revisions=pd.read_parquet(target / "candidate_revisions.parquet"),
+                     estimator_check=pd.read_parquet(target / "civilian_estimator_check.parquet"))

@@ -118,7 +118,8 @@ def fan(history: list[dict[str, Any]], forecast: list[dict[str, Any]]) -> Spec:
              "encoding": {"x": x, "y": {"field": "civilian_deaths", "type": "quantitative"},
                           "tooltip": [{"field": "month", "type": "temporal",
                                        "format": "%Y-%m"},
-                                      {"field": "civilian_deaths", "title": "Deaths"}]}},
+                                      {"field": "civilian_deaths", "title": "Deaths"},
+                                      {"field": "status", "title": "Data"}]}},
         ],
     }
 

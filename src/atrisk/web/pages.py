@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from atrisk.forecasting.structural import MAX_AUC_LOSS, MAX_TOP30_LOSS
 from atrisk.models.monthly import MONTHLY_MODELS
 from atrisk.models.registry import MODELS
 from atrisk.panels.build import LAST_OBSERVED, read_manifest
@@ -159,8 +160,13 @@ def router(settings: Settings) -> APIRouter:
         from atrisk.panels.build import SOURCES
 
         manifest = read_manifest(settings) if settings.data_dir.exists() else {}
+        with session(settings.database) as s:
+            backtest = queries.latest_run(s, "backtest_structural")
+            cost = list(backtest.meta.get("carry_forward_cost", [])) if backtest else []
         return TEMPLATES.TemplateResponse(request, "methods.html", {
             "sources": [*SOURCES, geo.WORLD_110M], "manifest": manifest,
+            "carry_forward_cost": cost, "max_auc_loss": MAX_AUC_LOSS,
+            "max_top30_loss": MAX_TOP30_LOSS,
             "data": build_data.load(settings) if manifest else None,
             "models": MODELS, "monthly_models": MONTHLY_MODELS})
 

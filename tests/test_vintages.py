@@ -1,0 +1,189 @@
+"""The country-month panel with vintages: GED final months, UCDP Candidate releases after
+them, civilian deaths estimated where a release lacks them, what revisions do, and the
+forecast from the latest month that says what it stands on. Checked against the raw files."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from atrisk.domain.vintage import DataBasis
+from atrisk.forecasting.monthly import forecast_monthly
+from atrisk.models.monthly import RecentHistory
+from atrisk.panels import candidates
+from atrisk.panels.build import read_table
+from atrisk.panels.country_month import Spread, apply_release, basis, data_through, known
+from atrisk.settings import Settings
+from atrisk.sources import ged, ucdp
+
+
+@pytest.fixture(scope="module")
+def monthly(built: Settings) -> pd.DataFrame:
+    return read_table(built, "country_month")
+
+
+def _row(monthly: pd.DataFrame, iso3: str, month: str) -> pd.Series:
+    return monthly[(monthly["iso3"] == iso3) & (monthly["month"] == month)].iloc[0]
+
+
+def _yearly_by_hand(mirror: Path) -> dict[tuple[int, int], dict[str, float]]:
+    wanted = [f"{k}_{c}_cy" for k in ("sb", "ns")
+              for c in ("deaths_civilians", "total_deaths_best")]
+    with open(mirror / ucdp.ORGANIZED_VIOLENCE.path, encoding="utf-8") as fh:
+        return {(int(r["country_id_cy"]), int(r["year_cy"])): {k: float(r[k] or 0)
+                                                                for k in wanted}
+                for r in csv.DictReader(fh)}
+
+
+def test_a_2025_candidate_month_by_hand(monthly: pd.DataFrame, mirror: Path) -> None:
+    """Sudan, October 2025 (El Fasher), summed from the raw 2025 Candidate file, and its
+    civilian deaths estimated from Sudan's 2024 shares, also by hand."""
+    deaths = {1: 0, 2: 0, 3: 0}
+    events = 0
+    with open(mirror / ged.CANDIDATE_2025.source.path, encoding="utf-8") as fh:
+        for r in csv.DictReader(fh):
+            if r["country"] == "Sudan" and r["date"].startswith("2025-10"):
+                deaths[int(r["type_of_violence"])] += int(r["best"])
+                events += 1
+    row = _row(monthly, "SDN", "2025-10")
+    assert (row["fatalities"], row["events"]) == (sum(deaths.values()), events)
+    assert (row["vintage"], row["status"], row["civilian_estimated"]) == (
+        "candidate-25.0.x", "provisional", True)
+    yearly = _yearly_by_hand(mirror)
+    year = {k: v for k, v in yearly.items() if k[1] == 2024}
+
+    def share(kind: str, gw: int) -> float:
+        civ, total = f"{kind}_deaths_civilians_cy", f"{kind}_total_deaths_best_cy"
+        world = sum(v[civ] for v in year.values()) / sum(v[total] for v in year.values())
+        return (year[(gw, 2024)][civ] + 100 * world) / (year[(gw, 2024)][total] + 100)
+
+    expected = deaths[3] + share("sb", 625) * deaths[1] + share("ns", 625) * deaths[2]
+    assert row["civilian_deaths"] == pytest.approx(expected)
+    assert deaths[3] <= row["civilian_deaths"] <= row["fatalities"]
+    # a provisional month carries the spread of revisions and of the estimate
+    assert row["civilian_deaths_sd"] > row["fatalities_sd"] > 0
+
+
+def test_an_unknown_month_stays_unknown(monthly: pd.DataFrame, mirror: Path) -> None:
+    """January 2026 has no release of its own: only February's late-coded events reach it.
+    It is partial (not calm), and no month after the latest release is in the panel."""
+    late = Counter()
+    with gzip.open(mirror / ged.CANDIDATE_2026_02.source.path, "rt", encoding="utf-8") as fh:
+        for r in csv.DictReader(fh):
+            if r["date_start"].startswith("2026-01"):
+                late[int(r["country_id"])] += 1
+    january = monthly[monthly["month"] == "2026-01"]
+    assert set(january["status"]) == {"partial"}
+    assert january["civilian_deaths"].isna().all() and january["fatalities"].isna().all()
+    assert january.set_index("gwcode")["events"].loc[list(late)].to_dict() == dict(late)
+    assert monthly["month"].max() == "2026-02" == data_through(monthly)
+    assert "2026-01" not in set(known(monthly)["month"])
+    february = monthly[monthly["month"] == "2026-02"]
+    assert set(february["status"]) == {"provisional"} and february["fatalities"].notna().all()
+    assert not february["civilian_estimated"].any()  # this release has the civilian split
+
+
+def test_the_final_value_wins_where_both_exist(monthly: pd.DataFrame, built: Settings) -> None:
+    """The 2021 Candidate release, applied over GED 25.1's final 2021, changes nothing; on
+    months not yet final it is what the panel holds."""
+    ids = ucdp.country_ids(built)
+    c21 = candidates.release_months(ged.CANDIDATE_2021, ids, built)
+    spread = Spread(revision={"civilian_deaths": 0.5, "fatalities": 0.6}, estimate=0.0)
+    shares = candidates.CivilianShares()
+    panel = monthly[monthly["month"].str.startswith("2021")].reset_index(drop=True)
+    after = panel.copy()
+    assert apply_release(after, ged.CANDIDATE_2021, c21, shares, spread) == []
+    pd.testing.assert_frame_equal(after, panel)
+    eth = c21[(c21["gwcode"] == 530) & (c21["month"] == "2021-01")].iloc[0]
+    assert _row(panel, "ETH", "2021-01")["fatalities"] != eth["fatalities"]  # they differ
+
+    open_months = panel.assign(status=None, vintage=None)
+    rows = apply_release(open_months, ged.CANDIDATE_2021, c21, shares, spread)
+    assert [r["status"] for r in rows] == ["provisional"]
+    got = open_months[(open_months["iso3"] == "ETH") & (open_months["month"] == "2021-01")]
+    assert got["fatalities"].item() == eth["fatalities"]
+    assert got["vintage"].item() == "candidate-21.0.x"
+    assert got["fatalities_sd"].item() == 0.6
+
+
+def test_civilian_shares_by_hand() -> None:
+    yearly = pd.DataFrame({
+        "gwcode": [1, 2], "year": [2024, 2024],
+        "ucdp_sb_deaths": [1000.0, 0.0], "ucdp_sb_civilian_deaths": [500.0, 0.0],
+        "ucdp_ns_deaths": [0.0, 300.0], "ucdp_ns_civilian_deaths": [0.0, 30.0]})
+    shares = candidates.CivilianShares(years=1, prior=100).fit(yearly, 2024)
+    months = pd.DataFrame({"gwcode": [1, 2, 3], "deaths_state_based": [10.0, 10.0, 10.0],
+                           "deaths_non_state": [0.0, 10.0, 0.0],
+                           "deaths_one_sided": [5.0, 0.0, 1.0]})
+    sb1 = (500 + 100 * 0.5) / 1100  # shrunk towards the world's 50%
+    sb2 = (0 + 100 * 0.5) / 100
+    ns2 = (30 + 100 * 0.1) / 400
+    assert shares.predict(months) == pytest.approx([5 + 10 * sb1, 10 * sb2 + 10 * ns2,
+                                                    1 + 10 * 0.5])
+
+
+def test_estimator_and_revisions_are_measured_against_known_months(built: Settings,
+                                                                   mirror: Path) -> None:
+    check = read_table(built, "civilian_estimator_check").set_index("shares_through")
+    assert set(check.index) == {2020, 2024}
+    assert check.loc[2024, "true_total"] == 1659  # 2026-02's own civilian counts
+    # on February 2026 the learned shares beat one world share per type
+    assert check.loc[2024, "mean_absolute_error"] < check.loc[2024, "world_share_mae"]
+    assert (check["log_ratio_sd"] > 0).all()
+
+    revisions = read_table(built, "candidate_revisions").set_index("target")
+    frame = ged.read_events(mirror / ged.CANDIDATE_2021.source.path).table
+    assert revisions.loc["fatalities", "candidate_total"] == frame["best"].sum()
+    assert revisions.loc["civilian_deaths", "candidate_total"] == frame["deaths_civilians"].sum()
+    final = pd.read_csv(mirror / ged.COUNTRY_MONTH.path)
+    final21 = final[final["year_month"].str.startswith("2021")]
+    assert revisions.loc["fatalities", "final_total"] == final21["ucdp_fatalities_best"].sum()
+    assert revisions.loc["fatalities", "final_total"] > 2 * revisions.loc[
+        "fatalities", "candidate_total"]  # 2021's Candidate counts missed half the deaths
+    by_type = read_table(built, "candidate_revisions_by_type").set_index("type")
+    assert by_type.loc["state-based", "final_over_candidate"] > 2
+
+
+def test_provisional_months_widen_the_draws_and_final_ones_change_nothing() -> None:
+    months = [str(pd.Period("2023-01", "M") + i) for i in range(36)]
+    history = pd.DataFrame({"gwcode": 1, "iso3": "AAA", "month": months,
+                            "fatalities": 100.0, "fatalities_sd": 0.0})
+    plain = history.drop(columns="fatalities_sd")
+    model = RecentHistory("r", "fatalities", jitter=0.0, season=0.0, cap=None)
+    a = model.fit(history).predict(history, [1, 2, 3]).draws
+    b = model.fit(plain).predict(plain, [1, 2, 3]).draws
+    np.testing.assert_array_equal(a, b)  # all final: the very same draws
+    history.loc[history["month"] >= "2025-01", "fatalities_sd"] = 0.6
+    wide = model.fit(history).predict(history, [1, 2, 3]).draws
+    assert np.std(wide) > 10 * max(np.std(a), 1e-9)
+    assert np.median(wide) == pytest.approx(np.median(a), rel=0.15)
+
+
+def test_forecast_from_the_latest_month_by_default(built: Settings, tmp_path: Path) -> None:
+    run = forecast_monthly(built, None, tmp_path / "d.parquet", model="recent_history")
+    months = sorted(set(run.summary["month"]))
+    assert months[0] == "2026-03" and months[-1] == "2027-02" and len(months) == 12
+    assert run.meta["last_data_month"] == "2026-02"
+    stands_on = DataBasis.from_dict(run.meta["data"])
+    assert stands_on.vintages == ("ged-25.1", "candidate-25.0.x", "candidate-26.0.2")
+    assert stands_on.describe() == (
+        "data through 2026-02; 2025-01–2026-02 from UCDP Candidate releases, provisional; "
+        "civilian deaths 2025-01–2025-12 estimated; 2026-01 only partly known (treated as "
+        "unknown)")
+    draws = pd.read_parquet(tmp_path / "d.parquet")
+    assert list(draws.columns) == ["iso3", "gwcode", "month", "last_data_month", "target",
+                                   "model", "draw", "value"]
+    assert set(draws["last_data_month"]) == {"2026-02"}
+    sudan = run.summary.query("iso3 == 'SDN' and target == 'civilian_deaths'")
+    assert (sudan["q90"] > sudan["median"]).all()
+
+
+def test_an_earlier_origin_stands_on_final_data(monthly: pd.DataFrame) -> None:
+    assert basis(monthly, "2023-12", since="2021-01").describe() == (
+        "data through 2023-12; UCDP GED, final")
