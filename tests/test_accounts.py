@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from atrisk.api.app import create_app
@@ -16,6 +17,7 @@ from atrisk.domain.errors import ConfigError
 from atrisk.settings import Settings
 from atrisk.store import accounts
 from atrisk.store.db import migrate, session
+from atrisk.store.schema import SignInSession
 
 PASSWORD = "correct horse battery"
 HTML = {"accept": "text/html"}
@@ -120,6 +122,22 @@ def test_login_needs_csrf_and_the_right_password(settings: Settings) -> None:
     assert "admin@example.org" in page and "Log out" in page
     client.post("/logout", data={"csrf": _csrf(page)})
     assert client.get("/account", headers=HTML, follow_redirects=False).status_code == 303
+
+
+def test_logout_ends_the_session_on_the_server(settings: Settings) -> None:
+    """A cookie copied before signing out is dead after it (it was valid for 8 hours)."""
+    client = TestClient(create_app(settings))
+    assert _login(client, "viewer@example.org").status_code == 303
+    copied = dict(client.cookies)
+    assert client.get("/api/me").json()["email"] == "viewer@example.org"
+    client.post("/logout", data={"csrf": _csrf(client.get("/account").text)})
+    thief = TestClient(create_app(settings), cookies=copied)
+    assert thief.get("/api/me").status_code == 401
+    with session(settings.database) as s:  # and nothing of it is kept
+        assert s.scalar(select(func.count()).select_from(SignInSession)) == 0
+    other = TestClient(create_app(settings))  # another browser's session is its own
+    assert _login(other, "viewer@example.org").status_code == 303
+    assert other.get("/api/me").status_code == 200
 
 
 def test_a_locked_account_answers_like_an_unknown_one(settings: Settings) -> None:

@@ -19,7 +19,7 @@ from atrisk.api.app import create_app
 from atrisk.cli.main import app as cli
 from atrisk.forecasting.monthly import forecast_monthly
 from atrisk.panels.build import read_table
-from atrisk.response import alerts
+from atrisk.response import alerts, outbound
 from atrisk.settings import Settings
 from atrisk.store import accounts
 from atrisk.store.db import session
@@ -41,7 +41,8 @@ def _rule(settings: Settings, **fields) -> int:
     with session(settings.database) as s:
         user = accounts.user_by_email(s, "ana@example.org")
         assert user is not None
-        return alerts.add_rule(s, user, alerts.RuleIn(name="watch", **fields)).id
+        allowed = outbound.networks(settings.webhook_allowed_networks)
+        return alerts.add_rule(s, user, alerts.RuleIn(name="watch", **fields), allowed).id
 
 
 def _evaluate(settings: Settings) -> list[Alert]:
@@ -134,7 +135,9 @@ def test_delivery_by_signed_webhook_and_email(env: Settings) -> None:
     smtp = Controller(inbox, hostname="127.0.0.1", port=_port())
     smtp.start()
     try:
-        settings = env.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": smtp.port})
+        # the test's receiver is on the loopback: an administrator allows it explicitly
+        settings = env.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": smtp.port,
+                                          "webhook_allowed_networks": "127.0.0.1/32"})
         rule_id = _rule(settings, kind="risk_threshold", threshold=0.02, iso3="SDN",
                         webhook_url=f"http://127.0.0.1:{hook.server_port}/hook",
                         email="desk@ngo.org")
@@ -187,6 +190,59 @@ def test_alerts_are_acknowledged_by_their_owner_only(env: Settings) -> None:
     bad = client.post("/api/alert-rules", headers=other, json={
         "name": "x", "kind": "weather", "threshold": 1}).json()
     assert bad["status"] == 422
+
+
+@pytest.mark.parametrize("url", [
+    "http://127.0.0.1:8000/hook", "http://localhost/hook", "http://169.254.169.254/latest",
+    "http://10.0.0.5/x", "http://[::1]/x", "http://[::ffff:127.0.0.1]/x", "http://0.0.0.0/x",
+    "ftp://example.org/x", "http://user:pw@example.org/x"])
+def test_webhooks_may_not_point_inside_the_network(env: Settings, url: str) -> None:
+    """SSRF: any viewer may add a rule, so its webhook must be a public address."""
+    with session(env.database) as s:
+        token = accounts.new_token(s, accounts.user_by_email(s, "ana@example.org"), "t")  # type: ignore[arg-type]
+    client = TestClient(create_app(env))
+    answer = client.post("/api/alert-rules", headers={"authorization": f"Bearer {token}"},
+                         json={"name": "x", "kind": "rank_climb", "threshold": 5,
+                               "webhook_url": url})
+    assert answer.status_code == 422 and answer.json()["ok"] is False
+
+
+def test_a_webhook_is_checked_again_when_sent_and_never_redirected(env: Settings) -> None:
+    """A name that resolves inside the network is refused at send time; a public receiver's
+    redirect (to anywhere) is not followed."""
+    assert outbound.post("http://localhost./x", b"{}", {})[0] == "refused"
+    status, detail = outbound.post("http://127.0.0.1:9/x", b"{}", {})
+    assert status == "refused" and "not a public address" in detail
+
+    class Redirect(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802
+            self.send_response(307)
+            self.send_header("Location", "http://169.254.169.254/latest/meta-data")
+            self.end_headers()
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Redirect)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        allowed = outbound.networks("127.0.0.1")
+        status, detail = outbound.post(f"http://127.0.0.1:{server.server_port}/x", b"{}", {},
+                                       allowed)
+    finally:
+        server.shutdown()
+    assert status == "failed" and "redirects are not followed" in detail
+
+
+def test_thresholds_must_be_finite(env: Settings) -> None:
+    with session(env.database) as s:
+        token = accounts.new_token(s, accounts.user_by_email(s, "ana@example.org"), "t")  # type: ignore[arg-type]
+    client = TestClient(create_app(env))
+    for value in ("Infinity", "1e999", "NaN"):
+        answer = client.post("/api/alert-rules", headers={
+            "authorization": f"Bearer {token}", "content-type": "application/json"},
+            content=f'{{"name": "x", "kind": "rank_climb", "threshold": {value}}}')
+        assert answer.status_code == 422, value
 
 
 def test_cli_evaluates_rules(env: Settings, monkeypatch) -> None:

@@ -54,6 +54,12 @@ class Settings(BaseSettings):
     smtp_password: str | None = Field(default=None, description="SMTP password.")
     smtp_starttls: bool = Field(default=False, description="Upgrade SMTP with STARTTLS.")
 
+    webhook_allowed_networks: str = Field(
+        default="",
+        description="Addresses or networks (comma-separated, CIDR) alert webhooks may reach "
+                    "although not public, e.g. an on-premises receiver; default none.",
+    )
+
     vendor_dir: Path = Field(
         default=Path(__file__).resolve().parents[2] / "node_modules",
         description="npm packages the dashboard serves itself (installed by `make install`).",

@@ -21,7 +21,7 @@ from atrisk.api.deps import SessionDep, country_or_404
 from atrisk.domain.errors import AtriskError
 from atrisk.panels.country_month import TARGETS
 from atrisk.settings import Settings, get_settings
-from atrisk.store import queries
+from atrisk.store import accounts, queries
 from atrisk.store.db import migrate, session
 from atrisk.store.schema import ForecastRun, MonthlyForecast, User
 from atrisk.web.auth import reader, require
@@ -267,7 +267,7 @@ def _month(row: MonthlyForecast) -> schemas.MonthlyItem:
 
 
 #: How long a signed-in session lasts without signing in again (seconds).
-SESSION_SECONDS = 8 * 3600
+SESSION_SECONDS = int(accounts.SESSION_LENGTH.total_seconds())
 
 
 def _wants_page(request: Request) -> bool:

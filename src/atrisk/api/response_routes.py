@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from atrisk.api import schemas
 from atrisk.api.deps import SessionDep, country_or_404
 from atrisk.domain.errors import ConfigError
-from atrisk.response import alerts, assessments, plans
+from atrisk.response import alerts, assessments, outbound, plans
 from atrisk.response.coverage import coverage
 from atrisk.response.suggest import suggest
 from atrisk.response.toolkit import country_conditions, refresh
@@ -161,7 +161,8 @@ def router(settings: Settings) -> APIRouter:
     def add_rule(entry: alerts.RuleIn, s: SessionDep,
                  user: Annotated[User, Depends(writer("viewer"))]) -> schemas.RuleCreated:
         try:
-            rule = alerts.add_rule(s, user, entry)
+            rule = alerts.add_rule(s, user, entry,
+                                   outbound.networks(settings.webhook_allowed_networks))
         except ConfigError as exc:
             raise HTTPException(422, str(exc)) from exc
         out = schemas.RuleCreated.model_validate(rule, from_attributes=True)

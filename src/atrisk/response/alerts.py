@@ -19,7 +19,7 @@ import hmac
 import json
 import secrets
 import smtplib
-import urllib.request
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from typing import Literal
@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from atrisk.domain.errors import ConfigError
 from atrisk.panels.country_month import data_through, known
+from atrisk.response import outbound
 from atrisk.settings import Settings
 from atrisk.store import accounts, audit, queries
 from atrisk.store.db import migrate, session
@@ -53,7 +54,8 @@ MIN_DEATHS = 25
 class RuleIn(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     kind: Kind
-    threshold: float = Field(gt=0, description="Probability (0-1), ranks, or a multiple.")
+    threshold: float = Field(gt=0, le=1e6, allow_inf_nan=False,
+                             description="Probability (0-1), ranks, or a multiple.")
     iso3: str | None = Field(default=None, min_length=3, max_length=3)
     webhook_url: HttpUrl | None = None
     email: EmailStr | None = None
@@ -61,8 +63,12 @@ class RuleIn(BaseModel):
                                                        "see and can acknowledge the alerts.")
 
 
-def add_rule(s: Session, user: User, entry: RuleIn) -> AlertRule:
-    """Store a rule; a webhook gets its own signing secret (shown to its owner)."""
+def add_rule(s: Session, user: User, entry: RuleIn,
+             allowed: Sequence[outbound.Network] = ()) -> AlertRule:
+    """Store a rule; a webhook gets its own signing secret (shown to its owner) and must be
+    public (or in ``allowed``, the administrator's networks)."""
+    if entry.webhook_url:
+        outbound.check_form(str(entry.webhook_url), allowed)
     team = None
     if entry.team:
         team = next((t for t in accounts.teams_of(s, user) if t.name == entry.team), None)
@@ -254,7 +260,8 @@ def deliver(url: str, settings: Settings, alert_ids: list[int]) -> None:
                                "created_at": alert.created_at.isoformat()}).encode()
             attempts = []
             if rule.webhook_url and rule.webhook_secret:
-                attempts.append(("webhook", _post(rule.webhook_url, rule.webhook_secret, body)))
+                attempts.append(("webhook", _post(rule.webhook_url, rule.webhook_secret, body,
+                                                  settings)))
             if rule.email:
                 attempts.append(("email", _mail(settings, rule.email, alert.message, body)))
             for channel, (status, detail) in attempts:
@@ -262,15 +269,11 @@ def deliver(url: str, settings: Settings, alert_ids: list[int]) -> None:
                                     detail=detail, at=datetime.now(UTC)))
 
 
-def _post(url: str, secret: str, body: bytes) -> tuple[str, str]:
-    request = urllib.request.Request(url, data=body, method="POST", headers={
-        "Content-Type": "application/json", SIGNATURE_HEADER: sign(secret, body),
-        "User-Agent": "atrisk-alerts"})
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
-            return "sent", f"HTTP {response.status}"
-    except OSError as exc:
-        return "failed", str(exc)
+def _post(url: str, secret: str, body: bytes, settings: Settings) -> tuple[str, str]:
+    return outbound.post(url, body, {"Content-Type": "application/json",
+                                     SIGNATURE_HEADER: sign(secret, body),
+                                     "User-Agent": "atrisk-alerts"},
+                         outbound.networks(settings.webhook_allowed_networks))
 
 
 def _mail(settings: Settings, to: str, subject: str, body: bytes) -> tuple[str, str]:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from atrisk.domain.errors import ConfigError, SignInLocked
 from atrisk.store import audit
-from atrisk.store.schema import ApiToken, Team, TeamMember, User
+from atrisk.store.schema import ApiToken, SignInSession, Team, TeamMember, User
 
 #: Roles from least to most allowed; each role may do everything the ones before it may.
 ROLES: tuple[str, ...] = ("viewer", "analyst", "admin")
@@ -156,6 +156,35 @@ def user_by_token(s: Session, token: str) -> User | None:
         return None
     user = s.get(User, found.user_id)
     return user if user is not None and user.active else None
+
+
+#: How long a browser session lasts (the cookie's lifetime too).
+SESSION_LENGTH = timedelta(hours=8)
+
+
+def start_session(s: Session, user: User) -> str:
+    """A new sign-in session for ``user``; returns its key (kept only in the cookie). Expired
+    sessions of anyone are cleared on the way."""
+    now = datetime.now(UTC)
+    s.query(SignInSession).filter(SignInSession.expires_at < now).delete()
+    key = secrets.token_urlsafe(32)
+    s.add(SignInSession(key_hash=_digest(key), user_id=user.id, created_at=now,
+                        expires_at=now + SESSION_LENGTH))
+    return key
+
+
+def session_user(s: Session, key: str) -> User | None:
+    """The active user whose unexpired session has ``key``."""
+    found = s.scalars(select(SignInSession).where(SignInSession.key_hash == _digest(key))).first()
+    if found is None or _aware(found.expires_at) < datetime.now(UTC):
+        return None
+    user = s.get(User, found.user_id)
+    return user if user is not None and user.active else None
+
+
+def end_session(s: Session, key: str) -> None:
+    """End the session with ``key`` on the server (signing out)."""
+    s.query(SignInSession).filter(SignInSession.key_hash == _digest(key)).delete()
 
 
 def _digest(token: str) -> str:

@@ -166,6 +166,19 @@ class ApiToken(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
+class SignInSession(Base):
+    """A browser's signed-in session: the cookie carries a random key, only its SHA-256 is
+    kept. Signing out deletes the row, so a copied cookie stops working at once."""
+
+    __tablename__ = "sign_in_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 class Assessment(Base):
     """One version of an analyst's assessment of one risk factor in one country. Versions
     are never changed or deleted: a new assessment is a new row."""

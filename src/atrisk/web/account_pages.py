@@ -13,7 +13,7 @@ from atrisk.domain.errors import ConfigError, SignInLocked
 from atrisk.store import accounts
 from atrisk.store.db import session
 from atrisk.store.schema import User
-from atrisk.web.auth import check_csrf, require, sign_in
+from atrisk.web.auth import check_csrf, require, sign_in, sign_out
 from atrisk.web.render import TEMPLATES
 
 Csrf = Annotated[str, Form(alias="csrf")]
@@ -53,7 +53,7 @@ def router() -> APIRouter:
     @pages.post("/logout")
     def logout(request: Request, csrf: Csrf) -> RedirectResponse:
         check_csrf(request, csrf)
-        request.session.clear()
+        sign_out(request)
         return RedirectResponse("/", status_code=303)
 
     @pages.get("/account", response_class=HTMLResponse)

@@ -17,6 +17,9 @@ from atrisk.store.schema import User
 
 _UNSET = object()
 
+#: The cookie's entry holding the session key (``accounts.start_session``).
+SESSION_KEY = "sid"
+
 #: Raised as the detail of a 401 so pages can send the browser to the login form instead.
 SIGN_IN = "sign in first"
 
@@ -34,11 +37,10 @@ def current_user(request: Request) -> User | None:
             user = accounts.user_by_token(s, header[7:].strip())
         if user is None:
             raise HTTPException(401, "invalid or revoked API token")
-    elif request.session.get("user_id") is not None:
+    elif request.session.get(SESSION_KEY) is not None:
         with session(url) as s:
-            found = s.get(User, int(request.session["user_id"]))
-        user = found if found is not None and found.active else None
-        if user is None:
+            user = accounts.session_user(s, str(request.session[SESSION_KEY]))
+        if user is None:  # signed out elsewhere, expired, or deactivated
             request.session.clear()
     request.state.user = user
     return user
@@ -93,11 +95,27 @@ def check_csrf(request: Request, sent: str) -> None:
 
 
 def sign_in(request: Request, user: User) -> None:
-    """Start a fresh session for ``user`` (a new CSRF token: nothing carries over)."""
+    """Start a fresh session for ``user``, kept on the server (a new CSRF token: nothing
+    carries over)."""
     request.session.clear()
-    request.session["user_id"] = user.id
+    with session(request.app.state.database_url) as s:
+        request.session[SESSION_KEY] = accounts.start_session(s, user)
     request.state.user = user
     csrf_token(request)
+
+
+def sign_out(request: Request) -> None:
+    """End the session on the server, then in the browser: a copy of the cookie is dead."""
+    key = request.session.get(SESSION_KEY)
+    if key is not None:
+        with session(request.app.state.database_url) as s:
+            accounts.end_session(s, str(key))
+    request.session.clear()
+
+
+def signed_in(request: Request) -> bool:
+    """Whether the request claims a session (cheap: no store look-up)."""
+    return request.session.get(SESSION_KEY) is not None
 
 
 def template_context(request: Request) -> dict[str, Any]:

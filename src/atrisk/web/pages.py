@@ -22,7 +22,7 @@ from atrisk.store import queries
 from atrisk.store.accounts import allows
 from atrisk.store.db import session
 from atrisk.web import build_data, charts
-from atrisk.web.auth import current_user, reader
+from atrisk.web.auth import current_user, reader, signed_in
 from atrisk.web.cache import Body, RunCache
 from atrisk.web.lookup import country_or_404
 from atrisk.web.render import TEMPLATES
@@ -55,8 +55,7 @@ def router(settings: Settings) -> APIRouter:
     async def overview(request: Request) -> Response:
         cache: RunCache = request.app.state.cache
         key = ("overview", await cache.latest("structural"), await cache.latest("monthly"))
-        anonymous = (request.session.get("user_id") is None
-                     and "authorization" not in request.headers)
+        anonymous = not signed_in(request) and "authorization" not in request.headers
         if not anonymous:
             return await run_in_threadpool(_overview, request)
         body = await cache.body(key, lambda: Body.of(bytes(_overview(request).body),

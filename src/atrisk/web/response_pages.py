@@ -15,7 +15,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 
 from atrisk.domain.errors import ConfigError
-from atrisk.response import alerts, assessments, brief, plans
+from atrisk.response import alerts, assessments, brief, outbound, plans
 from atrisk.response.coverage import coverage
 from atrisk.response.suggest import suggest
 from atrisk.response.toolkit import (
@@ -160,7 +160,8 @@ def router(settings: Settings) -> APIRouter:
                        team=team or None)
         try:
             with session(request.app.state.database_url) as s:
-                rule = alerts.add_rule(s, user, entry)
+                rule = alerts.add_rule(s, user, entry, outbound.networks(
+                    settings.webhook_allowed_networks))
                 if rule.webhook_secret:
                     request.session["webhook_secret"] = rule.webhook_secret
         except ConfigError as exc:
