@@ -69,3 +69,19 @@ def test_build_is_queryable_with_duckdb(built: Settings) -> None:
         months = con.execute("SELECT count(DISTINCT month) FROM country_month").fetchone()
     assert onsets is not None and onsets[0] == 39
     assert months is not None and months[0] == 446  # 1989-01 .. 2026-02
+
+
+def test_a_killed_builds_leftovers_are_removed(mirror, tmp_path) -> None:
+    """A build killed mid-way leaves ``.tmp-<stamp>-<pid>``; the next build removes it, but
+    not the folder of a build still running in a live process."""
+    import os
+
+    settings = Settings(mirror=mirror, build_dir=tmp_path / "build")
+    root = settings.build_dir / "builds"
+    dead = root / ".tmp-20260101T000000000000-999999999"
+    running = root / f".tmp-20260101T000000000001-{os.getpid()}"
+    for folder in (dead, running):
+        (folder / "part").mkdir(parents=True)
+    build(settings)
+    assert not dead.exists() and running.exists()
+    assert read_table(settings, "provisional_inputs")["year"].eq(2025).all()

@@ -278,3 +278,33 @@ def test_admins_edit_the_toolkit_as_checked_versions(app_settings: Settings) -> 
                                                 "content": text}).status_code == 403
     with session(app_settings.database) as s:
         assert [e.action for e in audit.entries(s, "toolkit")] == ["toolkit.save"]
+
+
+def test_values_that_should_be_refused_are_refused(app_settings: Settings) -> None:
+    """Infinite budgets, a due date before the start (also by a later change), and control
+    characters in text are refused with a 422, never stored."""
+    client = TestClient(create_app(app_settings))
+    analyst = _token(app_settings, "analyst")
+    assert client.post("/api/countries/SDN/plans", headers=analyst,
+                       json={"title": "Protect\x00Darfur"}).status_code == 422
+    assert client.post("/api/countries/SDN/plans", headers=analyst,
+                       json={"title": "Protect Darfur"}).status_code == 201
+    for body in ('{"tool": "mediation", "owner": "x", "budget": 1e999}',
+                 '{"tool": "mediation", "owner": "x", "budget": Infinity}',
+                 '{"tool": "mediation", "owner": "x", "budget": 1e13}',
+                 '{"tool": "mediation", "owner": "x", "start": "2025-02-01", '
+                 '"due": "2025-01-01"}',
+                 '{"tool": "mediation", "owner": "x\\u0007"}'):
+        answer = client.post("/api/plans/1/actions", content=body,
+                             headers={**analyst, "content-type": "application/json"})
+        assert answer.status_code == 422, body
+    made = client.post("/api/plans/1/actions", headers=analyst, json={
+        "tool": "mediation", "owner": "Envoy", "start": "2025-02-01", "due": "2025-03-01",
+        "budget": 1000, "notes": "line one\nline two\ttabbed"})
+    assert made.status_code == 201
+    action_id = made.json()["actions"][-1]["id"]
+    late = client.patch(f"/api/plans/1/actions/{action_id}", headers=analyst,
+                        json={"due": "2025-01-01"})
+    assert late.status_code == 422 and "before the action's start" in late.json()["error"]
+    assert client.post("/api/plans/1/comments", headers=analyst,
+                       json={"text": "bad\x00"}).status_code == 422

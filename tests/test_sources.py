@@ -18,7 +18,6 @@ from atrisk.sources.base import Source
 # (loader, source, a numeric column to break, key columns or None)
 CSV_LOADERS: list[tuple[Callable[..., pd.DataFrame], Source, str, tuple[str, ...] | None]] = [
     (crosswalk.gw_states, crosswalk.GW_STATES, "gwcode", ("gwcode", "startdate")),
-    (crosswalk.cow_states, crosswalk.COW_STATES, "ccode", ("ccode", "styear")),
     (crosswalk.gw_capitals, crosswalk.GW_CAPITALS, "lat", ("gwcode", "stdate")),
     (ewp.episodes, ewp.EPISODES, "startyear", ("mk_event_code",)),
     (ewp.country_names, ewp.COUNTRY_NAMES, "ccode", ("ccode",)),

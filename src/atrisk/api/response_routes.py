@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from atrisk.api import schemas
 from atrisk.api.deps import SessionDep, country_or_404
-from atrisk.domain.errors import ConfigError
+from atrisk.domain.errors import ConfigError, NotFoundError
 from atrisk.response import alerts, assessments, outbound, plans
 from atrisk.response.coverage import coverage
 from atrisk.response.suggest import suggest
@@ -107,8 +107,10 @@ def router(settings: Settings) -> APIRouter:
         plan = _plan_or_404(s, plan_id)
         try:
             plans.change_action(s, user, plan, action_id, change)
-        except ConfigError as exc:
+        except NotFoundError as exc:
             raise HTTPException(404, str(exc)) from exc
+        except ConfigError as exc:
+            raise HTTPException(422, str(exc)) from exc
         return _plan(s, plan)
 
     @api.post("/plans/{plan_id}/comments", response_model=schemas.PlanOut, status_code=201,
@@ -116,7 +118,10 @@ def router(settings: Settings) -> APIRouter:
     def comment(plan_id: int, entry: Comment, s: SessionDep, user: Analyst
                 ) -> schemas.PlanOut:
         plan = _plan_or_404(s, plan_id)
-        plans.comment(s, user, plan, entry.text)
+        try:
+            plans.comment(s, user, plan, entry.text)
+        except ConfigError as exc:
+            raise HTTPException(422, str(exc)) from exc
         return _plan(s, plan)
 
     @api.get("/coverage", response_model=schemas.CoverageOut, operation_id="coverage")

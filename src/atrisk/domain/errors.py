@@ -13,6 +13,10 @@ class ConfigError(AtriskError):
     """A setting or argument is missing or unsafe."""
 
 
+class NotFoundError(AtriskError):
+    """Something asked for by its id does not exist (the API answers 404)."""
+
+
 class SourceError(AtriskError):
     """A public dataset is missing, truncated or malformed.
 

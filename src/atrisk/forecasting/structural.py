@@ -24,7 +24,7 @@ from atrisk.evaluation.backtest import FIRST_TRAIN_YEAR
 from atrisk.models.registry import MODELS, TARGETS
 from atrisk.panels.build import LAST_OBSERVED, read_manifest, read_table
 from atrisk.panels.labels import label
-from atrisk.panels.provisional import CARRIED, early_updates, provisional_year
+from atrisk.panels.provisional import CARRIED, provisional_year
 from atrisk.settings import Settings
 from atrisk.sources import crosswalk
 
@@ -137,7 +137,11 @@ def _provisional_panel(settings: Settings, panel: pd.DataFrame, year: int, datas
     if year - 1 != latest + 1:
         raise ConfigError(f"a provisional forecast carries {latest}'s data one year forward: "
                           f"it is for {latest + 2}, not {year}")
-    return provisional_year(panel, early_updates(panel, settings), crosswalk.gw_capitals(settings))
+    inputs = read_table(settings, "provisional_inputs")
+    if set(inputs["year"]) != {latest + 1}:
+        raise ConfigError(f"the build's provisional inputs are not for {latest + 1}: run "
+                          "`atrisk data build`")
+    return provisional_year(panel, inputs.drop(columns="year"), crosswalk.gw_capitals(settings))
 
 
 def _bootstrap_interval(build, target: str, train: pd.DataFrame, current: pd.DataFrame,

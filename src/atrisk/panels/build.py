@@ -26,8 +26,9 @@ from atrisk.domain.errors import AtriskError, BuildError
 from atrisk.panels.countries import countries, country_years, regions
 from atrisk.panels.country_month import build_country_month
 from atrisk.panels.country_year import build_panel, crosscheck
+from atrisk.panels.provisional import early_updates
 from atrisk.settings import Settings
-from atrisk.sources import crosswalk, ewp, ewp_inputs, ged, ucdp, ushmm, vdem
+from atrisk.sources import crosswalk, early_annual, ewp, ewp_inputs, ged, ucdp, ushmm, vdem
 from atrisk.sources.base import Source, locate, sha256
 
 log = logging.getLogger(__name__)
@@ -37,18 +38,19 @@ FIRST_YEAR = 1946
 LAST_OBSERVED = 2024
 
 SOURCES: tuple[Source, ...] = (
-    crosswalk.GW_STATES, crosswalk.COW_STATES, crosswalk.GW_CAPITALS, ewp.EPISODES,
+    crosswalk.GW_STATES, crosswalk.GW_CAPITALS, ewp.EPISODES,
     ewp.COUNTRY_NAMES, ewp.PREPARED, ewp_inputs.VDEM,
     ewp_inputs.WDI, ewp_inputs.UN_IMR, ewp_inputs.EPR, ewp_inputs.HIEF, ewp_inputs.COUPS,
     ewp_inputs.BATTLEDEATHS, ewp_inputs.ICCPR, ewp_inputs.REGIONS, vdem.KEY_SUBSET,
     ucdp.ORGANIZED_VIOLENCE, ged.COUNTRY_MONTH, ged.CANDIDATE_2021.source,
-    *(release.source for release in ged.CANDIDATE_RELEASES), ushmm.TOOLS_EVIDENCE,
+    *(release.source for release in ged.CANDIDATE_RELEASES), early_annual.COUPS_GW,
+    early_annual.POPULATION_GW, ushmm.TOOLS_EVIDENCE,
 )
 
 TABLES = ("panel", "countries", "episodes", "ewp_prepared", "unmatched", "crosscheck",
           "country_month", "country_month_unmatched", "country_month_check",
           "data_vintages", "candidate_revisions", "candidate_revisions_by_type",
-          "civilian_estimator_check", "prevention_evidence")
+          "civilian_estimator_check", "provisional_inputs", "prevention_evidence")
 
 
 @dataclass(frozen=True)
@@ -64,8 +66,9 @@ def build(settings: Settings, progress: Callable[[str], None] = lambda _: None,
     started = time.perf_counter()
     root = settings.build_dir / "builds"
     root.mkdir(parents=True, exist_ok=True)
+    _remove_leftovers(root)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
-    tmp = root / f".tmp-{stamp}"
+    tmp = root / f".tmp-{stamp}-{os.getpid()}"
     tmp.mkdir()
     try:
         progress("checking inputs")
@@ -89,6 +92,8 @@ def build(settings: Settings, progress: Callable[[str], None] = lambda _: None,
                   "candidate_revisions": monthly.revisions,
                   "candidate_revisions_by_type": monthly.revisions_by_type,
                   "civilian_estimator_check": monthly.estimator_check,
+                  "provisional_inputs": early_updates(panel, settings).assign(
+                      year=LAST_OBSERVED + 1),
                   "prevention_evidence": ushmm.tool_evidence(settings)}
         progress("writing")
         for name, table in tables.items():
@@ -156,6 +161,26 @@ def _point(link: Path, target: Path) -> None:
         tmp_link.unlink()
     os.symlink(os.path.relpath(target, link.parent), tmp_link)
     os.replace(tmp_link, link)
+
+
+def _remove_leftovers(root: Path) -> None:
+    """Remove the half-written folders of builds that were killed (``.tmp-<stamp>-<pid>``
+    whose process is gone); a build still running in another process keeps its own."""
+    for folder in root.glob(".tmp-*"):
+        pid = folder.name.rsplit("-", 1)[-1]
+        if pid.isdigit() and _alive(int(pid)):
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
 
 
 def _prune(root: Path, keep: Path, n: int = 2) -> None:

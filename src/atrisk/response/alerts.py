@@ -30,6 +30,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from atrisk.domain.errors import ConfigError
+from atrisk.domain.fields import Text
 from atrisk.panels.country_month import data_through, known
 from atrisk.response import outbound
 from atrisk.settings import Settings
@@ -52,7 +53,7 @@ MIN_DEATHS = 25
 
 
 class RuleIn(BaseModel):
-    name: str = Field(min_length=1, max_length=200)
+    name: Text = Field(min_length=1, max_length=200)
     kind: Kind
     threshold: float = Field(gt=0, le=1e6, allow_inf_nan=False,
                              description="Probability (0-1), ranks, or a multiple.")

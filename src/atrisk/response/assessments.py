@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field, HttpUrl
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from atrisk.domain.fields import Text
 from atrisk.response.framework import framework
 from atrisk.store import audit
 from atrisk.store.schema import Assessment, User
@@ -24,7 +25,7 @@ STRONG_DRIVER = 0.2
 
 
 class SourceLink(BaseModel):
-    title: str = Field(min_length=1, max_length=300)
+    title: Text = Field(min_length=1, max_length=300)
     url: HttpUrl
 
 
@@ -35,7 +36,7 @@ class AssessmentIn(BaseModel):
     level: int = Field(ge=0, le=3, description="0 absent, 1 low, 2 elevated, 3 severe.")
     trend: Trend
     confidence: Confidence
-    evidence: str = Field(min_length=1, max_length=10_000)
+    evidence: Text = Field(min_length=1, max_length=10_000)
     sources: list[SourceLink] = Field(default_factory=list, max_length=50)
 
 

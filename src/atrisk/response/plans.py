@@ -5,13 +5,14 @@ in the same transaction as the change."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, model_validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from atrisk.domain.errors import ConfigError
+from atrisk.domain.errors import ConfigError, NotFoundError
+from atrisk.domain.fields import Money, Text, printable
 from atrisk.response.toolkit import refresh
 from atrisk.store import audit, queries
 from atrisk.store.schema import Plan, PlanAction, PlanEvent, User
@@ -21,18 +22,19 @@ OPEN = ("planned", "in progress")
 
 
 class PlanIn(BaseModel):
-    title: str = Field(min_length=1, max_length=200)
+    title: Text = Field(min_length=1, max_length=200)
 
 
 class ActionIn(BaseModel):
     tool: str = Field(description="Key of a tool of the prevention toolkit.")
-    owner: str = Field(min_length=1, max_length=200)
-    partners: list[str] = Field(default_factory=list, max_length=30)
+    owner: Text = Field(min_length=1, max_length=200)
+    partners: list[Annotated[Text, Field(max_length=200)]] = Field(default_factory=list,
+                                                                   max_length=30)
     start: date | None = None
     due: date | None = None
-    budget: float | None = Field(default=None, ge=0)
+    budget: Money | None = None
     status: ActionStatus = "planned"
-    notes: str = Field(default="", max_length=10_000)
+    notes: Text = Field(default="", max_length=10_000)
 
     @model_validator(mode="after")
     def _valid(self) -> ActionIn:
@@ -44,7 +46,7 @@ class ActionIn(BaseModel):
 class ActionChange(BaseModel):
     status: ActionStatus | None = None
     due: date | None = None
-    notes: str | None = Field(default=None, max_length=10_000)
+    notes: Text | None = Field(default=None, max_length=10_000)
 
 
 def create(s: Session, author: User, iso3: str, entry: PlanIn) -> Plan:
@@ -81,8 +83,11 @@ def change_action(s: Session, author: User, plan: Plan, action_id: int,
                   change: ActionChange) -> PlanAction:
     action = s.get(PlanAction, action_id)
     if action is None or action.plan_id != plan.id:
-        raise ConfigError(f"plan {plan.id} has no action {action_id}")
+        raise NotFoundError(f"plan {plan.id} has no action {action_id}")
     updates = change.model_dump(exclude_none=True)
+    if change.due and action.start and change.due < action.start:
+        raise ConfigError(f"the due date {change.due} is before the action's start "
+                          f"{action.start}")
     before = {k: str(getattr(action, k)) for k in updates}
     for key, value in updates.items():
         setattr(action, key, value)
@@ -96,6 +101,10 @@ def change_action(s: Session, author: User, plan: Plan, action_id: int,
 def comment(s: Session, author: User, plan: Plan, text: str) -> PlanEvent:
     if not text.strip():
         raise ConfigError("a comment cannot be empty")
+    try:
+        printable(text)
+    except ValueError as exc:
+        raise ConfigError(f"comment: {exc}") from exc
     event = _event(s, plan, author, "comment", text.strip())
     audit.record(s, author, "plan.comment", "plan", plan.id, event=event.id)
     return event

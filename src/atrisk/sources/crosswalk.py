@@ -1,8 +1,8 @@
-"""Country-system lists: Gleditsch–Ward and Correlates of War states, and V-Dem's country ids.
+"""Country-system lists: Gleditsch–Ward states and their capitals. (EWP's COW-style codes
+come with EWP's own files; ``atrisk.panels.countries`` maps them.)
 
 Gleditsch, K. S. & Ward, M. D. (1999). Interstate System Membership: A Revised List of the
 Independent States since 1816. International Interactions 25: 393–413.
-Correlates of War Project (2017). State System Membership List, v2016.
 """
 
 from __future__ import annotations
@@ -20,16 +20,6 @@ GW_STATES = Source(
     licence="Public research data (cite Gleditsch & Ward 1999)",
     citation="Gleditsch & Ward (1999), International Interactions 25: 393-413",
     producer="Kristian S. Gleditsch and Michael D. Ward",
-)
-
-COW_STATES = Source(
-    name="cow_states",
-    path="crosswalk/cow_states.csv",
-    url="https://correlatesofwar.org/wp-content/uploads/states2016.csv",
-    version="2016",
-    licence="Public research data (cite the Correlates of War Project)",
-    citation="Correlates of War Project (2017). State System Membership List, v2016",
-    producer="Correlates of War Project",
 )
 
 
@@ -55,28 +45,6 @@ def gw_states(settings: Settings | None = None) -> pd.DataFrame:
     })
     _require_dates(out, GW_STATES)
     return out
-
-
-def cow_states(settings: Settings | None = None) -> pd.DataFrame:
-    """Spells of COW state-system members: ``ccode, abbrev, name, start_year, end_year``."""
-    frame = read_csv(
-        COW_STATES,
-        Schema(
-            columns={"stateabb": "str", "ccode": "int", "statenme": "str",
-                     "styear": "int", "endyear": "int"},
-            key=("ccode", "styear"),
-            ranges={"ccode": (2, 999), "styear": (1816, 2100), "endyear": (1816, 2100)},
-            min_rows=150,
-        ),
-        settings,
-    )
-    return pd.DataFrame({
-        "ccode": frame["ccode"].astype(int),
-        "abbrev": frame["stateabb"],
-        "name": frame["statenme"],
-        "start_year": frame["styear"].astype(int),
-        "end_year": frame["endyear"].astype(int),
-    })
 
 
 def _require_dates(frame: pd.DataFrame, source: Source) -> None:

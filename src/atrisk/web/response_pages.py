@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 
-from atrisk.domain.errors import ConfigError
+from atrisk.domain.errors import ConfigError, NotFoundError
 from atrisk.response import alerts, assessments, brief, outbound, plans
 from atrisk.response.coverage import coverage
 from atrisk.response.suggest import suggest
@@ -227,6 +227,8 @@ def _on_plan(request: Request, plan_id: int, change: Callable[[Session, Plan], A
                 raise HTTPException(404, f"no plan {plan_id}")
             change(s, plan)
             iso3 = plan.iso3
+    except NotFoundError as exc:
+        raise HTTPException(404, str(exc)) from exc
     except ConfigError as exc:
         raise HTTPException(422, str(exc)) from exc
     return RedirectResponse(f"/countries/{iso3}/plan#plan-{plan_id}", status_code=303)
