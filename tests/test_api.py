@@ -145,3 +145,72 @@ def test_cached_pages_are_served_gzipped_to_clients_that_ask(client: TestClient)
     assert "content-encoding" not in plain.headers
     assert packed.headers["content-encoding"] == "gzip" and packed.json() == plain.json()
     assert int(packed.headers["content-length"]) < len(plain.content) / 3
+
+
+def test_the_render_cache_stays_bounded_when_renders_fail(tmp_path: Path) -> None:
+    """Distinct requests whose render fails (or succeeds) never grow the cache past its
+    size: no lock or body is left behind per key."""
+    import asyncio
+
+    from atrisk.web.cache import CACHE_SIZE, Body, RunCache
+
+    cache = RunCache(f"sqlite:///{tmp_path / 'x.db'}")
+
+    def broken() -> Body:
+        raise RuntimeError("render failed")
+
+    async def many() -> None:
+        for i in range(300):
+            with pytest.raises(RuntimeError):
+                await cache.body(("page", i), broken)
+            await cache.body(("ok", i), lambda: Body.of(b"x", "text/plain"))
+
+    asyncio.run(many())
+    assert cache._locks == {} and len(cache.bodies) == CACHE_SIZE
+
+
+def test_security_headers_on_every_page_and_answer(client: TestClient, store: str,
+                                                   tmp_path: Path) -> None:
+    for path in ("/", "/api/countries", "/countries/SDN", "/login", "/docs", "/nowhere"):
+        headers = client.get(path).headers
+        csp = headers["content-security-policy"]
+        assert "frame-ancestors 'none'" in csp and "'unsafe-inline'" not in csp.split(
+            "script-src")[1].split(";")[0], path  # no inline script may run
+        assert headers["x-content-type-options"] == "nosniff"
+        assert headers["referrer-policy"] == "same-origin"
+        assert "strict-transport-security" not in headers  # development: plain HTTP
+    production = Settings(build_dir=tmp_path, database_url=store, environment="production",
+                          secret_key="x" * 40)
+    with TestClient(create_app(production)) as secure:
+        assert "max-age" in secure.get("/healthz").headers["strict-transport-security"]
+
+
+def test_bodies_are_bounded_before_anyone_is_asked_who_they_are(client: TestClient) -> None:
+    """An anonymous 2 MB upload is refused with 413 before authentication reads it, whether
+    it declares its length or streams it in chunks."""
+    from atrisk.api.guards import MAX_BODY
+
+    big = b"x" * (MAX_BODY + 1)
+    declared = client.post("/api/alert-rules", content=big,
+                           headers={"content-type": "application/json"})
+    assert declared.status_code == 413 and declared.json() == {
+        "ok": False, "error": f"request body over {MAX_BODY:,} bytes", "status": 413}
+
+    def chunks():
+        for _ in range(3):
+            yield b"x" * (MAX_BODY // 2)
+
+    streamed = client.post("/api/alert-rules", content=chunks(),
+                           headers={"content-type": "application/json"})
+    assert streamed.status_code == 413
+    assert client.post("/api/alert-rules", json={}).status_code == 401  # small: asked
+
+
+def test_api_docs_are_served_by_atrisk_itself(client: TestClient) -> None:
+    page = client.get("/docs").text
+    assert "//" not in page.replace("<!doctype", "")  # no CDN, no external address
+    for asset in ("/static/vendor/swagger-ui-bundle.js", "/static/vendor/swagger-ui.css",
+                  "/static/app/swagger.js"):
+        assert asset in page and client.get(asset).status_code == 200
+    assert client.get("/static/app/../settings.py").status_code == 404
+    assert client.get("/redoc").status_code == 404

@@ -18,6 +18,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from atrisk import __version__
 from atrisk.api import response_routes, schemas
 from atrisk.api.deps import SessionDep, country_or_404
+from atrisk.api.guards import BodyLimit, SecurityHeaders
 from atrisk.domain.errors import AtriskError
 from atrisk.panels.country_month import TARGETS
 from atrisk.settings import Settings, get_settings
@@ -40,12 +41,15 @@ def create_app(settings: Settings) -> FastAPI:
     migrate(url)
     app = FastAPI(title="atrisk", version=__version__,
                   description="Mass-atrocity early warning: published forecasts and countries.",
-                  responses={404: {"model": schemas.Error}, 422: {"model": schemas.Error}})
+                  responses={404: {"model": schemas.Error}, 422: {"model": schemas.Error}},
+                  docs_url=None, redoc_url=None)  # /docs is served locally by the pages
     app.state.database_url = url
     app.state.public_forecasts = settings.public_forecasts
     app.add_middleware(SessionMiddleware, secret_key=settings.secret_key,
                        session_cookie="atrisk_session", max_age=SESSION_SECONDS,
                        same_site="lax", https_only=settings.environment == "production")
+    app.add_middleware(BodyLimit)
+    app.add_middleware(SecurityHeaders, production=settings.environment == "production")
     # The pages share the app, its store and settings.
     from atrisk.web import account_pages, pages, response_pages
 

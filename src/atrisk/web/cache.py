@@ -92,12 +92,15 @@ class RunCache:
         if found is not None:
             return found
         lock = self._locks.setdefault(key, asyncio.Lock())
-        async with lock:
-            found = self.bodies.get(key)
-            if found is None:
-                found = await run_in_threadpool(render)
-                self.bodies[key] = found
-                if len(self.bodies) > CACHE_SIZE:
-                    old, _ = self.bodies.popitem(last=False)
-                    self._locks.pop(old, None)
+        try:
+            async with lock:
+                found = self.bodies.get(key)
+                if found is None:
+                    found = await run_in_threadpool(render)
+                    self.bodies[key] = found
+                    if len(self.bodies) > CACHE_SIZE:
+                        self.bodies.popitem(last=False)
+        finally:  # a lock lives only while a render is under way, failed renders included
+            if not lock.locked() and self._locks.get(key) is lock:
+                del self._locks[key]
         return found

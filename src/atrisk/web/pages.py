@@ -4,6 +4,7 @@ record of both forecasts, and methods and data."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pycountry
@@ -32,7 +33,12 @@ VENDOR = {
     "vega.min.js": "vega/build/vega.min.js",
     "vega-lite.min.js": "vega-lite/build/vega-lite.min.js",
     "vega-embed.min.js": "vega-embed/build/vega-embed.min.js",
+    "swagger-ui-bundle.js": "swagger-ui-dist/swagger-ui-bundle.js",
+    "swagger-ui-standalone-preset.js": "swagger-ui-dist/swagger-ui-standalone-preset.js",
+    "swagger-ui.css": "swagger-ui-dist/swagger-ui.css",
 }
+#: Our own scripts (no inline script anywhere, so the Content-Security-Policy can forbid it).
+APP_SCRIPTS = Path(__file__).parent / "static"
 
 #: world-atlas leaves a few places without an ISO numeric id; they are matched by name.
 NO_NUMERIC = {"XKX": "Kosovo"}
@@ -176,7 +182,20 @@ def router(settings: Settings) -> APIRouter:
         path = settings.vendor_dir / VENDOR[name]
         if not path.is_file():
             raise HTTPException(404, f"{path} is missing: run `make install` (npm ci)")
+        return FileResponse(path, media_type="text/css" if name.endswith(".css")
+                            else "text/javascript")
+
+    @pages.get("/static/app/{name}")
+    def app_script(name: str) -> FileResponse:
+        path = APP_SCRIPTS / name
+        if name not in {p.name for p in APP_SCRIPTS.glob("*.js")}:
+            raise HTTPException(404, f"no script {name!r}")
         return FileResponse(path, media_type="text/javascript")
+
+    @pages.get("/docs", response_class=HTMLResponse)
+    def api_docs(request: Request) -> HTMLResponse:
+        """Swagger UI over /openapi.json, served by atrisk itself (works offline)."""
+        return TEMPLATES.TemplateResponse(request, "api_docs.html", {})
 
     @pages.get("/static/geo/countries-110m.json")
     def world() -> JSONResponse:
