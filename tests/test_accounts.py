@@ -59,10 +59,14 @@ def test_migrations_build_exactly_the_models_tables(store: str) -> None:
                                           "remove_table")] == []
 
 
-def test_wrong_passwords_in_a_row_lock_the_account(store: str) -> None:
+def test_wrong_passwords_lock_the_client_not_the_account(store: str) -> None:
+    """Five wrong passwords for an e-mail from one client stop that client for the window;
+    the analyst, from another address, still signs in (no lock-out by a stranger). One
+    client trying many e-mails is throttled before any password is hashed, and many
+    failures for one account from many clients are audited."""
     from datetime import UTC, datetime, timedelta
 
-    from atrisk.domain.errors import SignInLocked
+    from atrisk.domain.errors import SignInLocked, SignInThrottled
     from atrisk.store import audit
 
     migrate(store)
@@ -70,24 +74,30 @@ def test_wrong_passwords_in_a_row_lock_the_account(store: str) -> None:
     with session(store) as s:
         user = accounts.add_user(s, "target@example.org", PASSWORD, "analyst")
         for _ in range(4):
-            assert accounts.authenticate(s, user.email, "guess-guess", now=t0) is None
-        assert accounts.authenticate(s, user.email, PASSWORD, now=t0) is not None  # resets
+            assert accounts.authenticate(s, user.email, "guess-guess", "10.0.0.9", t0) is None
+        assert accounts.authenticate(s, user.email, PASSWORD, "10.0.0.9", t0)  # resets
         for _ in range(5):
-            assert accounts.authenticate(s, user.email, "guess-guess", now=t0) is None
-    with session(store) as s:  # the lock is in the database, seen by every worker
+            assert accounts.authenticate(s, user.email, "guess-guess", "10.0.0.9", t0) is None
+    with session(store) as s:  # counted in the database: every worker sees it
         with pytest.raises(SignInLocked) as locked:
-            accounts.authenticate(s, "target@example.org", PASSWORD, now=t0 + timedelta(minutes=14))
+            accounts.authenticate(s, "target@example.org", PASSWORD, "10.0.0.9",
+                                  t0 + timedelta(minutes=14))
         assert locked.value.until == t0 + timedelta(minutes=15)
-        later = t0 + timedelta(minutes=16)
-        for _ in range(5):  # the lock is over, but the count goes on: the next lock is longer
-            assert accounts.authenticate(s, "target@example.org", "guess-guess", now=later) is None
-        with pytest.raises(SignInLocked) as locked:
-            accounts.authenticate(s, "target@example.org", PASSWORD, now=later)
-        assert locked.value.until == later + timedelta(minutes=30)
-        assert [e.action for e in audit.entries(s, "user")].count("user.locked") == 2
-        user = accounts.user_by_email(s, "target@example.org")
-        accounts.update_user(s, user, "analyst", True)  # an administrator lifts it
-        assert accounts.authenticate(s, "target@example.org", PASSWORD, now=later) is not None
+        assert accounts.authenticate(s, "target@example.org", PASSWORD, "10.0.0.7", t0)
+        assert accounts.authenticate(s, "target@example.org", PASSWORD, "10.0.0.9",
+                                     t0 + timedelta(minutes=16))  # the window has passed
+
+        sprayer, t1 = "10.6.6.6", t0 + timedelta(hours=1)
+        for i in range(accounts.CLIENT_LIMIT):  # one guess each for many e-mails
+            assert accounts.authenticate(s, f"u{i}@example.org", "guess", sprayer, t1) is None
+        with pytest.raises(SignInThrottled):
+            accounts.authenticate(s, "target@example.org", PASSWORD, sprayer, t1)
+
+        t2 = t0 + timedelta(hours=2)
+        for i in range(accounts.NOTICE_AFTER):  # few guesses each from many addresses
+            accounts.authenticate(s, "target@example.org", "guess", f"10.1.{i}.1", t2)
+        assert [e.action for e in audit.entries(s, "user")].count("user.guessed") == 1
+        assert accounts.authenticate(s, "target@example.org", PASSWORD, "10.0.0.7", t2)
 
 
 def test_passwords_are_hashed_and_checked(store: str) -> None:
@@ -141,8 +151,8 @@ def test_logout_ends_the_session_on_the_server(settings: Settings) -> None:
 
 
 def test_a_locked_account_answers_like_an_unknown_one(settings: Settings) -> None:
-    """The lock holds, yet a stranger cannot tell a locked account from an e-mail with no
-    account: same status, same page."""
+    """The lock holds for this client, yet it cannot tell a locked account from an e-mail
+    with no account: same status, same page. A client that keeps failing is throttled."""
     client = TestClient(create_app(settings))
     answers = {}
     for email in ("viewer@example.org", "nobody@example.org"):
@@ -154,6 +164,10 @@ def test_a_locked_account_answers_like_an_unknown_one(settings: Settings) -> Non
     assert "Wrong e-mail or password" in answers["viewer@example.org"][1]
     assert answers["viewer@example.org"] == answers["nobody@example.org"]
     assert _login(client, "admin@example.org").status_code == 303  # other accounts unaffected
+    for i in range(accounts.CLIENT_LIMIT):
+        _login(client, f"someone{i}@example.org", "guess")
+    throttled = _login(client, "admin@example.org")
+    assert throttled.status_code == 429 and "from your address" in throttled.text
 
 
 def test_login_never_redirects_off_site(settings: Settings) -> None:

@@ -38,8 +38,14 @@ class ModelError(AtriskError):
 
 
 class SignInLocked(AtriskError):
-    """Too many wrong passwords in a row for one account: sign-in refused until ``until``."""
+    """Too many wrong passwords for one account from one client: that client may not sign
+    in as it until ``until`` (other clients may)."""
 
     def __init__(self, until: datetime) -> None:
         self.until = until
         super().__init__(f"too many failed sign-ins; try again after {until:%H:%M} UTC")
+
+
+class SignInThrottled(SignInLocked):
+    """Too many wrong passwords from one client address, whatever the accounts: it is
+    refused until ``until`` before any password is checked."""

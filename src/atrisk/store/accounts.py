@@ -6,23 +6,35 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from atrisk.domain.errors import ConfigError, SignInLocked
+from atrisk.domain.errors import ConfigError, SignInLocked, SignInThrottled
 from atrisk.store import audit
-from atrisk.store.schema import ApiToken, SignInSession, Team, TeamMember, User
+from atrisk.store.schema import (
+    ApiToken,
+    SignInFailure,
+    SignInSession,
+    Team,
+    TeamMember,
+    User,
+)
 
 #: Roles from least to most allowed; each role may do everything the ones before it may.
 ROLES: tuple[str, ...] = ("viewer", "analyst", "admin")
 MIN_PASSWORD = 10
 TOKEN_PREFIX = "atr_"
-#: Wrong passwords in a row before an account is locked, and the first lock's length.
+#: Sign-in limits: wrong passwords for one e-mail from one client, and from one client in
+#: all, within ``WINDOW``; failures for one account from all clients that are audited.
 LOCK_AFTER = 5
-LOCK_FOR = timedelta(minutes=15)
+CLIENT_LIMIT = 20
+NOTICE_AFTER = 20
+WINDOW = timedelta(minutes=15)
+KEEP = timedelta(days=1)
 
 _hasher = PasswordHasher()
 #: Verified against when the e-mail is unknown, so a wrong e-mail takes as long as a wrong
@@ -63,43 +75,62 @@ def users(s: Session) -> list[User]:
     return list(s.scalars(select(User).order_by(User.email)))
 
 
-def authenticate(s: Session, email: str, password: str,
+def authenticate(s: Session, email: str, password: str, client: str = "local",
                  now: datetime | None = None) -> User | None:
     """The active user with this e-mail and password, else None.
 
-    Every ``LOCK_AFTER``-th wrong password in a row locks the account for ``LOCK_FOR``
-    (doubling with each further lock), so a password cannot be guessed online; while
-    locked, even the right password raises ``SignInLocked``. The count lives in the
-    database, so every server worker sees it.
+    Wrong passwords are counted in the database (every worker sees them) per client address:
+    ``CLIENT_LIMIT`` in ``WINDOW`` from one client and it is refused for a while, before any
+    password is hashed (``SignInThrottled``: slows guessing and spraying, and a flood costs no
+    Argon2); ``LOCK_AFTER`` for one e-mail from one client and that client may not sign in as
+    it for ``WINDOW`` (``SignInLocked``). Other clients still can: a stranger cannot lock an
+    analyst out. Many failures for one account from many clients are written to the audit
+    log (``user.guessed``), so distributed guessing is noticed.
     """
     now = now or datetime.now(UTC)
+    since = now - WINDOW
+    s.query(SignInFailure).filter(SignInFailure.at < now - KEEP).delete()
+    recent = select(func.count()).select_from(SignInFailure).where(SignInFailure.at >= since)
+    from_client = s.scalar(recent.where(SignInFailure.client == client)) or 0
+    if from_client >= CLIENT_LIMIT:
+        raise SignInThrottled(_free_at(s, since, SignInFailure.client == client, CLIENT_LIMIT))
+    key = _digest(email.strip().lower())
+    pair = (SignInFailure.client == client) & (SignInFailure.email_hash == key)
+    if (s.scalar(recent.where(pair)) or 0) >= LOCK_AFTER:
+        raise SignInLocked(_free_at(s, since, pair, LOCK_AFTER))
     user = user_by_email(s, email)
     try:  # always one hash, so the time taken says nothing about the account
         _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
         right = True
     except (VerificationError, InvalidHashError):
         right = False
-    if user is not None and user.locked_until is not None and _aware(user.locked_until) > now:
-        raise SignInLocked(_aware(user.locked_until))
     if not right:
+        s.add(SignInFailure(client=client, email_hash=key, at=now))
         if user is not None:
-            _failed(s, user, now)
+            _notice_guessing(s, user, key, since)
         return None
     if user is None or not user.active:
         return None
-    user.failed_logins, user.locked_until = 0, None
+    s.query(SignInFailure).filter(pair).delete()
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
     return user
 
 
-def _failed(s: Session, user: User, now: datetime) -> None:
-    user.failed_logins = (user.failed_logins or 0) + 1
-    if user.failed_logins % LOCK_AFTER == 0:
-        locks = user.failed_logins // LOCK_AFTER
-        user.locked_until = now + LOCK_FOR * 2 ** min(locks - 1, 6)
-        audit.record(s, None, "user.locked", "user", user.id,
-                     failed=user.failed_logins, until=user.locked_until.isoformat())
+def _free_at(s: Session, since: datetime, which: Any, limit: int) -> datetime:
+    """When the ``limit``-th most recent failure of ``which`` leaves the window."""
+    times = list(s.scalars(select(SignInFailure.at).where(which, SignInFailure.at >= since)
+                           .order_by(SignInFailure.at.desc()).limit(limit)))
+    return _aware(times[-1]) + WINDOW
+
+
+def _notice_guessing(s: Session, user: User, key: str, since: datetime) -> None:
+    """Audit an account whose failures from all clients reach ``NOTICE_AFTER`` (once)."""
+    count = s.scalar(select(func.count()).select_from(SignInFailure).where(
+        SignInFailure.email_hash == key, SignInFailure.at >= since)) or 0
+    if count + 1 == NOTICE_AFTER:
+        audit.record(s, None, "user.guessed", "user", user.id, failures=count + 1,
+                     minutes=int(WINDOW.total_seconds() // 60))
 
 
 def _aware(moment: datetime) -> datetime:
@@ -109,13 +140,11 @@ def _aware(moment: datetime) -> datetime:
 
 def update_user(s: Session, user: User, role: str, active: bool,
                 actor: User | None = None) -> None:
-    """Change a user's role and whether they may sign in; an administrator saving a user also
-    lifts a lock left by wrong passwords."""
+    """Change a user's role and whether they may sign in."""
     if role not in ROLES:
         raise ConfigError(f"unknown role {role!r}: choose one of {', '.join(ROLES)}")
     before = {"role": user.role, "active": user.active}
     user.role, user.active = role, active
-    user.failed_logins, user.locked_until = 0, None
     audit.record(s, actor, "user.update", "user", user.id, before=before,
                  after={"role": role, "active": active})
 

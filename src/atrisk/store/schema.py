@@ -146,10 +146,18 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(20))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    #: Wrong passwords since the last sign-in; every ``LOCK_AFTER``-th locks the account.
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True),
-                                                          nullable=True)
+
+
+class SignInFailure(Base):
+    """One wrong password: from which client address, for which e-mail (its SHA-256), when.
+    Counted per client and per (client, e-mail), never per account alone."""
+
+    __tablename__ = "sign_in_failures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    client: Mapped[str] = mapped_column(String(64), index=True)
+    email_hash: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
 
 
 class ApiToken(Base):

@@ -9,7 +9,7 @@ from urllib.parse import urlparse
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from atrisk.domain.errors import ConfigError, SignInLocked
+from atrisk.domain.errors import ConfigError, SignInLocked, SignInThrottled
 from atrisk.store import accounts
 from atrisk.store.db import session
 from atrisk.store.schema import User
@@ -21,9 +21,9 @@ Csrf = Annotated[str, Form(alias="csrf")]
 
 #: The one answer to a refused sign-in, whether the e-mail is unknown, the password wrong or
 #: the account locked: any difference would tell a stranger which e-mails have accounts.
-WRONG = (f"Wrong e-mail or password. {accounts.LOCK_AFTER} wrong passwords in a row lock an "
-         f"account for {accounts.LOCK_FOR.seconds // 60} minutes or more; an administrator "
-         "can lift the lock.")
+WRONG = (f"Wrong e-mail or password. After {accounts.LOCK_AFTER} wrong passwords for an "
+         f"account, this address must wait {accounts.WINDOW.seconds // 60} minutes before "
+         "trying it again.")
 
 
 def router() -> APIRouter:
@@ -39,9 +39,15 @@ def router() -> APIRouter:
               password: Annotated[str, Form()], next: Annotated[str, Form()] = "/"
               ) -> Response:
         check_csrf(request, csrf)
+        client = request.client.host if request.client else "unknown"
         try:
             with session(request.app.state.database_url) as s:
-                user = accounts.authenticate(s, email, password)
+                user = accounts.authenticate(s, email, password, client=client)
+        except SignInThrottled as exc:
+            return TEMPLATES.TemplateResponse(
+                request, "login.html", {"next": _local(next), "error": (
+                    f"Too many failed sign-ins from your address: try again after "
+                    f"{exc.until:%H:%M} UTC.")}, status_code=429)
         except SignInLocked:
             user = None  # answered as a wrong password: a lock would tell that the account exists
         if user is None:
