@@ -19,7 +19,7 @@ from sqlalchemy import text
 
 from atrisk.settings import Settings
 from atrisk.store import accounts
-from atrisk.store.db import engine, session
+from atrisk.store.db import engine, migrate, session
 
 PASSWORD = "correct horse battery"
 
@@ -122,3 +122,46 @@ def test_killing_the_server_mid_write_leaves_only_whole_records(
     finally:
         restarted.terminate()
         restarted.wait(timeout=20)
+
+
+def _killed(args: list[str], env: dict[str, str], after: float) -> None:
+    """Run ``atrisk ARGS`` and SIGKILL it ``after`` seconds in (if it is still running)."""
+    process = subprocess.Popen([sys.executable, "-m", "atrisk.cli.main", *args], env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        process.wait(timeout=after)
+    except subprocess.TimeoutExpired:
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=10)
+
+
+@pytest.mark.slow
+def test_killing_a_build_or_a_forecast_leaves_the_last_good_state(built: Settings,
+                                                                  tmp_path: Path) -> None:
+    """SIGKILL at several moments of `data build` and of `forecast monthly` (which ends by
+    publishing to the store): the last good build stays current and whole, every published
+    run has all its rows, and the next build clears what the killed ones left."""
+    from atrisk.panels.build import build, read_manifest, read_table
+
+    settings = Settings(mirror=built.mirror, build_dir=tmp_path / "build",
+                        database_url=f"sqlite:///{tmp_path / 'atrisk.db'}")
+    good = build(settings)
+    migrate(settings.database)
+    env = {**os.environ, "ATRISK_MIRROR": str(settings.mirror),
+           "ATRISK_BUILD_DIR": str(settings.build_dir), "ATRISK_DATABASE_URL": settings.database}
+    for after in (0.8, 1.6, 2.4, 3.2):
+        _killed(["data", "build"], env, after)
+        assert settings.data_dir.resolve() == good.path.resolve()
+        assert read_manifest(settings)["created"] and len(read_table(settings, "panel")) > 10_000
+    for after in (2.0, 4.0, 6.0, 8.0, 30.0):
+        _killed(["forecast", "monthly", "--out", str(tmp_path / "m.parquet"),
+                 "--model", "conflictology_country12"], env, after)
+        with engine(settings.database).connect() as conn:
+            runs = conn.execute(text(
+                "SELECT r.id, (SELECT count(*) FROM monthly_forecasts f WHERE f.run_id = r.id),"
+                " (SELECT count(*) FROM monthly_outlooks o WHERE o.run_id = r.id) "
+                "FROM forecast_runs r WHERE r.kind = 'monthly'")).all()
+        assert all(rows > 1000 and outlooks > 100 for _, rows, outlooks in runs), runs
+    assert runs, "no forecast finished: the last one had 30 s"
+    build(settings)
+    assert not [p for p in (settings.build_dir / "builds").iterdir() if p.name.startswith(".")]

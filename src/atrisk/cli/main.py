@@ -46,6 +46,9 @@ app.add_typer(users_app, name="users")
 alerts_app = typer.Typer(help="Alert rules: evaluate them on the latest runs.",
                          no_args_is_help=True)
 app.add_typer(alerts_app, name="alerts")
+store_app = typer.Typer(help="The application store (users, assessments, plans, alerts, "
+                             "audit): back it up and restore it.", no_args_is_help=True)
+app.add_typer(store_app, name="store")
 
 # Tables written to a file or a pipe keep every column whole (Rich assumes 80 characters).
 console = Console(width=None if sys.stdout.isatty() else 200)
@@ -454,6 +457,35 @@ def _alerts(settings: Settings) -> None:
 
     raised = run_after_forecast(settings, read_table(settings, "country_month"))
     console.print(f"alerts: {raised} raised" + (" (see /alerts)" if raised else ""))
+
+
+@store_app.command("backup")
+def store_backup(
+    path: Annotated[Path, typer.Argument(help="Where to write the backup file.")],
+) -> None:
+    """A consistent copy of the store, taken while the server runs (SQLite's online backup;
+    pg_dump on PostgreSQL)."""
+    from atrisk.store.backup import backup
+
+    settings = _settings()
+    backup(settings.database, path)
+    console.print(f"backed up the store to {path} ({path.stat().st_size:,} bytes)")
+
+
+@store_app.command("restore")
+def store_restore(
+    path: Annotated[Path, typer.Argument(help="A file written by `atrisk store backup`.")],
+    yes: Annotated[bool, typer.Option("--yes", help="Replace the store without asking.")]
+        = False,
+) -> None:
+    """Replace the store by a backup (checked first; stop the server before)."""
+    from atrisk.store.backup import restore
+
+    settings = _settings()
+    if not yes:
+        raise typer.BadParameter("restoring replaces everything in the store: add --yes")
+    restore(settings.database, path)
+    console.print(f"restored the store from {path}")
 
 
 @alerts_app.command("evaluate")
