@@ -7,7 +7,7 @@ ifneq ($(wildcard ../shared/data),)
 export ATRISK_MIRROR ?= $(abspath ../shared/data)
 endif
 
-.PHONY: install run test lint bench clean
+.PHONY: install run test test-fast lint bench clean
 
 install: .venv/.installed node_modules/.installed
 
@@ -36,6 +36,11 @@ lint: install
 
 test: lint
 	$(UV) run --frozen pytest
+
+# The inner loop: everything but the slow end-to-end runs (the full back-tests and the
+# crash tests), which `make test` and CI still run.
+test-fast: install
+	$(UV) run --frozen pytest -m "not slow" -x -q
 
 bench: install
 	$(UV) run --frozen python benchmarks/structural.py

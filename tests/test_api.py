@@ -160,7 +160,7 @@ def test_the_render_cache_stays_bounded_when_renders_fail(tmp_path: Path) -> Non
         raise RuntimeError("render failed")
 
     async def many() -> None:
-        for i in range(300):
+        for i in range(CACHE_SIZE + 100):
             with pytest.raises(RuntimeError):
                 await cache.body(("page", i), broken)
             await cache.body(("ok", i), lambda: Body.of(b"x", "text/plain"))
@@ -169,8 +169,7 @@ def test_the_render_cache_stays_bounded_when_renders_fail(tmp_path: Path) -> Non
     assert cache._locks == {} and len(cache.bodies) == CACHE_SIZE
 
 
-def test_security_headers_on_every_page_and_answer(client: TestClient, store: str,
-                                                   tmp_path: Path) -> None:
+def test_security_headers_on_every_page_and_answer(client: TestClient, tmp_path: Path) -> None:
     for path in ("/", "/api/countries", "/countries/SDN", "/login", "/docs", "/nowhere"):
         headers = client.get(path).headers
         csp = headers["content-security-policy"]
@@ -179,8 +178,8 @@ def test_security_headers_on_every_page_and_answer(client: TestClient, store: st
         assert headers["x-content-type-options"] == "nosniff"
         assert headers["referrer-policy"] == "same-origin"
         assert "strict-transport-security" not in headers  # development: plain HTTP
-    production = Settings(build_dir=tmp_path, database_url=store, environment="production",
-                          secret_key="x" * 40)
+    production = Settings(build_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'p.db'}",
+                          environment="production", secret_key="x" * 40)
     with TestClient(create_app(production)) as secure:
         assert "max-age" in secure.get("/healthz").headers["strict-transport-security"]
 

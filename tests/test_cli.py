@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
 import pandas as pd
 import pytest
@@ -20,11 +23,36 @@ def env(settings: Settings) -> dict[str, str]:
             "COLUMNS": "200"}
 
 
-def test_help_lists_subcommands() -> None:
-    result = runner.invoke(app, ["--help"])
-    assert result.exit_code == 0
-    for word in ("data", "backtest", "forecast"):
-        assert word in result.output
+def test_every_command_has_plain_help() -> None:
+    """Each command the CLI registers is listed by `atrisk --help` and answers its own
+    `--help` with a description (a command added without one fails here)."""
+    import typer.main
+
+    group = typer.main.get_command(app)
+    listed = runner.invoke(app, ["--help"]).output
+    for name, command in group.commands.items():  # type: ignore[attr-defined]
+        assert name in listed and (command.help or "").strip(), name
+        for sub in getattr(command, "commands", {}).values():
+            assert (sub.help or "").strip(), f"{name} {sub.name}"
+            shown = runner.invoke(app, [name, sub.name, "--help"])
+            assert shown.exit_code == 0 and "Usage" in shown.output, f"{name} {sub.name}"
+
+
+def test_errors_are_one_line_messages_with_exit_codes(tmp_path) -> None:
+    """Through the real entry point: a wrong argument exits 2, a bad source file 1; no
+    traceback either way."""
+    env = {**os.environ, "ATRISK_BUILD_DIR": str(tmp_path / "build"),
+           "ATRISK_DATABASE_URL": f"sqlite:///{tmp_path / 'a.db'}",
+           "ATRISK_MIRROR": str(tmp_path / "empty-mirror")}
+    (tmp_path / "empty-mirror").mkdir()
+    missing = subprocess.run([sys.executable, "-m", "atrisk.cli.main", "store", "restore",
+                              str(tmp_path / "none.backup"), "--yes"], env=env,
+                             capture_output=True, text=True, timeout=120)
+    assert missing.returncode == 2 and "no such backup file" in missing.stdout
+    broken = subprocess.run([sys.executable, "-m", "atrisk.cli.main", "data", "build"],
+                            env=env, capture_output=True, text=True, timeout=120)
+    assert broken.returncode == 1 and "missing from the mirror" in broken.stdout
+    assert "Traceback" not in missing.stderr + broken.stderr
 
 
 def test_sources_lists_citations(env) -> None:

@@ -97,7 +97,20 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.get("/api/countries/{iso3}", response_model=schemas.CountryDetail,
              operation_id="get_country", dependencies=readers)
-    def get_country(iso3: str, s: SessionDep) -> schemas.CountryDetail:
+    async def get_country(request: Request, iso3: str) -> Response:
+        """Rendered once per country and pair of latest runs (the same for every reader)."""
+        cache: RunCache = app.state.cache
+        key = ("api-country", iso3.upper(), await cache.latest("structural"),
+               await cache.latest("monthly"))
+        body = await cache.body(key, lambda: _country_body(iso3))
+        return body.response(request)
+
+    def _country_body(iso3: str) -> Body:
+        with session(url) as s:
+            detail = _country_detail(s, iso3)
+        return Body.of(detail.model_dump_json().encode(), "application/json")
+
+    def _country_detail(s: Session, iso3: str) -> schemas.CountryDetail:
         found = country_or_404(s, iso3)
         structural = queries.latest_run(s, "structural")
         monthly = queries.latest_run(s, "monthly")

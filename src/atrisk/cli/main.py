@@ -1,7 +1,9 @@
-"""``atrisk`` — mass-atrocity early warning from public data.
+"""atrisk: early warning of mass atrocities from public data.
 
-Subcommands: ``data`` (build and list sources), ``backtest`` (honest out-of-sample tests),
-``forecast`` (the forecasts for the coming years).
+Start with `atrisk data build`, then `atrisk forecast structural --year 2025` and
+`atrisk forecast monthly --out build/monthly.parquet`, and `atrisk serve` for the dashboard.
+`atrisk backtest` tests the forecasts on the past; `users`, `alerts` and `store` look after
+accounts, alert rules and the application's data; `report` writes a country brief.
 """
 
 from __future__ import annotations
@@ -78,7 +80,7 @@ def _steps(title: str, total: int | None = None) -> Iterator[Callable[[str], Non
         except AtriskError as exc:
             bar.stop()
             console.print(f"[red]error:[/red] {exc}")
-            raise typer.Exit(2) from exc
+            raise typer.Exit(2 if isinstance(exc, ConfigError) else 1) from exc
 
 
 def _pick(models: str, known: Mapping[str, object]) -> list[str]:
@@ -533,11 +535,16 @@ def _table(frame: pd.DataFrame, title: str) -> Table:
 
 
 def run() -> None:
+    """The `atrisk` command: every AtriskError becomes a one-line message and an exit code
+    (2 for a wrong setting or argument, 1 for anything else), never a traceback."""
     try:
         app()
-    except ConfigError as exc:  # raised outside a progress block
+    except ConfigError as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise SystemExit(2) from exc
+    except AtriskError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise SystemExit(1) from exc
 
 
 if __name__ == "__main__":

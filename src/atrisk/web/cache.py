@@ -24,7 +24,7 @@ from atrisk.store.db import session
 #: How long the id of the latest run is trusted before it is refreshed (seconds).
 LATEST_TTL = 1.0
 #: Rendered responses kept (oldest dropped first).
-CACHE_SIZE = 256
+CACHE_SIZE = 512
 
 
 @dataclass(frozen=True)

@@ -96,7 +96,20 @@ def router(settings: Settings) -> APIRouter:
             "regions": sorted({t["region"] for t in table if t["region"]})})
 
     @pages.get("/countries/{iso3}", response_class=HTMLResponse, dependencies=readers)
-    def country(request: Request, iso3: str) -> HTMLResponse:
+    async def country(request: Request, iso3: str) -> Response:
+        """Anonymous readers share one rendering per country and set of runs (the page
+        analysts open most); signed-in users see their team's assessment, rendered for them."""
+        if signed_in(request) or "authorization" in request.headers:
+            return await run_in_threadpool(_country, request, iso3)
+        cache: RunCache = request.app.state.cache
+        key = ("country", iso3.upper(), await cache.latest("structural"),
+               await cache.latest("monthly"), await cache.latest("backtest_structural"),
+               await run_in_threadpool(lambda: build_data.load(settings).build_id))
+        body = await cache.body(key, lambda: Body.of(bytes(_country(request, iso3).body),
+                                                     "text/html; charset=utf-8"))
+        return body.response(request)
+
+    def _country(request: Request, iso3: str) -> HTMLResponse:
         data = build_data.load(settings)
         with session(url) as s:
             found = country_or_404(s, iso3)
@@ -140,7 +153,18 @@ def router(settings: Settings) -> APIRouter:
             }})
 
     @pages.get("/track-record", response_class=HTMLResponse, dependencies=readers)
-    def track_record(request: Request) -> HTMLResponse:
+    async def track_record(request: Request) -> Response:
+        if signed_in(request) or "authorization" in request.headers:
+            return await run_in_threadpool(_track_record, request)
+        cache: RunCache = request.app.state.cache
+        key = ("track-record", await cache.latest("structural"),
+               await cache.latest("backtest_structural"), await cache.latest("backtest_monthly"),
+               await run_in_threadpool(lambda: build_data.load(settings).build_id))
+        body = await cache.body(key, lambda: Body.of(bytes(_track_record(request).body),
+                                                     "text/html; charset=utf-8"))
+        return body.response(request)
+
+    def _track_record(request: Request) -> HTMLResponse:
         data = build_data.load(settings)
         with session(url) as s:
             structural = queries.latest_run(s, "backtest_structural")
