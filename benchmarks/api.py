@@ -1,6 +1,6 @@
-"""API latency under load: p50 and p99 of ``/api/forecasts/structural/latest``, of the
-overview page ``/`` and of ``/healthz`` with 50 concurrent clients, against ``atrisk serve``
-on the embedded default (SQLite) on loopback.
+"""Latency under load: p50 and p99 of every public page and endpoint (overview, a country
+page, track record, methods, the structural list, the per-country API, health) with 50
+concurrent clients, against ``atrisk serve`` on the embedded default (SQLite) on loopback.
 
 Run after ``make run`` (it needs a published forecast): ``uv run python benchmarks/api.py``.
 With Debian's ``wrk`` installed the load comes from it (10 s, one thread; a Python client
@@ -24,7 +24,8 @@ import numpy as np
 
 CLIENTS = 50
 REQUESTS = 2000
-PATHS = ("/api/forecasts/structural/latest", "/", "/healthz")
+PATHS = ("/api/forecasts/structural/latest", "/", "/countries/SDN", "/track-record",
+         "/methods", "/api/countries/SDN", "/healthz")
 
 
 def _free_port() -> int:

@@ -213,3 +213,11 @@ def test_api_docs_are_served_by_atrisk_itself(client: TestClient) -> None:
         assert asset in page and client.get(asset).status_code == 200
     assert client.get("/static/app/../settings.py").status_code == 404
     assert client.get("/redoc").status_code == 404
+
+
+def test_health_says_when_the_store_does_not_answer(client: TestClient) -> None:
+    assert client.get("/healthz").json()["ok"] is True
+    cache = client.app.state.cache  # type: ignore[attr-defined]
+    cache.url, cache._health = "postgresql+psycopg://nobody:x@127.0.0.1:9/none", None
+    down = client.get("/healthz")
+    assert down.status_code == 503 and "the store does not answer" in down.json()["error"]

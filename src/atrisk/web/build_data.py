@@ -3,6 +3,7 @@ month, its past episodes and its key indicators. Loaded once per build and kept 
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -97,6 +98,12 @@ class BuildData:
                         "before": "" if before is None else fmt.format(float(before)),
                         "percentile": round(100 * float((world < value).mean()))})
         return out
+
+
+def current_id(settings: Settings) -> str:
+    """The current build's folder name: one readlink, cheap enough for every request (a
+    cache key, so a new build shows at once)."""
+    return os.path.basename(os.path.realpath(settings.data_dir))
 
 
 def load(settings: Settings) -> BuildData:

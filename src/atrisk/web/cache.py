@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
@@ -48,6 +49,13 @@ class Body:
                         headers={"vary": "Accept-Encoding"})
 
 
+@dataclass(frozen=True)
+class Health:
+    database: str
+    structural_run: int | None
+    monthly_run: int | None
+
+
 class RunCache:
     """Latest-run ids and rendered bodies keyed by the runs they show."""
 
@@ -58,6 +66,8 @@ class RunCache:
         self._refreshing: set[str] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self._locks: dict[tuple[Any, ...], asyncio.Lock] = {}
+        self._health: tuple[float, Health] | None = None
+        self._health_lock = asyncio.Lock()
 
     async def latest(self, kind: str) -> int | None:
         """The latest run's id: from memory (refreshed in the background once it is older
@@ -84,6 +94,22 @@ class RunCache:
             await run_in_threadpool(self.read_latest, kind)
         finally:
             self._refreshing.discard(kind)
+
+    async def health(self) -> Health:
+        """The store's answer to a health check, asked at most once every ``LATEST_TTL``
+        (callers arriving together share one check); raises when the store does not answer."""
+        if self._health is None or time.monotonic() - self._health[0] > LATEST_TTL:
+            async with self._health_lock:
+                if self._health is None or time.monotonic() - self._health[0] > LATEST_TTL:
+                    found = await run_in_threadpool(self._check)
+                    self._health = (time.monotonic(), found)
+        return self._health[1]
+
+    def _check(self) -> Health:
+        with session(self.url) as s:
+            s.execute(text("SELECT 1"))
+            return Health(s.get_bind().dialect.name, queries.latest_run_id(s, "structural"),
+                          queries.latest_run_id(s, "monthly"))
 
     async def body(self, key: tuple[Any, ...], render: Callable[[], Body]) -> Body:
         """The cached body for ``key``, rendered once (in a worker thread) on first use even

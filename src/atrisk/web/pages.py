@@ -4,6 +4,7 @@ record of both forecasts, and methods and data."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -61,12 +62,7 @@ def router(settings: Settings) -> APIRouter:
     async def overview(request: Request) -> Response:
         cache: RunCache = request.app.state.cache
         key = ("overview", await cache.latest("structural"), await cache.latest("monthly"))
-        anonymous = not signed_in(request) and "authorization" not in request.headers
-        if not anonymous:
-            return await run_in_threadpool(_overview, request)
-        body = await cache.body(key, lambda: Body.of(bytes(_overview(request).body),
-                                                     "text/html; charset=utf-8"))
-        return body.response(request)
+        return await _shared(request, key, lambda: _overview(request))
 
     def _overview(request: Request) -> Response:
         with session(url) as s:
@@ -99,15 +95,11 @@ def router(settings: Settings) -> APIRouter:
     async def country(request: Request, iso3: str) -> Response:
         """Anonymous readers share one rendering per country and set of runs (the page
         analysts open most); signed-in users see their team's assessment, rendered for them."""
-        if signed_in(request) or "authorization" in request.headers:
-            return await run_in_threadpool(_country, request, iso3)
         cache: RunCache = request.app.state.cache
         key = ("country", iso3.upper(), await cache.latest("structural"),
                await cache.latest("monthly"), await cache.latest("backtest_structural"),
-               await run_in_threadpool(lambda: build_data.load(settings).build_id))
-        body = await cache.body(key, lambda: Body.of(bytes(_country(request, iso3).body),
-                                                     "text/html; charset=utf-8"))
-        return body.response(request)
+               build_data.current_id(settings))
+        return await _shared(request, key, lambda: _country(request, iso3))
 
     def _country(request: Request, iso3: str) -> HTMLResponse:
         data = build_data.load(settings)
@@ -154,15 +146,11 @@ def router(settings: Settings) -> APIRouter:
 
     @pages.get("/track-record", response_class=HTMLResponse, dependencies=readers)
     async def track_record(request: Request) -> Response:
-        if signed_in(request) or "authorization" in request.headers:
-            return await run_in_threadpool(_track_record, request)
         cache: RunCache = request.app.state.cache
         key = ("track-record", await cache.latest("structural"),
                await cache.latest("backtest_structural"), await cache.latest("backtest_monthly"),
-               await run_in_threadpool(lambda: build_data.load(settings).build_id))
-        body = await cache.body(key, lambda: Body.of(bytes(_track_record(request).body),
-                                                     "text/html; charset=utf-8"))
-        return body.response(request)
+               build_data.current_id(settings))
+        return await _shared(request, key, lambda: _track_record(request))
 
     def _track_record(request: Request) -> HTMLResponse:
         data = build_data.load(settings)
@@ -185,7 +173,13 @@ def router(settings: Settings) -> APIRouter:
                           meta.get("calibration", [])))}})
 
     @pages.get("/methods", response_class=HTMLResponse, dependencies=readers)
-    def methods(request: Request) -> HTMLResponse:
+    async def methods(request: Request) -> Response:
+        cache: RunCache = request.app.state.cache
+        key = ("methods", await cache.latest("backtest_structural"),
+               build_data.current_id(settings))
+        return await _shared(request, key, lambda: _methods(request))
+
+    def _methods(request: Request) -> HTMLResponse:
         from atrisk.panels.build import SOURCES
 
         manifest = read_manifest(settings) if settings.data_dir.exists() else {}
@@ -226,6 +220,18 @@ def router(settings: Settings) -> APIRouter:
         return JSONResponse(geo.world_110m(settings))
 
     return pages
+
+
+async def _shared(request: Request, key: tuple[Any, ...],
+                  render: Callable[[], Response]) -> Response:
+    """A page every anonymous reader sees alike is rendered once per ``key`` (the runs and
+    build it shows) and served from memory; a signed-in user's page is rendered for them."""
+    if signed_in(request) or "authorization" in request.headers:
+        return await run_in_threadpool(render)
+    cache: RunCache = request.app.state.cache
+    body = await cache.body(key, lambda: Body.of(bytes(render().body),
+                                                 "text/html; charset=utf-8"))
+    return body.response(request)
 
 
 def _record(runs: list[Any], s: Any, data: build_data.BuildData) -> list[dict[str, Any]]:
