@@ -53,17 +53,17 @@ def main() -> None:
     build(settings)
     print(f"data build (Candidate releases, revisions and estimator checks included): "
           f"{time.perf_counter() - start:.1f} s\n")
-    print("UCDP vintages of the country-month panel\n")
-    print(_markdown(read_table(settings, "data_vintages")))
-    print("\nCandidate 2021 against GED 25.1 final, per country-month (log ratio = "
-          "log(final / Candidate) where both have deaths)\n")
-    print(_markdown(read_table(settings, "candidate_revisions")))
-    print("\nThe same by type of violence, summed over 2021 (final: UCDP's country-year "
-          "data)\n")
-    print(_markdown(read_table(settings, "candidate_revisions_by_type")))
-    print("\nThe civilian-death estimator on months whose civilian deaths are known "
-          "(country-months with deaths either way)\n")
-    print(_markdown(read_table(settings, "civilian_estimator_check")))
+    for table, title in (
+        ("data_vintages", "UCDP vintages of the country-month panel"),
+        ("candidate_revisions", "Candidate 2021 against GED 25.1 final, per country-month "
+         "(log ratio = log(final / Candidate) where both have deaths)"),
+        ("candidate_revisions_by_type", "The same by type of violence, summed over 2021 "
+         "(final: UCDP's country-year data)"),
+        ("civilian_estimator_check", "The civilian-death estimator on months whose civilian "
+         "deaths are known (country-months with deaths either way)"),
+    ):
+        print(f"\n{title}\n")
+        print(_markdown(read_table(settings, table)))
     print("\nChoosing the estimator's settings on country-years 1995-2017 (shares from the "
           "`years` before each year, shrunk by `prior` deaths towards the world's share)\n")
     print(_markdown(share_validation(ucdp.organized_violence(settings)).head(10)))
