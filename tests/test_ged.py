@@ -138,3 +138,17 @@ def test_an_unknown_country_name_is_named(mirror, tmp_path) -> None:
     settings = _slim_copy(mirror, tmp_path, edit)
     with pytest.raises(SourceError, match="country 'Atlantis' is not a UCDP country name"):
         release_months(ged.CANDIDATE_2025, {"Afghanistan": 700, "Sudan": 625}, settings)
+
+
+def test_events_aggregate_below_the_country_too(settings) -> None:
+    """The event files keep ``adm_1`` and ``priogrid_gid``, so later work can sum events
+    sub-nationally with the same function; the parts add up to the country."""
+    events = ged.events(ged.GED_CAR, settings).table
+    country = ged.to_country_month(events)
+    for key in ("adm_1", "priogrid_gid"):
+        parts = ged.to_country_month(events, by=key)
+        assert {"gwcode", key, "month"} <= set(parts.columns) and len(parts) > len(country)
+        summed = parts.groupby(["gwcode", "month"])[["fatalities", "events"]].sum()
+        pd.testing.assert_frame_equal(
+            summed, country.set_index(["gwcode", "month"])[["fatalities", "events"]],
+            check_dtype=False)

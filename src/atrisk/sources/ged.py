@@ -276,7 +276,7 @@ def to_country_month(events: pd.DataFrame, by: str = "country_id") -> pd.DataFra
     for code, col in VIOLENCE_TYPES.items():
         frame[col] = frame["best"].where(frame["type_of_violence"] == code, 0)
     keys = [by, "month"] if by == "country_id" else ["country_id", by, "month"]
-    out = frame.groupby(keys).agg(
+    out = frame.groupby(keys, dropna=False).agg(  # an event with no adm_1 still counts
         events=("id", "size"), fatalities=("best", "sum"),
         civilian_deaths=("deaths_civilians", lambda s: s.sum(min_count=len(s))),
         one_sided_events=("type_of_violence", lambda s: int((s == 3).sum())),
