@@ -152,3 +152,18 @@ def test_events_aggregate_below_the_country_too(settings) -> None:
         pd.testing.assert_frame_equal(
             summed, country.set_index(["gwcode", "month"])[["fatalities", "events"]],
             check_dtype=False)
+
+
+@pytest.mark.parametrize("content", [b"", b"\n"])
+def test_an_empty_country_month_file_is_named(mirror, tmp_path, content: bytes) -> None:
+    """An empty (gzipped) GED aggregate is refused with the file's name, not pandas' words."""
+    import gzip
+
+    copy = tmp_path / ged.COUNTRY_MONTH.path
+    copy.parent.mkdir(parents=True)
+    with gzip.open(copy, "wb") as fh:
+        fh.write(content)
+    settings = Settings(mirror=tmp_path, build_dir=tmp_path / "build")
+    with pytest.raises(SourceError, match=r"ged251_country_month_1985_2024\.csv\.gz: file is "
+                                          r"empty"):
+        ged.country_month(settings)

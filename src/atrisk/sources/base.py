@@ -124,6 +124,8 @@ def read_csv(source: Source, schema: Schema, settings: Settings | None = None,
     check_not_truncated(path)
     try:
         frame = pd.read_csv(path, low_memory=False, **kwargs)
+    except pd.errors.EmptyDataError as exc:
+        raise SourceError(str(path), "file is empty (no header, no rows)") from exc
     except (pd.errors.ParserError, UnicodeDecodeError, EOFError) as exc:
         raise SourceError(str(path), f"not a readable CSV ({exc})") from exc
     frame = validate(frame, schema, str(path))
