@@ -163,3 +163,18 @@ def test_parquet_source_validation(edit, message, mirror: Path, tmp_path: Path) 
     edit(pd.read_parquet(path)).to_parquet(path)
     with pytest.raises(SourceError, match=message):
         vdem.key_subset(settings)
+
+
+def test_a_duplicated_evidence_row_is_refused(mirror: Path, tmp_path: Path) -> None:
+    """The USHMM evidence file has no key a row must fill (tools without factors have an
+    empty factor), so a row repeated whole is what is refused."""
+    from atrisk.sources import ushmm
+
+    copy = tmp_path / ushmm.TOOLS_EVIDENCE.path
+    copy.parent.mkdir(parents=True)
+    lines = (mirror / ushmm.TOOLS_EVIDENCE.path).read_bytes().splitlines(keepends=True)
+    copy.write_bytes(b"".join([*lines, lines[-1]]))
+    settings = Settings(mirror=tmp_path, build_dir=tmp_path / "build")
+    with pytest.raises(SourceError, match=r"ushmm_lessons_learned_all_factors_3\.csv: line "
+                                          r"\d+: the same row appears 2 times"):
+        ushmm.tool_evidence(settings)

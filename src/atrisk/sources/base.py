@@ -53,6 +53,8 @@ class Schema:
     #: Rows with an empty key are dropped (and logged) instead of rejected: some producers ship
     #: rows for territories they could not code.
     drop_unkeyed: bool = False
+    #: No two rows may be the same in every column (for files whose natural key may be empty).
+    unique_rows: bool = False
 
 
 def locate(source: Source, settings: Settings | None = None) -> Path:
@@ -191,6 +193,12 @@ def validate(frame: pd.DataFrame, schema: Schema, file: str) -> pd.DataFrame:
                 f"column {col!r}, line {i + 2}: value {float(values.iloc[i]):g} outside the "
                 f"plausible range [{lo}, {hi}]",
             )
+    if schema.unique_rows:
+        twice = out.duplicated(keep=False)
+        if twice.any():
+            i = int(np.flatnonzero(twice.to_numpy())[0])
+            raise SourceError(file, f"line {i + 2}: the same row appears {int(twice.sum())} "
+                              "times")
     if schema.key:
         key = list(schema.key)
         nulls = out[key].isna().any(axis=1)

@@ -51,7 +51,7 @@ def tool_evidence(settings: Settings | None = None) -> pd.DataFrame:
                         "Theory.of.change": "str", "DIMEL": "str"},
                ranges={"greater_findings": (0, 500), "lesser_findings": (0, 500),
                        "no_mixed_findings": (0, 500)},
-               min_rows=400),
+               min_rows=400, unique_rows=True),
         settings,
     )
     out = frame[list(COLUMNS)].rename(columns=COLUMNS)
