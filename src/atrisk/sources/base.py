@@ -40,6 +40,9 @@ class Source:
     licence: str
     citation: str
     producer: str
+    #: The column that dates a row and the last year the data cover: a row dated later is
+    #: an error (it would stretch every panel past the data), not news.
+    period: tuple[str, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -131,6 +134,7 @@ def read_csv(source: Source, schema: Schema, settings: Settings | None = None,
     except (pd.errors.ParserError, UnicodeDecodeError, EOFError) as exc:
         raise SourceError(str(path), f"not a readable CSV ({exc})") from exc
     frame = validate(frame, schema, str(path))
+    check_period(frame, source, str(path))
     check_manifest(path, source, settings)
     return frame
 
@@ -143,8 +147,22 @@ def read_parquet(source: Source, schema: Schema, settings: Settings | None = Non
     except Exception as exc:  # pyarrow raises several unrelated types for a bad file
         raise SourceError(str(path), f"not a readable Parquet file ({exc})") from exc
     frame = validate(frame, schema, str(path))
+    check_period(frame, source, str(path))
     check_manifest(path, source, settings)
     return frame
+
+
+def check_period(frame: pd.DataFrame, source: Source, file: str) -> None:
+    """No row dated after the last year ``source.period`` says the data cover."""
+    if source.period is None:
+        return
+    column, last = source.period
+    years = pd.to_numeric(frame[column], errors="coerce")
+    late = years > last
+    if late.any():
+        i = int(np.flatnonzero(late.to_numpy())[0])
+        raise SourceError(file, f"column {column!r}, line {i + 2}: {years.iloc[i]:g} is after "
+                          f"the data's stated end ({last})")
 
 
 def check_manifest(path: Path, source: Source, settings: Settings | None) -> None:

@@ -20,6 +20,7 @@ COUPS_GW = Source(
     citation="Powell, J. & Thyne, C. (2011). Global Instances of Coups from 1950 to 2010. "
              "JPR 48(2).",
     producer="Powell & Thyne (country-year by GW code)",
+    period=("year", 2025),
 )
 POPULATION_GW = Source(
     name="wdi_population_gw",
@@ -29,6 +30,7 @@ POPULATION_GW = Source(
     licence="CC BY 4.0",
     citation="World Bank (2025). World Development Indicators: population, total.",
     producer="World Bank (by GW code, from V-Dem's demspaces)",
+    period=("year", 2025),
 )
 
 

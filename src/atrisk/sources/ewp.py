@@ -26,7 +26,7 @@ EPISODES = Source(
     url=f"{REPO}/6e7576318893e7cfaa92aa81a228f11f7be031ea/1.Buildcountryyears_and_mk_data/"
     "EWP%20mass%20killing%20events%20master%20list_2025.xlsx",
     version="2025 (episodes starting 1945-2023)",
-    licence=_LICENCE, citation=_CITE, producer=_PRODUCER,
+    licence=_LICENCE, citation=_CITE, producer=_PRODUCER, period=("startyear", 2024),
 )
 
 PREPARED = Source(
@@ -35,7 +35,7 @@ PREPARED = Source(
     url=f"{REPO}/3a31c0a8b0e32b4882c2eeb6503e726bbb27a2b4/3.Modeling/"
     "prepared2024predictors-2025-09-03.csv",
     version="2025-09-03 (data through 2024)",
-    licence=_LICENCE, citation=_CITE, producer=_PRODUCER,
+    licence=_LICENCE, citation=_CITE, producer=_PRODUCER, period=("year", 2024),
 )
 
 #: EWP's 38 predictors plus ``year`` (model_3Sep2025.R, ``predictornames.fullest``).

@@ -16,35 +16,38 @@ _INPUT = f"{REPO}/c9dc11121b31fc6c092dfec5e5b7771ff2a3b6c4/2.Make-new-base-data/
 
 
 def _src(name: str, file: str, producer: str, version: str, licence: str, citation: str,
-         official: str | None = None) -> Source:
+         last: int, column: str = "year", official: str | None = None) -> Source:
     return Source(name=name, path=f"ewp/inputs/{file}", url=official or _INPUT + file,
-                  version=version, licence=licence, citation=citation, producer=producer)
+                  version=version, licence=licence, citation=citation, producer=producer,
+                  period=(column, last))
 
 
 VDEM = _src("vdem_ewp", "vdem_ewp2025_extract.csv", "V-Dem Institute", "v15 (EWP extract)",
             "CC BY-SA 4.0",
-            "Coppedge et al. (2025). V-Dem Dataset v15. Varieties of Democracy Project.")
+            "Coppedge et al. (2025). V-Dem Dataset v15. Varieties of Democracy Project.", 2024)
 WDI = _src("wdi_ewp", "wdi.csv", "World Bank", "WDI 2025 (EWP extract)", "CC BY 4.0",
-           "World Bank (2025). World Development Indicators.")
+           "World Bank (2025). World Development Indicators.", 2024)
 UN_IMR = _src("un_imr", "un_imr_clean.csv", "UN DESA Population Division", "WPP 2024",
-              "CC BY 3.0 IGO", "United Nations (2024). World Population Prospects 2024.")
+              "CC BY 3.0 IGO", "United Nations (2024). World Population Prospects 2024.", 2024)
 EPR = _src("epr_discrim", "epr-clean.csv", "ETH Zurich, ICR", "EPR Core 2021",
            "Public research data (cite Vogt et al. 2015)",
            "Vogt et al. (2015). Integrating Data on Ethnicity, Geography, and Conflict: The "
-           "Ethnic Power Relations Data Set Family. JCR 59(7).")
+           "Ethnic Power Relations Data Set Family. JCR 59(7).", 2021)
 HIEF = _src("hief", "hief.csv", "Drazanova (EUI)", "HIEF 2019", "CC BY 4.0",
-            "Drazanova, L. (2019). Historical Index of Ethnic Fractionalization Dataset.")
+            "Drazanova, L. (2019). Historical Index of Ethnic Fractionalization Dataset.",
+            2013, "Year")
 COUPS = _src("coups", "all-coups.csv", "Powell & Thyne; Center for Systemic Peace",
              "2025 (EWP merge)", "Public research data",
-             "Powell, J. & Thyne, C. (2011). Global Instances of Coups from 1950 to 2010. JPR.")
+             "Powell, J. & Thyne, C. (2011). Global Instances of Coups from 1950 to 2010. JPR.",
+             2024)
 BATTLEDEATHS = _src("battledeaths", "battledeaths.csv", "UCDP", "Battle-related deaths 25.1",
                     "CC BY 4.0",
-                    "Davies, Pettersson & Oberg (2025). Organized violence 1989-2024. JPR.")
+                    "Davies, Pettersson & Oberg (2025). Organized violence 1989-2024. JPR.", 2024)
 ICCPR = _src("iccpr", "iccpr-data.csv", "UN Treaty Collection", "2025 (EWP extract)",
              "Public domain (UN treaty records)",
-             "United Nations Treaty Collection: ICCPR ratification status.")
+             "United Nations Treaty Collection: ICCPR ratification status.", 2022)
 REGIONS = _src("regions", "reg-data.csv", "US Department of State", "2025 (EWP coding)",
-               "Public domain", "US Department of State regional bureaus, coded by EWP.")
+               "Public domain", "US Department of State regional bureaus, coded by EWP.", 2022)
 
 _KEY = ("ccode", "year")
 _YEARS = {"year": (1900, 2100)}

@@ -20,6 +20,7 @@ ORGANIZED_VIOLENCE = Source(
     licence="CC BY 4.0",
     citation="Davies, Pettersson & Oberg (2025). Organized violence 1989-2024. JPR 62(4).",
     producer="Uppsala Conflict Data Program",
+    period=("year_cy", 2024),
 )
 
 _DEATHS = {

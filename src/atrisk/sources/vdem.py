@@ -21,6 +21,7 @@ KEY_SUBSET = Source(
     licence="CC BY-SA 4.0",
     citation="Coppedge et al. (2025). V-Dem Country-Year Dataset v15. V-Dem Project.",
     producer="V-Dem Institute",
+    period=("year", 2024),
 )
 
 #: Indices used as predictors (all in [0, 1] except the regime type, 0-3).
