@@ -3,8 +3,10 @@ build from a failed one."""
 
 from __future__ import annotations
 
+import gzip
 import json
 import shutil
+import zipfile
 from pathlib import Path
 
 import pandas as pd
@@ -130,4 +132,52 @@ def test_a_row_dated_after_the_data_is_refused_in_every_dated_source(mirror, tmp
             target.write_bytes(original)
         assert refused.value.file.endswith(source.path), source.name
         assert f"{last + 7} is after the data's stated end ({last})" in refused.value.problem
+        assert settings.data_dir.resolve() == good.path.resolve()
+
+
+def _halve(path: Path) -> None:
+    """Keep the first half of the file's rows, cut at a line end (a well-formed file)."""
+    if path.suffix == ".parquet":
+        frame = pd.read_parquet(path)
+        frame.head(len(frame) // 2).to_parquet(path, index=False)
+        return
+    if path.suffix == ".zip":
+        with zipfile.ZipFile(path) as archive:
+            name = next(n for n in archive.namelist() if n.endswith(".csv")
+                        and not n.startswith("__"))
+            lines = archive.read(name).splitlines(keepends=True)
+        with zipfile.ZipFile(path, "w") as archive:
+            archive.writestr(name, b"".join(lines[: len(lines) // 2]))
+        return
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rb") as fh:
+        lines = fh.read().splitlines(keepends=True)
+    with opener(path, "wb") as fh:
+        fh.write(b"".join(lines[: len(lines) // 2]))
+
+
+@pytest.mark.slow
+def test_a_file_cut_at_a_line_end_is_refused_in_every_source(mirror, tmp_path) -> None:
+    """Generated from the build's own input list: every input cut to its first half at a
+    line end (which a parser cannot see) fails the build with the file named, and the last
+    good build stays current. No MANIFEST.tsv, so the content checks are what refuse it."""
+    from atrisk.panels.build import SOURCES
+
+    copy = tmp_path / "mirror"
+    shutil.copytree(mirror, copy, ignore=shutil.ignore_patterns("gdelt", "icews", "geo", "pitf",
+                                                                "MANIFEST.tsv"))
+    for path in copy.rglob("*"):
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    settings = Settings(mirror=copy, build_dir=tmp_path / "build")
+    good = build(settings)
+    for source in SOURCES:
+        target = copy / source.path
+        original = target.read_bytes()
+        _halve(target)
+        try:
+            with pytest.raises(SourceError) as refused:
+                build(settings)
+        finally:
+            target.write_bytes(original)
+        assert refused.value.file.endswith(source.path), (source.name, str(refused.value))
         assert settings.data_dir.resolve() == good.path.resolve()

@@ -95,7 +95,7 @@ def un_imr(settings: Settings | None = None) -> pd.DataFrame:
 def epr(settings: Settings | None = None) -> pd.DataFrame:
     """Share of population in politically discriminated ethnic groups, by ``ccode, year``."""
     schema = Schema(columns={"year": "int", "discrimpop": "float", "ccode": "int"}, key=_KEY,
-                    ranges={**_YEARS, "discrimpop": (0, 1)}, min_rows=5000, drop_unkeyed=True)
+                    ranges={**_YEARS, "discrimpop": (0, 1)}, min_rows=9000, drop_unkeyed=True)
     return read_csv(EPR, schema, settings)[["ccode", "year", "discrimpop"]]
 
 
@@ -120,7 +120,7 @@ def battledeaths(settings: Settings | None = None) -> pd.DataFrame:
     frame = read_csv(BATTLEDEATHS,
                      Schema(columns={"country": "str", "year": "int", "battledeaths": "float"},
                             key=("country", "year"), ranges={"battledeaths": (0, 1e7)},
-                            min_rows=500), settings)
+                            min_rows=900), settings)
     return frame[["country", "year", "battledeaths"]]
 
 
@@ -128,7 +128,7 @@ def iccpr(settings: Settings | None = None) -> pd.DataFrame:
     """Whether the country has ratified the ICCPR's first optional protocol, by ``ccode, year``."""
     frame = read_csv(ICCPR, Schema(columns={"year": "int", "ccode": "int", "ios.iccpr1": "float"},
                                    key=_KEY, drop_unkeyed=True,
-                                   ranges={**_YEARS, "ios.iccpr1": (0, 1)}, min_rows=5000),
+                                   ranges={**_YEARS, "ios.iccpr1": (0, 1)}, min_rows=9000),
                      settings)
     return frame.rename(columns={"ios.iccpr1": "iccpr1"})[["ccode", "year", "iccpr1"]]
 
@@ -138,5 +138,5 @@ def regions(settings: Settings | None = None) -> pd.DataFrame:
     cols: dict[str, Kind] = {"year": "int", "ccode": "int", "reg.eap": "float", "reg.sca": "float",
             "reg.mna": "float", "reg.eur": "float", "reg.na": "float"}
     frame = read_csv(REGIONS, Schema(columns=cols, key=_KEY, drop_unkeyed=True, ranges=_YEARS,
-                                     min_rows=5000), settings)
+                                     min_rows=9000), settings)
     return frame[list(cols)]

@@ -89,6 +89,9 @@ class Release:
     months: tuple[str, ...]
     #: The 7-column compilation: country names, no civilian split, no coordinates.
     slim: bool = False
+    #: Fewer events than this is a file cut short (a release's size is known when it is
+    #: registered; a cut at a line end leaves a well-formed file otherwise).
+    min_events: int = 1
 
     @property
     def last_month(self) -> str:
@@ -104,16 +107,16 @@ CANDIDATE_2021 = Release(
     _src("ged_candidate_2021", "conflict/ucdp/events/GEDEvent_v21_01_21_12.csv.zip",
          _CANDIDATE_URL + "GEDEvent_v21_01_21_12.csv",
          "Candidate 21.0.1-21.0.12 (all of 2021, compiled)"),
-    "candidate-21.0.x", _months("2021-01", "2021-12"))
+    "candidate-21.0.x", _months("2021-01", "2021-12"), min_events=15000)
 CANDIDATE_2025 = Release(
     _src("ged_candidate_2025", "conflict/ucdp/events/ged_candidate_2025_slim.csv",
          _CANDIDATE_URL + "GEDEvent_v25_0_12.csv",
          "Candidate 25.0.1-25.0.12 (all of 2025, compiled; 7 columns)"),
-    "candidate-25.0.x", _months("2025-01", "2025-12"), slim=True)
+    "candidate-25.0.x", _months("2025-01", "2025-12"), slim=True, min_events=25000)
 CANDIDATE_2026_02 = Release(
     _src("ged_candidate_2026_02", "conflict/ucdp/events/GEDEvent_v26_0_2.csv.gz",
          _CANDIDATE_URL + "GEDEvent_v26_0_2.csv", "Candidate 26.0.2 (February 2026)"),
-    "candidate-26.0.2", ("2026-02",))
+    "candidate-26.0.2", ("2026-02",), min_events=1000)
 #: The releases after GED's final months that the country-month panel is built from, oldest
 #: first (a newer release wins where two cover a month).
 CANDIDATE_RELEASES: tuple[Release, ...] = (CANDIDATE_2025, CANDIDATE_2026_02)
@@ -183,7 +186,7 @@ def events(source: Source, settings: Settings | None = None) -> Events:
 SLIM_SCHEMA = Schema(
     columns={"id": "int", "conflict_new_id": "int", "conflict_name": "str", "country": "str",
              "best": "int", "type_of_violence": "int", "date": "str"},
-    key=("id",), ranges={"type_of_violence": (1, 3), "best": (0, 1e6)}, min_rows=1000,
+    key=("id",), ranges={"type_of_violence": (1, 3), "best": (0, 1e6)}, min_rows=25000,
 )
 
 
@@ -207,6 +210,9 @@ def release_events(release: Release, settings: Settings | None = None) -> pd.Dat
     from the future would stretch the panel past the data)."""
     path = locate(release.source, settings)
     table = read_slim(path) if release.slim else read_events(path).table
+    if len(table) < release.min_events:
+        raise SourceError(str(path), f"has {len(table)} events, expected at least "
+                          f"{release.min_events} (truncated?)")
     month = table["date_start"].dt.strftime("%Y-%m")
     late = month > release.last_month
     if late.any():

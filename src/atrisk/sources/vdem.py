@@ -40,7 +40,7 @@ def key_subset(settings: Settings | None = None) -> pd.DataFrame:
         KEY_SUBSET,
         Schema(columns=cols, ranges={"year": (1700, 2100), "v2x_regime": (0, 3),
                                      **{c: (0, 1) for c in INDICES}},
-               min_rows=10000),
+               min_rows=25000),
         settings,
     )
     # Before 1900 V-Dem codes predecessor entities to one GW code (Piedmont-Sardinia and Italy
