@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from atrisk.domain.errors import SourceError
-from atrisk.panels.build import TABLES, build, read_table
+from atrisk.panels.build import TABLES, BuildResult, build, read_table
 from atrisk.settings import Settings
 
 
@@ -90,6 +90,18 @@ def test_a_killed_builds_leftovers_are_removed(mirror, tmp_path) -> None:
     assert read_table(settings, "provisional_inputs")["year"].eq(2025).all()
 
 
+def _unmanifested_build(mirror: Path, tmp_path: Path) -> tuple[Settings, BuildResult]:
+    """A writable copy of the mirror without MANIFEST.tsv (as when files are downloaded, so
+    the content checks themselves are what refuse a fault) and a good build from it."""
+    copy = tmp_path / "mirror"
+    shutil.copytree(mirror, copy, ignore=shutil.ignore_patterns("gdelt", "icews", "geo", "pitf",
+                                                                "MANIFEST.tsv"))
+    for path in copy.rglob("*"):
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    settings = Settings(mirror=copy, build_dir=tmp_path / "build")
+    return settings, build(settings)
+
+
 def _redate(path: Path, column: str, year: int) -> None:
     """Move the file's latest row to ``year`` (CSV, gzipped CSV or Parquet)."""
     if path.suffix == ".parquet":
@@ -111,13 +123,9 @@ def test_a_row_dated_after_the_data_is_refused_in_every_dated_source(mirror, tmp
     downloaded, so the content checks themselves are what refuses the row.)"""
     from atrisk.panels.build import SOURCES
 
-    copy = tmp_path / "mirror"
-    shutil.copytree(mirror, copy, ignore=shutil.ignore_patterns("gdelt", "icews", "geo", "pitf",
-                                                                "MANIFEST.tsv"))
-    for path in copy.rglob("*"):
-        path.chmod(0o755 if path.is_dir() else 0o644)
-    settings = Settings(mirror=copy, build_dir=tmp_path / "build")
-    good = build(settings)
+    settings, good = _unmanifested_build(mirror, tmp_path)
+    copy = settings.mirror
+    assert copy is not None
     dated = [s for s in SOURCES if s.period is not None]
     assert len(dated) >= 15
     for source in dated:
@@ -163,13 +171,9 @@ def test_a_file_cut_at_a_line_end_is_refused_in_every_source(mirror, tmp_path) -
     good build stays current. No MANIFEST.tsv, so the content checks are what refuse it."""
     from atrisk.panels.build import SOURCES
 
-    copy = tmp_path / "mirror"
-    shutil.copytree(mirror, copy, ignore=shutil.ignore_patterns("gdelt", "icews", "geo", "pitf",
-                                                                "MANIFEST.tsv"))
-    for path in copy.rglob("*"):
-        path.chmod(0o755 if path.is_dir() else 0o644)
-    settings = Settings(mirror=copy, build_dir=tmp_path / "build")
-    good = build(settings)
+    settings, good = _unmanifested_build(mirror, tmp_path)
+    copy = settings.mirror
+    assert copy is not None
     for source in SOURCES:
         target = copy / source.path
         original = target.read_bytes()
