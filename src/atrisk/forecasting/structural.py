@@ -117,11 +117,11 @@ def provisional_verdict(cost: list[dict[str, object]], model: str) -> tuple[bool
     if row is None:
         return False, (f"no back-test of {model} with the data carried forward has been "
                        "published: run `atrisk backtest structural` first")
-    auc_loss, top_loss = float(str(row["auc_loss"])), float(str(row["top30_loss"]))
+    v = {k: float(x) for k, x in row.items() if isinstance(x, int | float)}
+    auc_loss, top_loss = v["auc_loss"], v["top30_loss"]
     figures = (f"in the back-test, forecasting a year early moved {model}'s AUC from "
-               f"{float(str(row['auc_full'])):.3f} to {float(str(row['auc_carried'])):.3f} and "
-               f"the onsets in its top 30 from {float(str(row['top30_full'])):.0f} to "
-               f"{float(str(row['top30_carried'])):.0f}")
+               f"{v['auc_full']:.3f} to {v['auc_carried']:.3f} and the onsets in its top 30 "
+               f"from {v['top30_full']:.0f} to {v['top30_carried']:.0f}")
     ok = auc_loss <= MAX_AUC_LOSS and top_loss <= MAX_TOP30_LOSS
     return ok, figures + ("" if ok else f" (more than the {MAX_AUC_LOSS} AUC and "
                                          f"{MAX_TOP30_LOSS} onsets allowed)")

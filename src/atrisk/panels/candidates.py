@@ -30,10 +30,10 @@ from atrisk.sources.base import locate
 TARGETS: tuple[str, ...] = ("civilian_deaths", "fatalities")
 
 
-def release_months(release: ged.Release, ids: Mapping[str, int],
-                   settings: Settings | None = None) -> pd.DataFrame:
-    """A release's events summed to ``gwcode, month`` (deaths by type of violence too).
-    The compilation names countries; ``ids`` (UCDP's names to GW codes) gives their codes."""
+def coded_events(release: ged.Release, ids: Mapping[str, int],
+                 settings: Settings | None = None) -> pd.DataFrame:
+    """A release's validated events, each with its GW code in ``country_id``: the compilation
+    names countries, and ``ids`` (UCDP's names to GW codes) gives their codes."""
     events = ged.release_events(release, settings)
     if release.slim:
         codes = events["country"].map(ids)
@@ -42,7 +42,14 @@ def release_months(release: ged.Release, ids: Mapping[str, int],
             raise SourceError(str(locate(release.source, settings)),
                               f"country {name!r} is not a UCDP country name")
         events = events.assign(country_id=codes.astype(int))
-    return ged.to_country_month(events).assign(vintage=release.vintage)
+    return events
+
+
+def release_months(release: ged.Release, ids: Mapping[str, int],
+                   settings: Settings | None = None) -> pd.DataFrame:
+    """A release's events summed to ``gwcode, month`` (deaths by type of violence too)."""
+    return ged.to_country_month(coded_events(release, ids, settings)).assign(
+        vintage=release.vintage)
 
 
 # --- how Candidate counts change when they become final -------------------------------------
@@ -125,7 +132,6 @@ class CivilianShares:
         """Learn shares from ``yearly`` (``organized_violence`` with the civilian columns)
         over the ``years`` up to ``through``."""
         window = yearly[yearly["year"].between(through - self.years + 1, through)]
-        self.through_ = through
         self.shares_: dict[str, pd.Series] = {}
         self.world_: dict[str, float] = {}
         for kind, (civ, total) in _SHARE_COLUMNS.items():

@@ -41,7 +41,8 @@ from atrisk.sources import crosswalk, ged, ucdp
 __all__ = ["TARGETS", "CountryMonth", "build_country_month", "month_grid", "reconcile",
            "data_through", "known", "basis", "apply_release", "Spread"]
 
-STATUSES = ("final", "provisional", "partial", "unknown")
+#: The statuses whose counts are known (the others: ``partial``, ``unknown``).
+KNOWN = ("final", "provisional")
 
 
 def month_grid(first: str, last: str, settings: Settings | None = None) -> pd.DataFrame:
@@ -119,8 +120,6 @@ def build_country_month(settings: Settings | None = None) -> CountryMonth:
                              ged.GED_FIRST_MONTH, ged.FINAL_LAST_MONTH, "reported")]
     for release, months in zip(ged.CANDIDATE_RELEASES, releases, strict=True):
         vintages += apply_release(panel, release, months, shares, spread)
-    for col in ("civilian_deaths_sd", "fatalities_sd"):
-        panel[col] = panel[col].fillna(0.0)
     unreached = panel["status"].isna()  # a month no release in the mirror covers
     panel.loc[unreached, "status"] = "unknown"
     panel["civilian_estimated"] = panel["civilian_estimated"].astype(bool)
@@ -216,7 +215,7 @@ def known(panel: pd.DataFrame) -> pd.DataFrame:
     """The months a model may learn from or be scored on: final and provisional ones."""
     if "status" not in panel:
         return panel
-    return panel[panel["status"].isin(("final", "provisional"))]
+    return panel[panel["status"].isin(KNOWN)]
 
 
 def data_through(panel: pd.DataFrame) -> str:

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from atrisk.domain.errors import ConfigError
+from atrisk.panels.candidates import coded_events
 from atrisk.panels.country_year import derive_features
 from atrisk.panels.neighbours import SPILLOVER, add_spillover
 from atrisk.settings import Settings
@@ -78,11 +79,9 @@ def early_updates(panel: pd.DataFrame, settings: Settings | None = None) -> pd.D
     if not releases:
         raise ConfigError(f"no UCDP Candidate release covers all of {year}: a provisional "
                           f"{year} needs its deaths")
-    events = ged.release_events(releases[-1], settings)
-    ids = ucdp.country_ids(settings)
-    events = events.assign(gwcode=events["country"].map(ids) if releases[-1].slim
-                           else events["country_id"])
-    events = events[events["date_start"].dt.year == year]
+    events = coded_events(releases[-1], ucdp.country_ids(settings), settings)
+    events = events[events["date_start"].dt.year == year].rename(
+        columns={"country_id": "gwcode"})
     name = events["conflict_name"].astype(str)
     one_sided = events["type_of_violence"] == 3
     kinds = {"ucdp_sb_deaths": events["type_of_violence"] == 1,
