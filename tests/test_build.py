@@ -3,17 +3,14 @@ build from a failed one."""
 
 from __future__ import annotations
 
-import gzip
 import json
 import shutil
-import zipfile
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from atrisk.domain.errors import SourceError
-from atrisk.panels.build import TABLES, BuildResult, build, read_table
+from atrisk.panels.build import TABLES, build, read_table
 from atrisk.settings import Settings
 
 
@@ -88,100 +85,3 @@ def test_a_killed_builds_leftovers_are_removed(mirror, tmp_path) -> None:
     build(settings)
     assert not dead.exists() and running.exists()
     assert read_table(settings, "provisional_inputs")["year"].eq(2025).all()
-
-
-def _unmanifested_build(mirror: Path, tmp_path: Path) -> tuple[Settings, BuildResult]:
-    """A writable copy of the mirror without MANIFEST.tsv (as when files are downloaded, so
-    the content checks themselves are what refuse a fault) and a good build from it."""
-    copy = tmp_path / "mirror"
-    shutil.copytree(mirror, copy, ignore=shutil.ignore_patterns("gdelt", "icews", "geo", "pitf",
-                                                                "MANIFEST.tsv"))
-    for path in copy.rglob("*"):
-        path.chmod(0o755 if path.is_dir() else 0o644)
-    settings = Settings(mirror=copy, build_dir=tmp_path / "build")
-    return settings, build(settings)
-
-
-def _redate(path: Path, column: str, year: int) -> None:
-    """Move the file's latest row to ``year`` (CSV, gzipped CSV or Parquet)."""
-    if path.suffix == ".parquet":
-        frame = pd.read_parquet(path)
-        frame.loc[pd.to_numeric(frame[column]).idxmax(), column] = year
-        frame.to_parquet(path, index=False)
-        return
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    latest = pd.to_numeric(frame[column], errors="coerce").idxmax()
-    frame.loc[latest, column] = str(year)
-    frame.to_csv(path, index=False)
-
-
-@pytest.mark.slow
-def test_a_row_dated_after_the_data_is_refused_in_every_dated_source(mirror, tmp_path) -> None:
-    """Generated from the build's own input list: for every source that states the years
-    it covers, a row dated later fails the build with the file and the problem named, and
-    the last good build stays current. (The copy has no MANIFEST.tsv, as when files are
-    downloaded, so the content checks themselves are what refuses the row.)"""
-    from atrisk.panels.build import SOURCES
-
-    settings, good = _unmanifested_build(mirror, tmp_path)
-    copy = settings.mirror
-    assert copy is not None
-    dated = [s for s in SOURCES if s.period is not None]
-    assert len(dated) >= 15
-    for source in dated:
-        column, last = source.period  # type: ignore[misc]
-        target = copy / source.path
-        original = target.read_bytes()
-        _redate(target, column, last + 7)
-        try:
-            with pytest.raises(SourceError) as refused:
-                build(settings)
-        finally:
-            target.write_bytes(original)
-        assert refused.value.file.endswith(source.path), source.name
-        assert f"{last + 7} is after the data's stated end ({last})" in refused.value.problem
-        assert settings.data_dir.resolve() == good.path.resolve()
-
-
-def _halve(path: Path) -> None:
-    """Keep the first half of the file's rows, cut at a line end (a well-formed file)."""
-    if path.suffix == ".parquet":
-        frame = pd.read_parquet(path)
-        frame.head(len(frame) // 2).to_parquet(path, index=False)
-        return
-    if path.suffix == ".zip":
-        with zipfile.ZipFile(path) as archive:
-            name = next(n for n in archive.namelist() if n.endswith(".csv")
-                        and not n.startswith("__"))
-            lines = archive.read(name).splitlines(keepends=True)
-        with zipfile.ZipFile(path, "w") as archive:
-            archive.writestr(name, b"".join(lines[: len(lines) // 2]))
-        return
-    opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rb") as fh:
-        lines = fh.read().splitlines(keepends=True)
-    with opener(path, "wb") as fh:
-        fh.write(b"".join(lines[: len(lines) // 2]))
-
-
-@pytest.mark.slow
-def test_a_file_cut_at_a_line_end_is_refused_in_every_source(mirror, tmp_path) -> None:
-    """Generated from the build's own input list: every input cut to its first half at a
-    line end (which a parser cannot see) fails the build with the file named, and the last
-    good build stays current. No MANIFEST.tsv, so the content checks are what refuse it."""
-    from atrisk.panels.build import SOURCES
-
-    settings, good = _unmanifested_build(mirror, tmp_path)
-    copy = settings.mirror
-    assert copy is not None
-    for source in SOURCES:
-        target = copy / source.path
-        original = target.read_bytes()
-        _halve(target)
-        try:
-            with pytest.raises(SourceError) as refused:
-                build(settings)
-        finally:
-            target.write_bytes(original)
-        assert refused.value.file.endswith(source.path), (source.name, str(refused.value))
-        assert settings.data_dir.resolve() == good.path.resolve()

@@ -29,7 +29,7 @@ from atrisk.panels.country_year import build_panel, crosscheck
 from atrisk.panels.provisional import early_updates
 from atrisk.settings import Settings
 from atrisk.sources import crosswalk, early_annual, ewp, ewp_inputs, ged, ucdp, ushmm, vdem
-from atrisk.sources.base import Source, locate, sha256
+from atrisk.sources.base import Source, locate, read, sha256
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +72,7 @@ def build(settings: Settings, progress: Callable[[str], None] = lambda _: None,
     tmp.mkdir()
     try:
         progress("checking inputs")
-        inputs = [_describe(source, settings) for source in SOURCES]
+        inputs = [_check(source, settings) for source in SOURCES]
         progress("country table")
         frame = country_years(FIRST_YEAR, last_year, settings)
         episodes = ewp.episodes(settings)
@@ -144,7 +144,10 @@ def attach_keys(prepared: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _describe(source: Source, settings: Settings) -> dict[str, object]:
+def _check(source: Source, settings: Settings) -> dict[str, object]:
+    """Validate one input against its declaration before anything is computed from it (a
+    fault stops the build here, naming the file), and describe it for the manifest."""
+    read(source, settings)
     path = locate(source, settings)
     return {"name": source.name, "path": source.path, "url": source.url,
             "version": source.version, "licence": source.licence, "citation": source.citation,

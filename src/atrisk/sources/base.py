@@ -7,12 +7,16 @@ into the cache. Everything read is validated before any computation sees it.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import gzip
 import hashlib
+import io
 import logging
 import shutil
 import urllib.request
+import zipfile
+import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,22 +34,6 @@ Kind = Literal["int", "float", "str"]
 
 
 @dataclass(frozen=True)
-class Source:
-    """Identity of one public file: where it comes from and how to cite it."""
-
-    name: str
-    path: str  # relative path inside the mirror
-    url: str  # official download location
-    version: str
-    licence: str
-    citation: str
-    producer: str
-    #: The column that dates a row and the last year the data cover: a row dated later is
-    #: an error (it would stretch every panel past the data), not news.
-    period: tuple[str, int] | None = None
-
-
-@dataclass(frozen=True)
 class Schema:
     """What a valid table looks like: columns and kinds, unique key, plausible ranges."""
 
@@ -58,6 +46,28 @@ class Schema:
     drop_unkeyed: bool = False
     #: No two rows may be the same in every column (for files whose natural key may be empty).
     unique_rows: bool = False
+
+
+@dataclass(frozen=True, eq=False)
+class Source:
+    """One public file: where it comes from, how to cite it, and what a valid copy holds.
+
+    This is the one declaration of a source: ``read`` checks every file against it, and the
+    fault-injection suite is generated from it.
+    """
+
+    name: str
+    path: str  # relative path inside the mirror (.csv, .csv.gz, .csv.zip or .parquet)
+    url: str  # official download location
+    version: str
+    licence: str
+    citation: str
+    producer: str
+    schema: Schema | None = None
+    #: The column that dates a row and the data's stated end: a year (int), or an ISO month
+    #: or day (``"2024-12"``, ``"2017-12-31"``) compared with the column's leading characters.
+    #: A row dated later is an error (it would stretch every panel past the data), not news.
+    period: tuple[str, int | str] | None = None
 
 
 def locate(source: Source, settings: Settings | None = None) -> Path:
@@ -90,78 +100,112 @@ def sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def check_not_truncated(path: Path) -> None:
-    """A compressed file cut short fails to decompress; a CSV cut mid-line ends without a line
-    break *and* with fewer fields on its last line than its header has."""
+def read(source: Source, settings: Settings | None = None) -> pd.DataFrame:
+    """The source's table, checked against its declaration: readable UTF-8 text (or Parquet),
+    not cut short, the declared columns, kinds, key and ranges, nothing dated after the stated
+    end, and the mirror's MANIFEST where there is one. Any failure is a ``SourceError`` naming
+    the file and the problem.
+
+    A file already read and unchanged since (same size and modification time) is not parsed
+    again: the build checks every input first and its panels then read them.
+    """
+    if source.schema is None:
+        raise TypeError(f"source {source.name!r} declares no schema")
+    path = locate(source, settings)
+    stat = path.stat()
+    memo = (source.name, str(path), stat.st_size, stat.st_mtime_ns)
+    if memo not in _READ:
+        frame = validate(parse_file(path), source.schema, str(path))
+        check_period(frame, source, str(path))
+        check_manifest(path, source, settings)
+        _READ[memo] = frame
+        while len(_READ) > _READ_KEEP:
+            _READ.pop(next(iter(_READ)))
+    return _READ[memo].copy()
+
+
+#: Validated tables by (source, path, size, mtime): enough for one build's inputs.
+_READ: dict[tuple[str, str, int, int], pd.DataFrame] = {}
+_READ_KEEP = 32
+
+
+def parse_file(path: Path) -> pd.DataFrame:
+    """Parse a Parquet file, or CSV text from a plain, gzipped or zipped file, refusing an
+    empty, truncated or non-UTF-8 file with its name and the problem."""
+    if path.suffix.lower() == ".parquet":
+        try:
+            return pd.read_parquet(path)
+        except Exception as exc:  # pyarrow raises several unrelated types for a bad file
+            raise SourceError(str(path), f"not a readable Parquet file ({exc})") from exc
+    data = _text_bytes(path)
+    _check_text(data, str(path))
     try:
-        if path.suffix == ".gz":
+        return pd.read_csv(io.BytesIO(data), low_memory=False)
+    except pd.errors.EmptyDataError as exc:
+        raise SourceError(str(path), "file is empty (no header, no rows)") from exc
+    except pd.errors.ParserError as exc:
+        raise SourceError(str(path), f"not a readable CSV ({exc})") from exc
+
+
+def _text_bytes(path: Path) -> bytes:
+    """The file's CSV bytes, decompressed: a gzip or zip archive cut short fails here."""
+    try:
+        if path.suffix.lower() == ".gz":
             with gzip.open(path, "rb") as fh:
-                while fh.read(1 << 20):
-                    pass
-            return
-        with open(path, "rb") as fh:
-            fh.seek(0, 2)
-            if fh.tell() == 0:
-                raise SourceError(str(path), "file is empty")
-            fh.seek(-1, 2)
-            last = fh.read(1)
-    except (EOFError, OSError, gzip.BadGzipFile) as exc:
+                return fh.read()
+        if path.suffix.lower() == ".zip":
+            with zipfile.ZipFile(path) as archive:
+                inner = [n for n in archive.namelist()
+                         if n.lower().endswith(".csv") and not n.startswith("__")]
+                if not inner:
+                    raise SourceError(str(path), "the zip archive holds no .csv file")
+                return archive.read(inner[0])
+        return path.read_bytes()
+    except (EOFError, OSError, zipfile.BadZipFile, gzip.BadGzipFile, zlib.error) as exc:
         raise SourceError(str(path), f"file is truncated or corrupt ({exc})") from exc
-    if last in (b"\n", b"\r"):
+
+
+def _check_text(data: bytes, file: str) -> None:
+    """Empty, not UTF-8, or cut mid-line: each named plainly (pandas' own messages do not
+    name the file, and some of these it would accept)."""
+    if not data.strip():
+        raise SourceError(file, "file is empty")
+    for bom, name in ((codecs.BOM_UTF32_LE, "UTF-32"), (codecs.BOM_UTF32_BE, "UTF-32"),
+                      (codecs.BOM_UTF16_LE, "UTF-16"), (codecs.BOM_UTF16_BE, "UTF-16")):
+        if data.startswith(bom):
+            raise SourceError(file, f"file is encoded as {name}; expected UTF-8 text")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SourceError(file, f"file is not UTF-8 text (byte {data[exc.start]:#04x} at "
+                          f"offset {exc.start}; another encoding such as Latin-1?)") from exc
+    if "\x00" in text[:4096]:
+        raise SourceError(file, "file holds NUL characters; expected UTF-8 text (UTF-16?)")
+    if text.endswith(("\n", "\r")):
         return
-    with open(path, encoding="utf-8-sig", errors="replace", newline="") as fh:
-        header = next(csv.reader([fh.readline()]))
-        fh.seek(0, 2)
-        size = fh.tell()
-    with open(path, "rb") as fh:
-        fh.seek(max(0, size - 65536))
-        tail = fh.read().decode("utf-8", errors="replace").splitlines()[-1]
-    fields = next(csv.reader([tail]), [])
-    if len(fields) != len(header):
-        raise SourceError(str(path), f"file looks truncated: its last line has {len(fields)} "
+    lines = text.splitlines()
+    header = next(csv.reader([lines[0].lstrip("\ufeff")]))
+    fields = next(csv.reader([lines[-1]]), [])
+    if len(lines) > 1 and len(fields) != len(header):
+        raise SourceError(file, f"file looks truncated: its last line has {len(fields)} "
                           f"field(s) and no line ending; the header has {len(header)}")
 
 
-def read_csv(source: Source, schema: Schema, settings: Settings | None = None,
-             **kwargs: object) -> pd.DataFrame:
-    """Read a CSV source and validate it against ``schema``."""
-    path = locate(source, settings)
-    check_not_truncated(path)
-    try:
-        frame = pd.read_csv(path, low_memory=False, **kwargs)
-    except pd.errors.EmptyDataError as exc:
-        raise SourceError(str(path), "file is empty (no header, no rows)") from exc
-    except (pd.errors.ParserError, UnicodeDecodeError, EOFError) as exc:
-        raise SourceError(str(path), f"not a readable CSV ({exc})") from exc
-    frame = validate(frame, schema, str(path))
-    check_period(frame, source, str(path))
-    check_manifest(path, source, settings)
-    return frame
-
-
-def read_parquet(source: Source, schema: Schema, settings: Settings | None = None) -> pd.DataFrame:
-    """Read a Parquet source and validate it against ``schema``."""
-    path = locate(source, settings)
-    try:
-        frame = pd.read_parquet(path)
-    except Exception as exc:  # pyarrow raises several unrelated types for a bad file
-        raise SourceError(str(path), f"not a readable Parquet file ({exc})") from exc
-    frame = validate(frame, schema, str(path))
-    check_period(frame, source, str(path))
-    check_manifest(path, source, settings)
-    return frame
-
-
 def check_period(frame: pd.DataFrame, source: Source, file: str) -> None:
-    """No row dated after the last year ``source.period`` says the data cover."""
+    """No row dated after the end ``source.period`` states (a year, or an ISO month or day)."""
     if source.period is None:
         return
     column, last = source.period
-    years = pd.to_numeric(frame[column], errors="coerce")
-    late = years > last
+    if isinstance(last, int):
+        years = pd.to_numeric(frame[column], errors="coerce")
+        late = (years > last).fillna(False)
+        shown = years.map(lambda v: f"{v:g}")
+    else:
+        shown = frame[column].astype("string").str.strip().str.slice(0, len(last))
+        late = (shown > last).fillna(False)
     if late.any():
         i = int(np.flatnonzero(late.to_numpy())[0])
-        raise SourceError(file, f"column {column!r}, line {i + 2}: {years.iloc[i]:g} is after "
+        raise SourceError(file, f"column {column!r}, line {i + 2}: {shown.iloc[i]} is after "
                           f"the data's stated end ({last})")
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from atrisk.settings import Settings
-from atrisk.sources.base import Schema, Source, read_csv
+from atrisk.sources.base import Schema, Source, read
 
 GW_STATES = Source(
     name="gw_states",
@@ -20,22 +20,17 @@ GW_STATES = Source(
     licence="Public research data (cite Gleditsch & Ward 1999)",
     citation="Gleditsch & Ward (1999), International Interactions 25: 393-413",
     producer="Kristian S. Gleditsch and Michael D. Ward",
+    schema=Schema(
+        columns={"gwcode": "int", "stateabb": "str", "statename": "str", "startdate": "str",
+                 "enddate": "str"},
+        key=("gwcode", "startdate"), ranges={"gwcode": (2, 999)}, min_rows=150),
+    period=("enddate", "2017-12-31"),
 )
 
 
 def gw_states(settings: Settings | None = None) -> pd.DataFrame:
     """Spells of independent states: ``gwcode, abbrev, name, start, end`` (dates)."""
-    frame = read_csv(
-        GW_STATES,
-        Schema(
-            columns={"gwcode": "int", "stateabb": "str", "statename": "str",
-                     "startdate": "str", "enddate": "str"},
-            key=("gwcode", "startdate"),
-            ranges={"gwcode": (2, 999)},
-            min_rows=150,
-        ),
-        settings,
-    )
+    frame = read(GW_STATES, settings)
     out = pd.DataFrame({
         "gwcode": frame["gwcode"].astype(int),
         "abbrev": frame["stateabb"],
@@ -64,18 +59,16 @@ GW_CAPITALS = Source(
     licence="Public research data (cite Gleditsch & Ward 1999)",
     citation="Gleditsch & Ward (1999); capital coordinates as in the R package 'states'",
     producer="Kristian S. Gleditsch and Andreas Beger",
+    schema=Schema(columns={"gwcode": "int", "capital": "str", "stdate": "str", "enddate": "str",
+                           "lat": "float", "lng": "float"},
+                  key=("gwcode", "stdate"), ranges={"lat": (-90, 90), "lng": (-180, 180)},
+                  min_rows=150),
+    period=("enddate", "2024-12-31"),
 )
 
 
 def gw_capitals(settings: Settings | None = None) -> pd.DataFrame:
     """Capital coordinates per GW code (the most recent capital of each state)."""
-    frame = read_csv(
-        GW_CAPITALS,
-        Schema(columns={"gwcode": "int", "capital": "str", "stdate": "str", "lat": "float",
-                        "lng": "float"},
-               key=("gwcode", "stdate"), ranges={"lat": (-90, 90), "lng": (-180, 180)},
-               min_rows=150),
-        settings,
-    )
+    frame = read(GW_CAPITALS, settings)
     frame = frame.sort_values(["gwcode", "stdate"]).drop_duplicates("gwcode", keep="last")
     return frame[["gwcode", "capital", "lat", "lng"]].reset_index(drop=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from atrisk.settings import Settings
-from atrisk.sources.base import Schema, Source, read_csv
+from atrisk.sources.base import Schema, Source, read
 
 COUPS_GW = Source(
     name="powell_thyne_coups_gw",
@@ -20,6 +20,9 @@ COUPS_GW = Source(
     citation="Powell, J. & Thyne, C. (2011). Global Instances of Coups from 1950 to 2010. "
              "JPR 48(2).",
     producer="Powell & Thyne (country-year by GW code)",
+    schema=Schema(columns={"gwcode": "int", "year": "int", "pt_attempt": "int"},
+                  key=("gwcode", "year"), ranges={"year": (1950, 2100), "pt_attempt": (0, 1)},
+                  min_rows=12000),
     period=("year", 2025),
 )
 POPULATION_GW = Source(
@@ -30,25 +33,20 @@ POPULATION_GW = Source(
     licence="CC BY 4.0",
     citation="World Bank (2025). World Development Indicators: population, total.",
     producer="World Bank (by GW code, from V-Dem's demspaces)",
+    schema=Schema(columns={"gwcode": "int", "year": "int", "pop": "float"},
+                  key=("gwcode", "year"), ranges={"year": (1800, 2100), "pop": (0, 2e7)},
+                  min_rows=20000),
     period=("year", 2025),
 )
 
 
 def coup_attempts(settings: Settings | None = None) -> pd.DataFrame:
     """``gwcode, year, coup_attempt`` (1 when any coup was attempted that year)."""
-    frame = read_csv(COUPS_GW, Schema(columns={"gwcode": "int", "year": "int",
-                                               "pt_attempt": "int"},
-                                      key=("gwcode", "year"),
-                                      ranges={"year": (1950, 2100), "pt_attempt": (0, 1)},
-                                      min_rows=12000), settings)
+    frame = read(COUPS_GW, settings)
     return frame.rename(columns={"pt_attempt": "coup_attempt"})[
         ["gwcode", "year", "coup_attempt"]]
 
 
 def population(settings: Settings | None = None) -> pd.DataFrame:
     """``gwcode, year, pop`` (thousands)."""
-    return read_csv(POPULATION_GW, Schema(columns={"gwcode": "int", "year": "int",
-                                                   "pop": "float"},
-                                          key=("gwcode", "year"),
-                                          ranges={"year": (1800, 2100), "pop": (0, 2e7)},
-                                          min_rows=20000), settings)[["gwcode", "year", "pop"]]
+    return read(POPULATION_GW, settings)[["gwcode", "year", "pop"]]

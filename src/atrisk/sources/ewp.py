@@ -12,7 +12,7 @@ from __future__ import annotations
 import pandas as pd
 
 from atrisk.settings import Settings
-from atrisk.sources.base import Kind, Schema, Source, read_csv
+from atrisk.sources.base import Schema, Source, read
 
 REPO = "https://raw.githubusercontent.com/EarlyWarningProject/2025-Statistical-Risk-Assessment"
 _CITE = ("Early Warning Project (2025). Statistical Risk Assessment 2025-26. United States "
@@ -26,16 +26,16 @@ EPISODES = Source(
     url=f"{REPO}/6e7576318893e7cfaa92aa81a228f11f7be031ea/1.Buildcountryyears_and_mk_data/"
     "EWP%20mass%20killing%20events%20master%20list_2025.xlsx",
     version="2025 (episodes starting 1945-2023)",
-    licence=_LICENCE, citation=_CITE, producer=_PRODUCER, period=("startyear", 2024),
-)
-
-PREPARED = Source(
-    name="ewp_prepared",
-    path="ewp/prepared2024predictors-2025-09-03.csv",
-    url=f"{REPO}/3a31c0a8b0e32b4882c2eeb6503e726bbb27a2b4/3.Modeling/"
-    "prepared2024predictors-2025-09-03.csv",
-    version="2025-09-03 (data through 2024)",
-    licence=_LICENCE, citation=_CITE, producer=_PRODUCER, period=("year", 2024),
+    licence=_LICENCE, citation=_CITE, producer=_PRODUCER,
+    schema=Schema(
+        columns={"country": "str", "mk_event_name": "str", "mk_event_summary": "str",
+                 "startyear": "int", "endyear": "int", "mk_event_code": "str",
+                 "State-Led or Non-State-Led": "str", "mk_location_cow": "int"},
+        key=("mk_event_code",),
+        ranges={"startyear": (1900, 2100), "endyear": (1900, 2100),
+                "mk_location_cow": (2, 999)},
+        min_rows=100),
+    period=("startyear", 2024),
 )
 
 #: EWP's 38 predictors plus ``year`` (model_3Sep2025.R, ``predictornames.fullest``).
@@ -52,21 +52,26 @@ PREPARED_PREDICTORS: tuple[str, ...] = (
 PREPARED_OUTCOMES: tuple[str, ...] = ("mk_onset", "mk_onset_1", "mk_onset_2", "mk_onset_1or2")
 
 
+PREPARED = Source(
+    name="ewp_prepared",
+    path="ewp/prepared2024predictors-2025-09-03.csv",
+    url=f"{REPO}/3a31c0a8b0e32b4882c2eeb6503e726bbb27a2b4/3.Modeling/"
+    "prepared2024predictors-2025-09-03.csv",
+    version="2025-09-03 (data through 2024)",
+    licence=_LICENCE, citation=_CITE, producer=_PRODUCER,
+    schema=Schema(
+        columns={**{c: "float" for c in PREPARED_PREDICTORS if c != "year"},
+                 **{c: "int" for c in PREPARED_OUTCOMES},
+                 "ewp_name": "str", "year": "int", "ccode": "int"},
+        key=("ccode", "year"),
+        ranges={"year": (1900, 2100), "un_imr_sqrt": (0, 25), "efindex": (0, 1)},
+        min_rows=5000),
+    period=("year", 2024),
+)
+
 def episodes(settings: Settings | None = None) -> pd.DataFrame:
     """One row per mass-killing episode: code, name, location ccode, start/end year, type."""
-    frame = read_csv(
-        EPISODES,
-        Schema(
-            columns={"country": "str", "mk_event_name": "str", "mk_event_summary": "str",
-                     "startyear": "int", "endyear": "int", "mk_event_code": "str",
-                     "State-Led or Non-State-Led": "str", "mk_location_cow": "int"},
-            key=("mk_event_code",),
-            ranges={"startyear": (1900, 2100), "endyear": (1900, 2100),
-                    "mk_location_cow": (2, 999)},
-            min_rows=100,
-        ),
-        settings,
-    )
+    frame = read(EPISODES, settings)
     kind = frame["State-Led or Non-State-Led"].str.lower()
     bad = ~kind.isin(["state-led", "non-state-led"])
     if bad.any():
@@ -95,16 +100,7 @@ def prepared(settings: Settings | None = None) -> pd.DataFrame:
 
     Caution (EWP): outcomes whose future is not yet observed are 0 there, not missing.
     """
-    cols: dict[str, Kind] = {c: "float" for c in PREPARED_PREDICTORS if c != "year"}
-    cols.update({c: "int" for c in PREPARED_OUTCOMES})
-    cols.update({"ewp_name": "str", "year": "int", "ccode": "int"})
-    return read_csv(
-        PREPARED,
-        Schema(columns=cols, key=("ccode", "year"),
-               ranges={"year": (1900, 2100), "un_imr_sqrt": (0, 25), "efindex": (0, 1)},
-               min_rows=5000),
-        settings,
-    )
+    return read(PREPARED, settings)
 
 
 COUNTRY_NAMES = Source(
@@ -114,12 +110,12 @@ COUNTRY_NAMES = Source(
     "countrynamesheet_complete.csv",
     version="2025",
     licence=_LICENCE, citation=_CITE, producer=_PRODUCER,
+    schema=Schema(columns={"ccode": "int", "ewp_name": "str"}, key=("ccode",),
+                  ranges={"ccode": (2, 999)}, min_rows=150),
 )
 
 
 def country_names(settings: Settings | None = None) -> pd.DataFrame:
     """EWP's short country names (e.g. 'Iran', 'Burma/Myanmar') by EWP code."""
-    frame = read_csv(COUNTRY_NAMES, Schema(columns={"ccode": "int", "ewp_name": "str"},
-                                           key=("ccode",), ranges={"ccode": (2, 999)},
-                                           min_rows=150), settings)
+    frame = read(COUNTRY_NAMES, settings)
     return frame.rename(columns={"ewp_name": "name"})[["ccode", "name"]]

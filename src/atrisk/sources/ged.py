@@ -18,11 +18,9 @@ kept; their bounds are widened to include ``best`` (``low = min(low, best)``,
 
 from __future__ import annotations
 
-import io
 import json
 import logging
-import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -30,15 +28,7 @@ import pandas as pd
 
 from atrisk.domain.errors import SourceError
 from atrisk.settings import Settings
-from atrisk.sources.base import (
-    Schema,
-    Source,
-    check_manifest,
-    check_not_truncated,
-    locate,
-    read_csv,
-    validate,
-)
+from atrisk.sources.base import Schema, Source, locate, parse_file, read, validate
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +50,14 @@ GED_CAR = _src("ged_car", "conflict/ucdp/events/GEDEvent_v23_1_CAR482.geojson",
                "https://ucdp.uu.se/downloads/ged/ged231-csv.zip",
                "23.1 (Central African Republic)")
 
+FINAL_VINTAGE = "ged-25.1"
+#: GED begins in 1989; earlier months in the aggregated file are zero-filled, not observed.
+GED_FIRST_MONTH = "1989-01"
+#: The last month GED 25.1 covers: a row dated later is an error, not news.
+FINAL_LAST_MONTH = "2024-12"
+_MONTH_COUNTS = ("ucdp_event_count", "ucdp_fatalities_best", "ucdp_civilian_deaths",
+                 "ucdp_one_sided_events")
+
 #: GED 25.1 aggregated to ISO3 x month (a third party's aggregation of UCDP's events; spot
 #: checks agree with UCDP). Final: the vintage every month through 2024-12 carries.
 COUNTRY_MONTH = Source(
@@ -70,56 +68,13 @@ COUNTRY_MONTH = Source(
     licence="CC BY 4.0",
     citation="Sundberg & Melander (2013), JPR 50(4); UCDP GED 25.1",
     producer="Uppsala Conflict Data Program (aggregated by a third party)",
+    schema=Schema(columns={"country_iso3": "str", "year_month": "str",
+                           **{c: "float" for c in _MONTH_COUNTS}},
+                  key=("country_iso3", "year_month"), ranges={c: (0, 2e6) for c in _MONTH_COUNTS},
+                  min_rows=50000),
+    period=("year_month", FINAL_LAST_MONTH),
 )
-FINAL_VINTAGE = "ged-25.1"
-#: GED begins in 1989; earlier months in the aggregated file are zero-filled, not observed.
-GED_FIRST_MONTH = "1989-01"
-#: The last month GED 25.1 covers: a row dated later is an error, not news.
-FINAL_LAST_MONTH = "2024-12"
 
-
-@dataclass(frozen=True)
-class Release:
-    """One UCDP Candidate release (or a compilation of several): where it is, its vintage,
-    and the months it covers in full. Events it holds for earlier months are late-coded
-    additions; a month only such events reach is partly known."""
-
-    source: Source
-    vintage: str
-    months: tuple[str, ...]
-    #: The 7-column compilation: country names, no civilian split, no coordinates.
-    slim: bool = False
-    #: Fewer events than this is a file cut short (a release's size is known when it is
-    #: registered; a cut at a line end leaves a well-formed file otherwise).
-    min_events: int = 1
-
-    @property
-    def last_month(self) -> str:
-        return max(self.months)
-
-
-def _months(first: str, last: str) -> tuple[str, ...]:
-    return tuple(str(m) for m in pd.period_range(first, last, freq="M"))
-
-
-_CANDIDATE_URL = "https://ucdp.uu.se/downloads/candidateged/"
-CANDIDATE_2021 = Release(
-    _src("ged_candidate_2021", "conflict/ucdp/events/GEDEvent_v21_01_21_12.csv.zip",
-         _CANDIDATE_URL + "GEDEvent_v21_01_21_12.csv",
-         "Candidate 21.0.1-21.0.12 (all of 2021, compiled)"),
-    "candidate-21.0.x", _months("2021-01", "2021-12"), min_events=15000)
-CANDIDATE_2025 = Release(
-    _src("ged_candidate_2025", "conflict/ucdp/events/ged_candidate_2025_slim.csv",
-         _CANDIDATE_URL + "GEDEvent_v25_0_12.csv",
-         "Candidate 25.0.1-25.0.12 (all of 2025, compiled; 7 columns)"),
-    "candidate-25.0.x", _months("2025-01", "2025-12"), slim=True, min_events=25000)
-CANDIDATE_2026_02 = Release(
-    _src("ged_candidate_2026_02", "conflict/ucdp/events/GEDEvent_v26_0_2.csv.gz",
-         _CANDIDATE_URL + "GEDEvent_v26_0_2.csv", "Candidate 26.0.2 (February 2026)"),
-    "candidate-26.0.2", ("2026-02",), min_events=1000)
-#: The releases after GED's final months that the country-month panel is built from, oldest
-#: first (a newer release wins where two cover a month).
-CANDIDATE_RELEASES: tuple[Release, ...] = (CANDIDATE_2025, CANDIDATE_2026_02)
 
 COLUMNS: tuple[str, ...] = (
     "id", "relid", "year", "active_year", "code_status", "type_of_violence",
@@ -133,14 +88,72 @@ COLUMNS: tuple[str, ...] = (
     "best", "high", "low", "gwnoa", "gwnob",
 )
 _COUNTS = ("deaths_a", "deaths_b", "deaths_civilians", "deaths_unknown", "best", "high", "low")
+#: The 49-column release format (columns atrisk does not compute with are kept as text).
 SCHEMA = Schema(
-    columns={"id": "int", "type_of_violence": "int", "country_id": "int", "latitude": "float",
+    columns={**{c: "str" for c in COLUMNS},
+             "id": "int", "type_of_violence": "int", "country_id": "int", "latitude": "float",
              "longitude": "float", "where_prec": "int", "date_prec": "int",
              **{c: "int" for c in _COUNTS}},
     key=("id",),
     ranges={"type_of_violence": (1, 3), "latitude": (-90, 90), "longitude": (-180, 180),
             "country_id": (2, 999), **{c: (0, 1e6) for c in _COUNTS}},
 )
+#: The 7-column Candidate compilation: country names, no civilian split, no coordinates.
+SLIM_SCHEMA = Schema(
+    columns={"id": "int", "conflict_new_id": "int", "conflict_name": "str", "country": "str",
+             "best": "int", "type_of_violence": "int", "date": "str"},
+    key=("id",), ranges={"type_of_violence": (1, 3), "best": (0, 1e6)},
+)
+
+
+@dataclass(frozen=True)
+class Release:
+    """One UCDP Candidate release (or a compilation of several): where it is, its vintage,
+    and the months it covers in full. Events it holds for earlier months are late-coded
+    additions; a month only such events reach is partly known."""
+
+    source: Source
+    vintage: str
+    months: tuple[str, ...]
+
+    #: The 7-column compilation: country names, no civilian split, no coordinates.
+    slim: bool = False
+
+    @property
+    def last_month(self) -> str:
+        return max(self.months)
+
+
+def _release(name: str, file: str, official: str, version: str, vintage: str,
+             first: str, last: str, min_events: int, slim: bool = False) -> Release:
+    """A Candidate release: its file must hold at least ``min_events`` events (a release's
+    size is known when it is registered; a file cut at a line end is well-formed otherwise)
+    and none dated after its last month (which would stretch the panel past the data)."""
+    schema = SLIM_SCHEMA if slim else SCHEMA
+    source = Source(
+        name=name, path=f"conflict/ucdp/events/{file}", url=_CANDIDATE_URL + official,
+        version=version, licence="CC BY 4.0", citation=_CITE,
+        producer="Uppsala Conflict Data Program", schema=replace(schema, min_rows=min_events),
+        period=("date" if slim else "date_start", last))
+    months = tuple(str(m) for m in pd.period_range(first, last, freq="M"))
+    return Release(source, vintage, months, slim)
+
+
+_CANDIDATE_URL = "https://ucdp.uu.se/downloads/candidateged/"
+CANDIDATE_2021 = _release("ged_candidate_2021", "GEDEvent_v21_01_21_12.csv.zip",
+                          "GEDEvent_v21_01_21_12.csv",
+                          "Candidate 21.0.1-21.0.12 (all of 2021, compiled)",
+                          "candidate-21.0.x", "2021-01", "2021-12", min_events=15000)
+CANDIDATE_2025 = _release("ged_candidate_2025", "ged_candidate_2025_slim.csv",
+                          "GEDEvent_v25_0_12.csv",
+                          "Candidate 25.0.1-25.0.12 (all of 2025, compiled; 7 columns)",
+                          "candidate-25.0.x", "2025-01", "2025-12", min_events=25000, slim=True)
+CANDIDATE_2026_02 = _release("ged_candidate_2026_02", "GEDEvent_v26_0_2.csv.gz",
+                             "GEDEvent_v26_0_2.csv", "Candidate 26.0.2 (February 2026)",
+                             "candidate-26.0.2", "2026-02", "2026-02", min_events=1000)
+#: The releases after GED's final months that the country-month panel is built from, oldest
+#: first (a newer release wins where two cover a month).
+CANDIDATE_RELEASES: tuple[Release, ...] = (CANDIDATE_2025, CANDIDATE_2026_02)
 
 
 @dataclass(frozen=True)
@@ -152,19 +165,38 @@ class Events:
 
 
 def read_events(path: Path) -> Events:
-    """Read and validate GED events from a .csv, .csv.gz, .zip or .geojson file."""
+    """Read and validate GED events from any .csv, .csv.gz, .zip or .geojson file (samples,
+    extracts); registered releases are read with ``release_events``."""
     name = str(path)
     try:
-        raw = _read_raw(path)
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError, KeyError) as exc:
+        raw = _read_geojson(path) if path.suffix.lower() == ".geojson" else parse_file(path)
+    except (OSError, ValueError, KeyError) as exc:
         raise SourceError(name, f"not a readable GED file ({type(exc).__name__}: {exc})") from exc
-    missing = [c for c in COLUMNS if c not in raw.columns]
-    if missing:
-        raise SourceError(name, f"missing GED column(s) {missing} (expected the 49-column "
-                          "release format)")
-    frame = validate(raw, SCHEMA, name)
+    return _checked_events(validate(raw, SCHEMA, name), name)
+
+
+def events(source: Source, settings: Settings | None = None) -> Events:
+    """GED events of a file that is not a registered release (mirror or official download)."""
+    return read_events(locate(source, settings))
+
+
+def release_events(release: Release, settings: Settings | None = None) -> pd.DataFrame:
+    """A release's events, checked against its declaration (``base.read``) and, for the full
+    format, the event-level rules of ``read_events``. The slim compilation's ``date`` becomes
+    ``date_start`` and its ``deaths_civilians`` is missing (it has no civilian split)."""
+    frame = read(release.source, settings)
+    name = str(locate(release.source, settings))
+    if not release.slim:
+        return _checked_events(frame, name).table
+    frame["date_start"] = _dates(frame["date"], "date", name)
+    frame["deaths_civilians"] = np.nan
+    return frame.drop(columns="date")
+
+
+def _checked_events(frame: pd.DataFrame, name: str) -> Events:
+    """Dates parsed and in order; ``low <= best <= high`` repaired where UCDP's bounds miss."""
     for col in ("date_start", "date_end"):
-        frame[col] = _dates(raw[col], col, name)
+        frame[col] = _dates(frame[col], col, name)
     backwards = frame["date_end"] < frame["date_start"]
     if backwards.any():
         i = int(np.flatnonzero(backwards.to_numpy())[0])
@@ -178,75 +210,18 @@ def read_events(path: Path) -> Events:
     return Events(frame, repaired)
 
 
-def events(source: Source, settings: Settings | None = None) -> Events:
-    """GED events of a registered source (mirror or official download)."""
-    return read_events(locate(source, settings))
-
-
-SLIM_SCHEMA = Schema(
-    columns={"id": "int", "conflict_new_id": "int", "conflict_name": "str", "country": "str",
-             "best": "int", "type_of_violence": "int", "date": "str"},
-    key=("id",), ranges={"type_of_violence": (1, 3), "best": (0, 1e6)}, min_rows=25000,
-)
-
-
-def read_slim(path: Path) -> pd.DataFrame:
-    """Read and validate the 7-column Candidate compilation; ``date`` becomes
-    ``date_start`` and ``deaths_civilians`` is missing (the file has no civilian split)."""
-    name = str(path)
-    check_not_truncated(path)
-    try:
-        raw = pd.read_csv(path, low_memory=False)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise SourceError(name, f"not a readable CSV ({exc})") from exc
-    frame = validate(raw, SLIM_SCHEMA, name)
-    frame["date_start"] = _dates(raw["date"], "date", name)
-    frame["deaths_civilians"] = np.nan
-    return frame.drop(columns="date")
-
-
-def release_events(release: Release, settings: Settings | None = None) -> pd.DataFrame:
-    """A release's events, validated: none may be dated after the months it covers (a row
-    from the future would stretch the panel past the data)."""
-    path = locate(release.source, settings)
-    table = read_slim(path) if release.slim else read_events(path).table
-    if len(table) < release.min_events:
-        raise SourceError(str(path), f"has {len(table)} events, expected at least "
-                          f"{release.min_events} (truncated?)")
-    month = table["date_start"].dt.strftime("%Y-%m")
-    late = month > release.last_month
-    if late.any():
-        i = int(np.flatnonzero(late.to_numpy())[0])
-        raise SourceError(str(path), f"line {i + 2}: event dated {month.iloc[i]}, after the "
-                          f"last month this release covers ({release.last_month})")
-    check_manifest(path, release.source, settings)
-    return table
-
-
-def _read_raw(path: Path) -> pd.DataFrame:
-    suffixes = "".join(path.suffixes[-2:]).lower()
-    if path.suffix.lower() == ".geojson":
-        with open(path, encoding="utf-8") as fh:
-            doc = json.load(fh)
-        rows = []
-        for feature in doc["features"]:
-            row = dict(feature["properties"])
-            lon, lat = (feature.get("geometry") or {}).get("coordinates", (None, None))[:2]
-            row.setdefault("longitude", lon)
-            row.setdefault("latitude", lat)
-            row.setdefault("geom_wkt", f"POINT ({lon} {lat})" if lon is not None else None)
-            rows.append(row)
-        return pd.DataFrame(rows)
-    if path.suffix.lower() == ".zip":
-        with zipfile.ZipFile(path) as archive:
-            inner = [n for n in archive.namelist() if n.lower().endswith(".csv")]
-            if not inner:
-                raise ValueError("the zip archive holds no .csv file")
-            data = archive.read(inner[0])
-        return pd.read_csv(io.BytesIO(data), low_memory=False)
-    if suffixes.endswith(".csv.gz") or path.suffix.lower() == ".csv":
-        return pd.read_csv(path, low_memory=False)
-    raise ValueError(f"unsupported file type {path.suffix!r}")
+def _read_geojson(path: Path) -> pd.DataFrame:
+    with open(path, encoding="utf-8") as fh:
+        doc = json.load(fh)
+    rows = []
+    for feature in doc["features"]:
+        row = dict(feature["properties"])
+        lon, lat = (feature.get("geometry") or {}).get("coordinates", (None, None))[:2]
+        row.setdefault("longitude", lon)
+        row.setdefault("latitude", lat)
+        row.setdefault("geom_wkt", f"POINT ({lon} {lat})" if lon is not None else None)
+        rows.append(row)
+    return pd.DataFrame(rows)
 
 
 def _dates(values: pd.Series, col: str, file: str) -> pd.Series:
@@ -292,23 +267,13 @@ def to_country_month(events: pd.DataFrame, by: str = "country_id") -> pd.DataFra
 
 def country_month(settings: Settings | None = None) -> pd.DataFrame:
     """GED 25.1 deaths by ISO3 country and month (final): civilian deaths, all fatalities."""
-    counts = ["ucdp_event_count", "ucdp_fatalities_best", "ucdp_civilian_deaths",
-              "ucdp_one_sided_events"]
-    frame = read_csv(
-        COUNTRY_MONTH,
-        Schema(columns={"country_iso3": "str", "year_month": "str",
-                        **{c: "float" for c in counts}},
-               key=("country_iso3", "year_month"), ranges={c: (0, 2e6) for c in counts},
-               min_rows=50000),
-        settings,
-    )
+    frame = read(COUNTRY_MONTH, settings)
     month = frame["year_month"]
-    bad = ~month.str.fullmatch(r"\d{4}-\d{2}") | (month > FINAL_LAST_MONTH)
+    bad = ~month.str.fullmatch(r"\d{4}-\d{2}")
     if bad.any():
         i = int(bad.to_numpy().nonzero()[0][0])
         raise SourceError(COUNTRY_MONTH.path, f"column 'year_month', line {i + 2}: "
-                          f"{month.iloc[i]!r} is not a month YYYY-MM up to GED 25.1's last, "
-                          f"{FINAL_LAST_MONTH}")
+                          f"{month.iloc[i]!r} is not a month YYYY-MM")
     frame = frame[frame["year_month"] >= GED_FIRST_MONTH]
     return frame.rename(columns={"country_iso3": "iso3", "year_month": "month",
                                  "ucdp_civilian_deaths": "civilian_deaths",

@@ -10,18 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from atrisk.settings import Settings
-from atrisk.sources.base import Schema, Source, read_csv
-
-ORGANIZED_VIOLENCE = Source(
-    name="ucdp_organized_violence",
-    path="conflict/ucdp/yearly/organizedviolencecy_v25_1.csv",
-    url="https://ucdp.uu.se/downloads/organizedviolencecy/organizedviolencecy_v25_1.csv",
-    version="25.1 (1989-2024)",
-    licence="CC BY 4.0",
-    citation="Davies, Pettersson & Oberg (2025). Organized violence 1989-2024. JPR 62(4).",
-    producer="Uppsala Conflict Data Program",
-    period=("year_cy", 2024),
-)
+from atrisk.sources.base import Schema, Source, read
 
 _DEATHS = {
     "sb_total_deaths_best_cy": "ucdp_sb_deaths",
@@ -38,17 +27,26 @@ _DEATHS = {
 }
 
 
+ORGANIZED_VIOLENCE = Source(
+    name="ucdp_organized_violence",
+    path="conflict/ucdp/yearly/organizedviolencecy_v25_1.csv",
+    url="https://ucdp.uu.se/downloads/organizedviolencecy/organizedviolencecy_v25_1.csv",
+    version="25.1 (1989-2024)",
+    licence="CC BY 4.0",
+    citation="Davies, Pettersson & Oberg (2025). Organized violence 1989-2024. JPR 62(4).",
+    producer="Uppsala Conflict Data Program",
+    schema=Schema(
+        columns={**{c: "float" for c in _DEATHS}, "country_cy": "str", "country_id_cy": "int",
+                 "year_cy": "int"},
+        key=("country_id_cy", "year_cy"),
+        ranges={"year_cy": (1989, 2100), **{c: (0, 2e6) for c in _DEATHS}}, min_rows=5000),
+    period=("year_cy", 2024),
+)
+
+
 def organized_violence(settings: Settings | None = None) -> pd.DataFrame:
     """Deaths by type of violence, by Gleditsch–Ward code and year (1989 on)."""
-    cols: dict = {c: "float" for c in _DEATHS}
-    cols.update({"country_id_cy": "int", "year_cy": "int"})
-    frame = read_csv(
-        ORGANIZED_VIOLENCE,
-        Schema(columns=cols, key=("country_id_cy", "year_cy"),
-               ranges={"year_cy": (1989, 2100), **{c: (0, 2e6) for c in _DEATHS}},
-               min_rows=5000),
-        settings,
-    )
+    frame = read(ORGANIZED_VIOLENCE, settings)
     frame = frame.rename(columns={"country_id_cy": "gwcode", "year_cy": "year", **_DEATHS})
     return frame[["gwcode", "year", *_DEATHS.values()]]
 
@@ -56,9 +54,7 @@ def organized_violence(settings: Settings | None = None) -> pd.DataFrame:
 def country_ids(settings: Settings | None = None) -> dict[str, int]:
     """UCDP's country names (``Myanmar (Burma)``, ``DR Congo (Zaire)``, …) and their GW codes,
     for releases that name the country but give no code."""
-    frame = read_csv(ORGANIZED_VIOLENCE, Schema(columns={"country_cy": "str",
-                                                         "country_id_cy": "int"},
-                                                min_rows=5000), settings)
+    frame = read(ORGANIZED_VIOLENCE, settings)
     pairs = frame[["country_cy", "country_id_cy"]].drop_duplicates()
     return {str(k): int(v) for k, v in zip(pairs["country_cy"], pairs["country_id_cy"],
                                             strict=True)}

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 
 from atrisk.settings import Settings
-from atrisk.sources.base import Schema, Source, read_csv
+from atrisk.sources.base import Schema, Source, read
 
 TOOLS_EVIDENCE = Source(
     name="ushmm_prevention_tools",
@@ -21,6 +21,17 @@ TOOLS_EVIDENCE = Source(
              "of Genocide (2025). Tools for Atrocity Prevention: Lessons Learned, version 3. "
              "https://preventiontools.ushmm.org",
     producer="US Holocaust Memorial Museum, Simon-Skjodt Center for the Prevention of Genocide",
+    schema=Schema(
+        columns={"tool_name": "str", "Name": "str", "Contextual.or.design.factor": "str",
+                 "Family": "str", "Description": "str", "Inverse.factor": "str",
+                 "greater_findings": "float", "lesser_findings": "float",
+                 "no_mixed_findings": "float", "vote_count_factor": "float",
+                 "greater_practitioner": "float", "lesser_practitioner": "float",
+                 "research_qualitative_for_web": "str", "Short.description": "str",
+                 "Theory.of.change": "str", "DIMEL": "str"},
+        ranges={"greater_findings": (0, 500), "lesser_findings": (0, 500),
+                "no_mixed_findings": (0, 500)},
+        min_rows=400, unique_rows=True),
 )
 
 #: Source column -> our name.
@@ -40,20 +51,7 @@ COLUMNS = {
 def tool_evidence(settings: Settings | None = None) -> pd.DataFrame:
     """One row per (tool, factor) with the counts of findings; tools the review describes
     without factors have one row with an empty factor."""
-    frame = read_csv(
-        TOOLS_EVIDENCE,
-        Schema(columns={"tool_name": "str", "Name": "str", "Contextual.or.design.factor": "str",
-                        "Family": "str", "Description": "str", "Inverse.factor": "str",
-                        "greater_findings": "float", "lesser_findings": "float",
-                        "no_mixed_findings": "float", "vote_count_factor": "float",
-                        "greater_practitioner": "float", "lesser_practitioner": "float",
-                        "research_qualitative_for_web": "str", "Short.description": "str",
-                        "Theory.of.change": "str", "DIMEL": "str"},
-               ranges={"greater_findings": (0, 500), "lesser_findings": (0, 500),
-                       "no_mixed_findings": (0, 500)},
-               min_rows=400, unique_rows=True),
-        settings,
-    )
+    frame = read(TOOLS_EVIDENCE, settings)
     out = frame[list(COLUMNS)].rename(columns=COLUMNS)
     for col in ("kind", "family"):
         out[col] = out[col].str.strip()
