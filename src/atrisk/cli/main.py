@@ -9,6 +9,7 @@ accounts, alert rules and the application's data; `report` writes a country brie
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -116,6 +117,18 @@ def data_build() -> None:
     _alerts(settings)  # a release that brings a new month is checked against the forecasts
 
 
+@app.command()
+def refresh() -> None:
+    """Build the data, then make and publish the forecasts from it (what `make run` does
+    before it serves): the annual forecast for the year after the last observed one and the
+    12 months after the latest month. One process, so the libraries load once."""
+    from atrisk.panels.build import LAST_OBSERVED
+
+    data_build()
+    forecast_structural(year=LAST_OBSERVED + 1)
+    forecast_monthly_cmd(out=_settings().build_dir / "forecast_monthly.parquet")
+
+
 @data_app.command("sources")
 def data_sources() -> None:
     """List every public dataset atrisk reads: producer, version, licence and citation."""
@@ -138,10 +151,20 @@ def backtest_structural(
         help="Also forecast each data year as a provisional year is made (carried forward "
              "from the year before but for UCDP deaths, coups and population): what a "
              "forecast a year early costs, published with the run.")] = True,
+    jobs: Annotated[int, typer.Option(help="Processes fitting in parallel.")] = os.cpu_count() or 1,
+    refit: Annotated[bool, typer.Option(
+        help="Refit every model instead of reusing fits whose data, settings and model code "
+             "are unchanged (kept in build/cache/fits).")] = False,
 ) -> None:
     """EWP's fully out-of-sample back-test: fit on years <= L, forecast from L+2's data."""
     from atrisk.domain.horizon import structural_windows
-    from atrisk.evaluation.backtest import CARRIED, backtest, carry_forward_cost, report
+    from atrisk.evaluation.backtest import (
+        CARRIED,
+        backtest,
+        carry_forward_cost,
+        fitted_specs,
+        report,
+    )
     from atrisk.evaluation.metrics import restrict_to_common, scoreboard
     from atrisk.models.registry import MODELS
     from atrisk.panels.build import LAST_OBSERVED, read_table
@@ -153,12 +176,13 @@ def backtest_structural(
     settings = _settings()
     started = time.perf_counter()
     windows = structural_windows(first, last)
-    with _steps("back-test", total=len(windows) * len(names)) as step:
+    specs = [MODELS[m] for m in names]
+    with _steps("back-test", total=len(windows) * len(fitted_specs(specs))) as step:
         panel = read_table(settings, "panel")
         panels = {"atrisk": panel, "ewp": read_table(settings, "ewp_prepared")}
         capitals = crosswalk.gw_capitals(settings) if carry_forward else None
-        every = backtest([MODELS[m] for m in names], panels, panel, windows,
-                         progress=step, carry_forward=capitals)
+        every = backtest(specs, panels, panel, windows, progress=step, carry_forward=capitals,
+                         jobs=jobs, cache=None if refit else settings.build_dir / "cache" / "fits")
     forecasts = every[~every["model"].str.endswith(CARRIED)]
     out.parent.mkdir(parents=True, exist_ok=True)
     if out.suffix == ".csv":

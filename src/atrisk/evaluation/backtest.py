@@ -7,10 +7,12 @@ forecasts from the data of year L+2. Scoring is separate (``metrics``).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 
 import pandas as pd
 
 from atrisk.domain.horizon import StructuralWindow
+from atrisk.evaluation.fit_cache import FitTask, panel_digest, run_fits
 from atrisk.evaluation.metrics import (
     calibration,
     onset_years,
@@ -21,7 +23,7 @@ from atrisk.evaluation.metrics import (
 )
 from atrisk.models.base import Forecast
 from atrisk.models.ensemble import LogOddsEnsemble
-from atrisk.models.registry import TARGETS, ModelSpec
+from atrisk.models.registry import MODELS, ModelSpec
 from atrisk.panels.provisional import carried_rows
 
 FIRST_TRAIN_YEAR = 1960
@@ -37,41 +39,52 @@ CARRIED = "+carried"
 def backtest(specs: Sequence[ModelSpec], panels: Mapping[str, pd.DataFrame],
              outcomes: pd.DataFrame, windows: Sequence[StructuralWindow],
              progress: Callable[[str], None] = lambda _: None,
-             carry_forward: pd.DataFrame | None = None) -> pd.DataFrame:
+             carry_forward: pd.DataFrame | None = None, jobs: int = 1,
+             cache: Path | None = None) -> pd.DataFrame:
     """Long table of out-of-sample forecasts, one row per model, window and country.
 
     ``outcomes`` carries the truth by ``ccode, year`` (``onset_next2``, missing where unknown).
     With ``carry_forward`` (the capitals, for neighbours), every model on our own panel also
     forecasts, as ``<name>+carried``, from the data year's rows made as a provisional year
     is made (``panels.provisional``): the cost of forecasting a year early.
+
+    Each (window, model) fit is independent: ``jobs`` processes share them, and with
+    ``cache`` a fit whose inputs, settings and model code are unchanged is read back instead
+    of refitted (``fit_cache``). An ensemble combines its members' forecasts, never refits.
     """
-    parts = []
-    by_name = {s.name: s for s in specs}
+    fitted = fitted_specs(specs)
+    digests = {name: panel_digest(panel) for name, panel in panels.items()}
+    tasks = []
     for window in windows:
-        made: dict[str, Forecast] = {}
         carried = (carried_rows(panels["atrisk"], window.data_year, carry_forward)
                    if carry_forward is not None and "atrisk" in panels else None)
-        # Members first, so an ensemble reuses their fits instead of refitting them.
-        for spec in sorted(specs, key=lambda s: bool(s.members)):
-            progress(f"{spec.name} L={window.last_train_year}")
-            variants = [spec.name] + ([spec.name + CARRIED]
-                                      if carried is not None and spec.dataset == "atrisk" else [])
-            if spec.members and all(m in made for m in spec.members):
-                for name in variants:
-                    suffix = name.removeprefix(spec.name)
-                    made[name] = LogOddsEnsemble.combine(
-                        name, [made[m + suffix] for m in spec.members])
-            else:
-                panel = panels[spec.dataset]
-                train = panel[(panel["year"] <= window.last_train_year)
-                              & (panel["year"] >= FIRST_TRAIN_YEAR)]
-                test = panel[panel["year"] == window.data_year]
-                model = spec.build(TARGETS[spec.dataset]["onset_next2"]).fit(train)
-                made[spec.name] = model.predict(test)
-                if carried is not None and spec.dataset == "atrisk":
-                    made[spec.name + CARRIED] = model.predict(carried)
-        for name in (n for base in by_name for n in (base, base + CARRIED) if n in made):
-            frame = made[name].to_frame()
+        for spec in fitted:
+            panel = panels[spec.dataset]
+            train = panel[(panel["year"] <= window.last_train_year)
+                          & (panel["year"] >= FIRST_TRAIN_YEAR)]
+            test = panel[panel["year"] == window.data_year]
+            tasks.append(FitTask(spec, window, train, test,
+                                 carried if spec.dataset == "atrisk" else None,
+                                 digests[spec.dataset]))
+    made: dict[tuple[int, str], Forecast] = {}
+    for task, result in zip(tasks, run_fits(tasks, jobs, cache, progress), strict=True):
+        year = task.window.last_train_year
+        made[year, task.spec.name] = result.plain
+        if result.carried is not None:
+            made[year, task.spec.name + CARRIED] = result.carried
+    parts = []
+    for window in windows:
+        by_name = {name: forecast for (year, name), forecast in made.items()
+                   if year == window.last_train_year}
+        for spec in specs:
+            if spec.members:
+                for suffix in ("", CARRIED):
+                    if all(m + suffix in by_name for m in spec.members):
+                        by_name[spec.name + suffix] = LogOddsEnsemble.combine(
+                            spec.name + suffix, [by_name[m + suffix] for m in spec.members])
+        for name in (n for spec in specs for n in (spec.name, spec.name + CARRIED)
+                     if n in by_name):
+            frame = by_name[name].to_frame()
             frame["model"] = name
             frame["data_year"] = window.data_year
             frame["last_train_year"] = window.last_train_year
@@ -80,6 +93,16 @@ def backtest(specs: Sequence[ModelSpec], panels: Mapping[str, pd.DataFrame],
     truth = outcomes[["ccode", "year", "onset_next2"]].rename(columns={"year": "data_year"})
     out = out.merge(truth, on=["ccode", "data_year"], how="left")
     return out[COLUMNS]
+
+
+def fitted_specs(specs: Sequence[ModelSpec]) -> list[ModelSpec]:
+    """The models a back-test fits: every model that is not an ensemble, and each ensemble's
+    members (once, even if asked for by name too)."""
+    out: dict[str, ModelSpec] = {}
+    for spec in specs:
+        for name in spec.members or (spec.name,):
+            out.setdefault(name, MODELS[name] if spec.members else spec)
+    return list(out.values())
 
 
 def carry_forward_cost(forecasts: pd.DataFrame, onsets: pd.DataFrame, last_observed: int

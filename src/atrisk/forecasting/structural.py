@@ -9,6 +9,7 @@ histories the model learned from.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from joblib import Parallel, delayed
 from scipy.special import expit, logit
 
 from atrisk import __version__
@@ -158,13 +160,11 @@ def _bootstrap_interval(build, target: str, train: pd.DataFrame, current: pd.Dat
     rng = np.random.default_rng(seed)
     codes = train["gwcode"].unique()
     groups = {code: idx for code, idx in train.groupby("gwcode").indices.items()}
-    draws = []
-    for _ in range(n):
-        pick = rng.choice(codes, size=len(codes), replace=True)
-        rows = np.concatenate([groups[c] for c in pick])
-        sample = train.iloc[rows]
-        f = build(target).fit(sample).predict(current).to_frame().set_index("gwcode")
-        draws.append(f["probability"])
+    samples = [np.concatenate([groups[c] for c in rng.choice(codes, size=len(codes))])
+               for _ in range(n)]
+    # The refits are independent: loky shares them (and the cores' threads) among processes.
+    draws = Parallel(n_jobs=os.cpu_count() or 1)(
+        delayed(_refit)(build, target, train.iloc[rows], current) for rows in samples)
     eps = 1e-6
     z = logit(pd.concat(draws, axis=1).clip(eps, 1 - eps))
     centre = logit(point.reindex(z.index).clip(eps, 1 - eps))
@@ -172,6 +172,11 @@ def _bootstrap_interval(build, target: str, train: pd.DataFrame, current: pd.Dat
     low = expit(centre + z.quantile(0.1, axis=1) - median)
     high = expit(centre + z.quantile(0.9, axis=1) - median)
     return low, high
+
+
+def _refit(build, target: str, sample: pd.DataFrame, current: pd.DataFrame) -> pd.Series:
+    return build(target).fit(sample).predict(current).to_frame().set_index("gwcode")[
+        "probability"]
 
 
 def top_drivers(contributions: pd.DataFrame, rows: pd.DataFrame,

@@ -27,7 +27,7 @@ PARAMS: dict[str, object] = {
     "bagging_freq": 1,
     "lambda_l2": 10.0,
     "verbose": -1,
-    "num_threads": 2,
+    "num_threads": 0,  # OpenMP's default: every core, or a parallel worker's share
     "seed": 20251124,
     "deterministic": True,
     "force_row_wise": True,

@@ -1,0 +1,73 @@
+"""Time `make run` from a fresh build folder to a dashboard that serves the forecasts, and on
+to the end of the back-tests it runs in the background.
+
+Run: ``uv run python benchmarks/startup.py`` (dependencies installed; the data mirror set).
+It starts ``make run BUILD=<temporary folder> PORT=<free port>``, polls the overview until it
+answers 200 with a forecast on it, then waits for the background log to say whether the
+provisional forecast was published, and stops everything it started.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _serves(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as resp:
+            return resp.status == 200 and b"risk" in resp.read()
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def _text(path: Path) -> str:
+    return path.read_text() if path.exists() else ""
+
+
+def main() -> None:
+    port = _free_port()
+    with tempfile.TemporaryDirectory() as tmp:
+        build = Path(tmp) / "build"
+        started = time.perf_counter()
+        proc = subprocess.Popen(["make", "run", f"BUILD={build}", f"PORT={port}"], cwd=ROOT,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                start_new_session=True)
+        try:
+            while not _serves(f"http://127.0.0.1:{port}/"):
+                if proc.poll() is not None:
+                    raise SystemExit(f"make run stopped (exit {proc.returncode})")
+                time.sleep(0.5)
+            serving = time.perf_counter() - started
+            log = build / "logs" / "background.log"
+            while not any(end in _text(log) for end in ("published as run", "not published")):
+                if "error:" in _text(log) or "Traceback" in _text(log):
+                    raise SystemExit(f"the background work failed: see {log}")
+                time.sleep(1)
+            done = time.perf_counter() - started
+        finally:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=30)
+    print(f"{os.cpu_count()} cores\n")
+    print("| make run (fresh build folder) | seconds |\n|---|---:|")
+    print(f"| dashboard serving the forecasts | {serving:.0f} |")
+    print(f"| back-tests and provisional forecast published (background) | {done:.0f} |")
+
+
+if __name__ == "__main__":
+    main()
