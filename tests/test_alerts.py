@@ -273,7 +273,7 @@ def test_team_rules_alert_every_member_once(env: Settings) -> None:
     assert made.status_code == 201 and made.json()["team_id"] is not None
     refused = client.post("/api/alert-rules", headers=auth["out@example.org"], json={
         "name": "x", "kind": "risk_threshold", "threshold": 0.02, "team": "Sudan desk"})
-    assert refused.status_code == 422 and "not in a team" in refused.json()["error"]
+    assert refused.status_code == 403 and "not in a team" in refused.json()["error"]
     (alert,) = _evaluate(env)
     seen = {email: [a["id"] for a in client.get("/api/alerts", headers=h).json()]
             for email, h in auth.items()}

@@ -110,7 +110,7 @@ def test_an_analyst_builds_a_plan_from_the_suggestions(app_settings: Settings) -
     assert "status: planned → done" in history and "Talks resumed." in history
     bad = client.post(f"/plans/{plan_id}/actions", data={
         "csrf": csrf, "tool": "orbital_laser", "owner": "x"})
-    assert bad.status_code == 422 and "unknown tool" in bad.json()["error"]
+    assert bad.status_code == 404 and "unknown tool" in bad.json()["error"]
     bad = client.post(f"/plans/{plan_id}/actions", data={
         "csrf": csrf, "tool": "mediation", "owner": "x", "start": "2025-02-01",
         "due": "2025-01-01"})
@@ -305,6 +305,6 @@ def test_values_that_should_be_refused_are_refused(app_settings: Settings) -> No
     action_id = made.json()["actions"][-1]["id"]
     late = client.patch(f"/api/plans/1/actions/{action_id}", headers=analyst,
                         json={"due": "2025-01-01"})
-    assert late.status_code == 422 and "before the action's start" in late.json()["error"]
+    assert late.status_code == 409 and "before the action's start" in late.json()["error"]
     assert client.post("/api/plans/1/comments", headers=analyst,
                        json={"text": "bad\x00"}).status_code == 422

@@ -4,20 +4,23 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Annotated, Literal
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.routing import APIRoute
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.routing import Route
 
 from atrisk import __version__
 from atrisk.api import response_routes, schemas
-from atrisk.api.deps import SessionDep, country_or_404
+from atrisk.api.deps import Id, Offset, SessionDep, country_or_404
 from atrisk.api.guards import BodyLimit, SecurityHeaders
 from atrisk.domain.errors import AtriskError
 from atrisk.panels.country_month import TARGETS
@@ -41,7 +44,7 @@ def create_app(settings: Settings) -> FastAPI:
     migrate(url)
     app = FastAPI(title="atrisk", version=__version__,
                   description="Mass-atrocity early warning: published forecasts and countries.",
-                  responses={404: {"model": schemas.Error}, 422: {"model": schemas.Error}},
+                  responses=ERRORS,
                   docs_url=None, redoc_url=None)  # /docs is served locally by the pages
     app.state.database_url = url
     app.state.public_forecasts = settings.public_forecasts
@@ -64,11 +67,14 @@ def create_app(settings: Settings) -> FastAPI:
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
         if exc.status_code == 401 and _wants_page(request):
             return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
-        return _error(exc.status_code, str(exc.detail))
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:  # every method of the path, not only the first route's
+            headers["Allow"] = ", ".join(_allowed(app, request.url.path))
+        return _error(exc.status_code, str(exc.detail), headers)
 
     @app.exception_handler(AtriskError)
-    async def _not_ready(_: Request, exc: AtriskError) -> JSONResponse:
-        return _error(503, str(exc))  # e.g. no data build yet: says what to run
+    async def _atrisk_error(_: Request, exc: AtriskError) -> JSONResponse:
+        return _error(exc.status, str(exc))  # each error class carries its status
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -164,7 +170,7 @@ def create_app(settings: Settings) -> FastAPI:
     async def latest_structural(
         request: Request,
         limit: Annotated[int, Query(ge=1, le=500)] = 500,
-        offset: Annotated[int, Query(ge=0)] = 0,
+        offset: Offset = 0,
         q: Annotated[str | None, Query(description="Filter by name or ISO3.")] = None,
         format: Annotated[Literal["json", "csv"], Query()] = "json",
     ) -> schemas.StructuralPage | Response:
@@ -183,11 +189,12 @@ def create_app(settings: Settings) -> FastAPI:
         return [_run(r) for r in queries.runs(s, "structural")]
 
     @app.get("/api/forecasts/structural/runs/{run_id}", response_model=schemas.StructuralPage,
-             operation_id="get_structural_run", dependencies=readers)
+             operation_id="get_structural_run", dependencies=readers,
+             responses={200: {"content": {"text/csv": {}}}})
     def structural_run(
-        run_id: int, s: SessionDep, request: Request,
+        run_id: Id, s: SessionDep, request: Request,
         limit: Annotated[int, Query(ge=1, le=500)] = 500,
-        offset: Annotated[int, Query(ge=0)] = 0,
+        offset: Offset = 0,
         q: Annotated[str | None, Query()] = None,
         format: Annotated[Literal["json", "csv"], Query()] = "json",
     ) -> schemas.StructuralPage | Response:
@@ -205,7 +212,7 @@ def create_app(settings: Settings) -> FastAPI:
              operation_id="get_monthly_run", dependencies=readers,
              responses={200: {"content": {"text/csv": {}}}})
     def monthly_run(
-        run_id: int, s: SessionDep,
+        run_id: Id, s: SessionDep,
         iso3: Annotated[str | None, Query(description="One country (ISO3).")] = None,
         target: Annotated[Literal["civilian_deaths", "fatalities"] | None, Query()] = None,
         format: Annotated[Literal["json", "csv"], Query()] = "json",
@@ -298,6 +305,31 @@ def _wants_page(request: Request) -> bool:
             and "text/html" in request.headers.get("accept", ""))
 
 
-def _error(status: int, message: str) -> JSONResponse:
+def _allowed(app: FastAPI, path: str) -> list[str]:
+    """The methods the routes at ``path`` answer (HEAD goes with GET; not listed)."""
+    methods: set[str] = set()
+    for route in app.routes:
+        if isinstance(route, APIRoute | Route) and route.path_regex.match(path):
+            methods |= set(route.methods or ())
+    return sorted(methods - {"HEAD"})
+
+
+def _error(status: int, message: str, headers: Mapping[str, str] | None = None
+           ) -> JSONResponse:
+    """The one error shape (a 405 keeps its ``Allow`` header)."""
     return JSONResponse(schemas.Error(error=message, status=status).model_dump(),
-                        status_code=status)
+                        status_code=status, headers=dict(headers or {}))
+
+
+#: What any operation may answer besides its success, all in the one error shape.
+ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"model": schemas.Error, "description": why} for status, why in (
+        (400, "The body is not valid JSON"),
+        (401, "Not signed in (no session or API token)"),
+        (403, "Signed in, but the role does not allow it"),
+        (404, "No such country, run or record"),
+        (405, "Method not allowed (the Allow header lists those that are)"),
+        (413, "Request body over the size limit"),
+        (422, "Invalid input: the message names the field"),
+        (429, "Too many attempts from this client; try again later"),
+        (503, "The store does not answer, or no data build yet"))}

@@ -5,13 +5,19 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Query, Request
 from sqlalchemy.orm import Session
 
 from atrisk.store.db import session
 from atrisk.web.lookup import country_or_404
 
-__all__ = ["SessionDep", "country_or_404"]
+__all__ = ["Id", "Offset", "SessionDep", "country_or_404"]
+
+#: The largest id or offset a store holds (a signed 32-bit integer on every backend): a
+#: larger number is refused with a 422 before it reaches the database.
+LARGEST = 2**31 - 1
+Id = Annotated[int, Path(ge=1, le=LARGEST)]
+Offset = Annotated[int, Query(ge=0, le=LARGEST)]
 
 
 def _db(request: Request) -> Iterator[Session]:

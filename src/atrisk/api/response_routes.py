@@ -14,8 +14,8 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from atrisk.api import schemas
-from atrisk.api.deps import SessionDep, country_or_404
-from atrisk.domain.errors import ConfigError, NotFoundError
+from atrisk.api.deps import Id, SessionDep, country_or_404
+from atrisk.domain.fields import Text
 from atrisk.response import alerts, assessments, outbound, plans
 from atrisk.response.coverage import coverage
 from atrisk.response.suggest import suggest
@@ -31,7 +31,7 @@ Analyst = Annotated[User, Depends(writer("analyst"))]
 
 
 class Comment(BaseModel):
-    text: str = Field(min_length=1, max_length=10_000)
+    text: Text = Field(min_length=1, max_length=10_000)
 
 
 def router(settings: Settings) -> APIRouter:
@@ -91,37 +91,26 @@ def router(settings: Settings) -> APIRouter:
 
     @api.post("/plans/{plan_id}/actions", response_model=schemas.PlanOut, status_code=201,
               operation_id="add_plan_action")
-    def add_action(plan_id: int, entry: plans.ActionIn, s: SessionDep,
+    def add_action(plan_id: Id, entry: plans.ActionIn, s: SessionDep,
                    user: Analyst) -> schemas.PlanOut:
         plan = _plan_or_404(s, plan_id)
-        try:
-            plans.add_action(s, user, plan, entry)
-        except ConfigError as exc:
-            raise HTTPException(422, str(exc)) from exc
+        plans.add_action(s, user, plan, entry)
         return _plan(s, plan)
 
     @api.patch("/plans/{plan_id}/actions/{action_id}", response_model=schemas.PlanOut,
                operation_id="change_plan_action")
-    def change_action(plan_id: int, action_id: int, change: plans.ActionChange,
+    def change_action(plan_id: Id, action_id: Id, change: plans.ActionChange,
                       s: SessionDep, user: Analyst) -> schemas.PlanOut:
         plan = _plan_or_404(s, plan_id)
-        try:
-            plans.change_action(s, user, plan, action_id, change)
-        except NotFoundError as exc:
-            raise HTTPException(404, str(exc)) from exc
-        except ConfigError as exc:
-            raise HTTPException(422, str(exc)) from exc
+        plans.change_action(s, user, plan, action_id, change)
         return _plan(s, plan)
 
     @api.post("/plans/{plan_id}/comments", response_model=schemas.PlanOut, status_code=201,
               operation_id="comment_plan")
-    def comment(plan_id: int, entry: Comment, s: SessionDep, user: Analyst
+    def comment(plan_id: Id, entry: Comment, s: SessionDep, user: Analyst
                 ) -> schemas.PlanOut:
         plan = _plan_or_404(s, plan_id)
-        try:
-            plans.comment(s, user, plan, entry.text)
-        except ConfigError as exc:
-            raise HTTPException(422, str(exc)) from exc
+        plans.comment(s, user, plan, entry.text)
         return _plan(s, plan)
 
     @api.get("/coverage", response_model=schemas.CoverageOut, operation_id="coverage")
@@ -150,7 +139,7 @@ def router(settings: Settings) -> APIRouter:
 
     @api.post("/alerts/{alert_id}/ack", response_model=schemas.AlertOut,
               operation_id="acknowledge_alert")
-    def acknowledge(alert_id: int, s: SessionDep,
+    def acknowledge(alert_id: Id, s: SessionDep,
                     user: Annotated[User, Depends(writer("viewer"))]) -> schemas.AlertOut:
         if not alerts.acknowledge(s, user, alert_id):
             raise HTTPException(404, f"you have no open alert {alert_id}")
@@ -165,11 +154,8 @@ def router(settings: Settings) -> APIRouter:
               operation_id="add_rule")
     def add_rule(entry: alerts.RuleIn, s: SessionDep,
                  user: Annotated[User, Depends(writer("viewer"))]) -> schemas.RuleCreated:
-        try:
-            rule = alerts.add_rule(s, user, entry,
-                                   outbound.networks(settings.webhook_allowed_networks))
-        except ConfigError as exc:
-            raise HTTPException(422, str(exc)) from exc
+        rule = alerts.add_rule(s, user, entry,
+                               outbound.networks(settings.webhook_allowed_networks))
         out = schemas.RuleCreated.model_validate(rule, from_attributes=True)
         out.webhook_secret = rule.webhook_secret
         return out

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from typing import Any
+from datetime import UTC, date, datetime
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
+
+#: A moment, always sent with its offset (RFC 3339): the store keeps UTC, and SQLite hands it
+#: back without the offset.
+Moment = Annotated[datetime, AfterValidator(
+    lambda d: d if d.tzinfo is not None else d.replace(tzinfo=UTC))]
 
 
 class Error(BaseModel):
@@ -25,7 +30,7 @@ class Run(BaseModel):
     kind: str
     model: str
     period: str = Field(description="Forecast year (structural) or last data month (monthly).")
-    created_at: datetime
+    created_at: Moment
     meta: dict[str, Any] = Field(description="Inputs (with sha256), code version, settings.")
     data_note: str = Field(description="What the run stands on: the last month or year of "
                            "data and which of it is provisional or estimated.")
@@ -159,12 +164,12 @@ class AssessmentOut(BaseModel):
     sources: list[dict[str, str]]
     framework_version: str
     author_id: int
-    created_at: datetime
+    created_at: Moment
 
 
 class AuditOut(BaseModel):
     id: int
-    at: datetime
+    at: Moment
     user_id: int | None
     action: str
     entity: str
@@ -188,7 +193,7 @@ class PlanEventOut(BaseModel):
     id: int
     action_id: int | None
     user_id: int
-    at: datetime
+    at: Moment
     kind: str
     text: str
 
@@ -201,7 +206,7 @@ class PlanOut(BaseModel):
     risk_at_start: float | None
     run_at_start: int | None
     created_by: int
-    created_at: datetime
+    created_at: Moment
     actions: list[ActionOut] = []
     history: list[PlanEventOut] = []
 
@@ -255,7 +260,7 @@ class AlertOut(BaseModel):
     message: str
     value: float
     run_id: int
-    created_at: datetime
+    created_at: Moment
     acknowledged_at: datetime | None
     acknowledged_by: str | None = Field(
         default=None, description="E-mail of who acknowledged it (any member of the team can).")
@@ -271,7 +276,7 @@ class RuleOut(BaseModel):
     webhook_url: str | None
     email: str | None
     active: bool
-    created_at: datetime
+    created_at: Moment
     team_id: int | None
 
 

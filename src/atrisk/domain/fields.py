@@ -3,9 +3,10 @@ characters, which some stores reject and others keep invisibly) and money that i
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field
 
 _ALLOWED_CONTROLS = {"\n", "\r", "\t"}
 
@@ -18,7 +19,31 @@ def printable(value: str) -> str:
     return value
 
 
+#: The same rule for the published schema (JSON Schema regular expression), so clients and
+#: API fuzzers know what is refused.
+PRINTABLE = r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]*$"
+
 #: Text typed by a person: any length limit is set where it is used.
-Text = Annotated[str, AfterValidator(printable)]
-#: An amount of money: finite, not negative, below a trillion.
-Money = Annotated[float, Field(ge=0, le=1e12, allow_inf_nan=False)]
+Text = Annotated[str, AfterValidator(printable), Field(json_schema_extra={"pattern": PRINTABLE})]
+#: An amount of money: finite, not negative, below a trillion (a JSON number, not a boolean).
+Money = Annotated[float, Field(ge=0, le=1e12, allow_inf_nan=False, strict=True)]
+def _a_number(value: object) -> object:
+    """A JSON number only: ``true`` is not 1 and ``"1"`` is text (``1.0`` is a whole number)."""
+    if isinstance(value, bool | str):
+        raise ValueError("expected a number")
+    return value
+
+
+#: A whole number given as a JSON number.
+Whole = Annotated[int, BeforeValidator(_a_number)]
+
+
+def _iso_text(value: object) -> object:
+    """A day as ISO text (``2025-03-01``), not a number of seconds since 1970."""
+    if not isinstance(value, str | date):
+        raise ValueError("expected a date as YYYY-MM-DD")
+    return value
+
+
+#: A calendar day, given as ``YYYY-MM-DD``.
+Day = Annotated[date, BeforeValidator(_iso_text)]

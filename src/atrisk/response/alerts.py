@@ -29,7 +29,7 @@ from pydantic import BaseModel, EmailStr, Field, HttpUrl
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from atrisk.domain.errors import ConfigError
+from atrisk.domain.errors import ForbiddenError
 from atrisk.domain.fields import Text
 from atrisk.panels.country_month import data_through, known
 from atrisk.response import outbound
@@ -55,7 +55,7 @@ MIN_DEATHS = 25
 class RuleIn(BaseModel):
     name: Text = Field(min_length=1, max_length=200)
     kind: Kind
-    threshold: float = Field(gt=0, le=1e6, allow_inf_nan=False,
+    threshold: float = Field(gt=0, le=1e6, allow_inf_nan=False, strict=True,
                              description="Probability (0-1), ranks, or a multiple.")
     iso3: str | None = Field(default=None, min_length=3, max_length=3)
     webhook_url: HttpUrl | None = None
@@ -74,7 +74,7 @@ def add_rule(s: Session, user: User, entry: RuleIn,
     if entry.team:
         team = next((t for t in accounts.teams_of(s, user) if t.name == entry.team), None)
         if team is None:
-            raise ConfigError(f"you are not in a team named {entry.team!r}")
+            raise ForbiddenError(f"you are not in a team named {entry.team!r}")
     rule = AlertRule(user_id=user.id, team_id=team.id if team else None,
                      name=entry.name, kind=entry.kind,
                      threshold=entry.threshold, iso3=entry.iso3.upper() if entry.iso3 else None,

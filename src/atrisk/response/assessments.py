@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field, HttpUrl
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from atrisk.domain.fields import Text
+from atrisk.domain.fields import Text, Whole
 from atrisk.response.framework import framework
 from atrisk.store import audit
 from atrisk.store.schema import Assessment, User
@@ -32,8 +32,8 @@ class SourceLink(BaseModel):
 class AssessmentIn(BaseModel):
     """What an analyst submits for one risk factor."""
 
-    factor: int = Field(ge=1, le=14, description="UN Framework risk factor (1-14).")
-    level: int = Field(ge=0, le=3, description="0 absent, 1 low, 2 elevated, 3 severe.")
+    factor: Whole = Field(ge=1, le=14, description="UN Framework risk factor (1-14).")
+    level: Whole = Field(ge=0, le=3, description="0 absent, 1 low, 2 elevated, 3 severe.")
     trend: Trend
     confidence: Confidence
     evidence: Text = Field(min_length=1, max_length=10_000)

@@ -11,8 +11,8 @@ from pydantic import BaseModel, Field, model_validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from atrisk.domain.errors import ConfigError, NotFoundError
-from atrisk.domain.fields import Money, Text, printable
+from atrisk.domain.errors import ConfigError, ConflictError, NotFoundError
+from atrisk.domain.fields import Day, Money, Text, printable
 from atrisk.response.toolkit import refresh
 from atrisk.store import audit, queries
 from atrisk.store.schema import Plan, PlanAction, PlanEvent, User
@@ -30,8 +30,8 @@ class ActionIn(BaseModel):
     owner: Text = Field(min_length=1, max_length=200)
     partners: list[Annotated[Text, Field(max_length=200)]] = Field(default_factory=list,
                                                                    max_length=30)
-    start: date | None = None
-    due: date | None = None
+    start: Day | None = None
+    due: Day | None = None
     budget: Money | None = None
     status: ActionStatus = "planned"
     notes: Text = Field(default="", max_length=10_000)
@@ -45,7 +45,7 @@ class ActionIn(BaseModel):
 
 class ActionChange(BaseModel):
     status: ActionStatus | None = None
-    due: date | None = None
+    due: Day | None = None
     notes: Text | None = Field(default=None, max_length=10_000)
 
 
@@ -68,7 +68,7 @@ def add_action(s: Session, author: User, plan: Plan, entry: ActionIn) -> PlanAct
     """Add an action; its tool must be in the toolkit in use (admins may have edited it)."""
     kit = refresh(s)
     if entry.tool not in {t.key for t in kit.tools}:
-        raise ConfigError(f"unknown tool {entry.tool!r}")
+        raise NotFoundError(f"unknown tool {entry.tool!r}: not in the toolkit in use")
     action = PlanAction(plan_id=plan.id, **entry.model_dump())
     s.add(action)
     s.flush()
@@ -86,7 +86,7 @@ def change_action(s: Session, author: User, plan: Plan, action_id: int,
         raise NotFoundError(f"plan {plan.id} has no action {action_id}")
     updates = change.model_dump(exclude_none=True)
     if change.due and action.start and change.due < action.start:
-        raise ConfigError(f"the due date {change.due} is before the action's start "
+        raise ConflictError(f"the due date {change.due} is before the action's start "
                           f"{action.start}")
     before = {k: str(getattr(action, k)) for k in updates}
     for key, value in updates.items():

@@ -158,14 +158,11 @@ def router(settings: Settings) -> APIRouter:
         entry = _valid(alerts.RuleIn, name=name, kind=kind, threshold=threshold,
                        iso3=iso3 or None, webhook_url=webhook_url or None, email=email or None,
                        team=team or None)
-        try:
-            with session(request.app.state.database_url) as s:
-                rule = alerts.add_rule(s, user, entry, outbound.networks(
-                    settings.webhook_allowed_networks))
-                if rule.webhook_secret:
-                    request.session["webhook_secret"] = rule.webhook_secret
-        except ConfigError as exc:
-            raise HTTPException(422, str(exc)) from exc
+        with session(request.app.state.database_url) as s:
+            rule = alerts.add_rule(s, user, entry, outbound.networks(
+                settings.webhook_allowed_networks))
+            if rule.webhook_secret:
+                request.session["webhook_secret"] = rule.webhook_secret
         return RedirectResponse("/alerts", status_code=303)
 
     @pages.post("/alerts/{alert_id}/ack")
@@ -191,12 +188,13 @@ def router(settings: Settings) -> APIRouter:
     def add_action(request: Request, plan_id: int, csrf: Csrf, user: Analyst,
                    tool: Annotated[str, Form()], owner: Annotated[str, Form()],
                    partners: Annotated[str, Form()] = "", start: Annotated[str, Form()] = "",
-                   due: Annotated[str, Form()] = "", budget: Annotated[str, Form()] = "",
+                   due: Annotated[str, Form()] = "",
+                   budget: Annotated[float | None, Form()] = None,
                    notes: Annotated[str, Form()] = "") -> RedirectResponse:
         check_csrf(request, csrf)
         entry = _valid(plans.ActionIn, tool=tool, owner=owner,
                        partners=[p.strip() for p in partners.split(";") if p.strip()],
-                       start=start or None, due=due or None, budget=budget or None,
+                       start=start or None, due=due or None, budget=budget,
                        notes=notes)
         return _on_plan(request, plan_id, lambda s, p: plans.add_action(s, user, p, entry))
 
@@ -219,18 +217,14 @@ def router(settings: Settings) -> APIRouter:
 
 def _on_plan(request: Request, plan_id: int, change: Callable[[Session, Plan], Any]
              ) -> RedirectResponse:
-    """Apply ``change`` to a plan in one transaction, then go back to the plan's page."""
-    try:
-        with session(request.app.state.database_url) as s:
-            plan = s.get(Plan, plan_id)
-            if plan is None:
-                raise HTTPException(404, f"no plan {plan_id}")
-            change(s, plan)
-            iso3 = plan.iso3
-    except NotFoundError as exc:
-        raise HTTPException(404, str(exc)) from exc
-    except ConfigError as exc:
-        raise HTTPException(422, str(exc)) from exc
+    """Apply ``change`` to a plan in one transaction, then go back to the plan's page (an
+    error is answered with the status its class carries)."""
+    with session(request.app.state.database_url) as s:
+        plan = s.get(Plan, plan_id)
+        if plan is None:
+            raise NotFoundError(f"no plan {plan_id}")
+        change(s, plan)
+        iso3 = plan.iso3
     return RedirectResponse(f"/countries/{iso3}/plan#plan-{plan_id}", status_code=303)
 
 

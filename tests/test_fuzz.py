@@ -1,0 +1,77 @@
+"""API fuzzing: schemathesis generates requests from the published OpenAPI document, valid and
+invalid, for every operation, anonymously and as a viewer, an analyst and an admin, and checks
+every response: no server error, a status code and a body the schema declares, the one error
+shape, a 405 with its Allow header, invalid input refused, valid input accepted."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+
+from atrisk.api.app import create_app
+from atrisk.settings import Settings
+from atrisk.store import accounts
+from atrisk.store.db import migrate, session
+
+ROLES = ("anonymous", "viewer", "analyst", "admin")
+
+
+@pytest.fixture(scope="module")
+def fuzzed(built: Settings, publish_to, tmp_path_factory: pytest.TempPathFactory
+           ) -> dict[str, Any]:
+    """A store with published forecasts and back-tests over the shared data build, and a
+    user and token for each role."""
+    root: Path = tmp_path_factory.mktemp("fuzz")
+    url = f"sqlite:///{root / 'atrisk.db'}"
+    migrate(url)
+    publish_to(url)
+    tokens: dict[str, dict[str, str]] = {"anonymous": {}}
+    with session(url) as s:
+        for role in ROLES[1:]:
+            user = accounts.add_user(s, f"{role}@example.org", "a long enough password", role)
+            token = accounts.new_token(s, user, "fuzzing")
+            tokens[role] = {"authorization": f"Bearer {token}"}
+    app = create_app(built.model_copy(update={"database_url": url}))
+    return {"app": app, "tokens": tokens}
+
+
+@pytest.fixture(scope="module")
+def server(fuzzed: dict[str, Any]) -> Iterator[str]:
+    """The app on a loopback port (schemathesis' CLI runs against a real server)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    config = uvicorn.Config(fuzzed["app"], host="127.0.0.1", port=port, log_level="error")
+    running = uvicorn.Server(config)
+    thread = threading.Thread(target=running.run, daemon=True)
+    thread.start()
+    while not running.started:
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    running.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("role", ROLES)
+def test_fuzzing_finds_no_failure(role: str, server: str, fuzzed: dict[str, Any]) -> None:
+    """Every check schemathesis has, its examples, coverage, fuzzing and stateful phases."""
+    headers = [f"--header=Authorization: {value}"
+               for value in fuzzed["tokens"][role].values()]
+    done = subprocess.run(
+        [str(Path(sys.executable).with_name("st")),
+         f"--config-file={Path(__file__).with_name('schemathesis.toml')}", "run",
+         f"{server}/openapi.json",
+         "--checks=all", "--max-examples=20", "--seed=20261201", "--no-color",
+         "--max-failures=20", *headers],
+        capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout[-12000:]
