@@ -472,8 +472,10 @@ def serve(
     workers = workers or min(2, os.cpu_count() or 1)
     console.print(f"atrisk on http://{host}:{port} (API docs at /docs; store "
                   f"{settings.database}; {workers} worker{'s' * (workers > 1)})")
+    from atrisk.api.protocol import TimedHttpProtocol
+
     uvicorn.run("atrisk.api.app:create_app_from_env", factory=True, host=host, port=port,
-                workers=workers, log_level="warning")
+                workers=workers, log_level="warning", http=TimedHttpProtocol)
 
 
 def _alerts(settings: Settings) -> None:

@@ -1,0 +1,63 @@
+"""The server as ``atrisk serve`` runs it: a client that sends its request headers too slowly
+(slowloris) loses the connection; a client that sends them in time is served."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+import uvicorn
+from fastapi import FastAPI
+
+from atrisk.api.protocol import TimedHttpProtocol
+
+
+@pytest.fixture
+def port(monkeypatch: pytest.MonkeyPatch) -> Iterator[int]:
+    monkeypatch.setattr(TimedHttpProtocol, "header_seconds", 0.5)
+    app = FastAPI()
+
+    @app.get("/ping")
+    def ping() -> dict[str, bool]:
+        return {"ok": True}
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        free = int(sock.getsockname()[1])
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=free, log_level="error",
+                                           http=TimedHttpProtocol))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.02)
+    yield free
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+def _closed(conn: socket.socket, within: float) -> bool:
+    conn.settimeout(within)
+    try:
+        return conn.recv(1024) == b""
+    except TimeoutError:
+        return False
+
+
+def test_slow_headers_lose_the_connection(port: int) -> None:
+    with socket.create_connection(("127.0.0.1", port)) as conn:
+        conn.sendall(b"GET /ping HTTP/1.1\r\nHost: x\r\n")  # never finished
+        assert not _closed(conn, 0.2)  # still open within the limit ...
+        assert _closed(conn, 2.0)  # ... closed after it
+
+
+def test_headers_in_time_are_served_and_a_slow_second_request_is_cut(port: int) -> None:
+    with socket.create_connection(("127.0.0.1", port)) as conn:
+        time.sleep(0.3)
+        conn.sendall(b"GET /ping HTTP/1.1\r\nHost: x\r\n\r\n")
+        conn.settimeout(2)
+        assert conn.recv(4096).startswith(b"HTTP/1.1 200")
+        conn.sendall(b"GET /ping HTTP/1.1\r\n")  # the next request, left unfinished
+        assert _closed(conn, 2.0)
