@@ -1,5 +1,5 @@
-"""The server as ``atrisk serve`` runs it: a client that sends its request headers too slowly
-(slowloris) loses the connection; a client that sends them in time is served."""
+"""The server as ``atrisk serve`` runs it: a client that sends its request headers or body too
+slowly (slowloris) loses the connection; a client that sends them in time is served."""
 
 from __future__ import annotations
 
@@ -18,11 +18,16 @@ from atrisk.api.protocol import TimedHttpProtocol
 @pytest.fixture
 def port(monkeypatch: pytest.MonkeyPatch) -> Iterator[int]:
     monkeypatch.setattr(TimedHttpProtocol, "header_seconds", 0.5)
+    monkeypatch.setattr(TimedHttpProtocol, "body_seconds", 0.5)
     app = FastAPI()
 
     @app.get("/ping")
     def ping() -> dict[str, bool]:
         return {"ok": True}
+
+    @app.post("/echo")
+    def echo(body: dict[str, str]) -> dict[str, str]:
+        return body
 
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -61,3 +66,16 @@ def test_headers_in_time_are_served_and_a_slow_second_request_is_cut(port: int) 
         assert conn.recv(4096).startswith(b"HTTP/1.1 200")
         conn.sendall(b"GET /ping HTTP/1.1\r\n")  # the next request, left unfinished
         assert _closed(conn, 2.0)
+
+
+def test_a_slow_body_loses_the_connection_and_one_in_time_is_served(port: int) -> None:
+    head = b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+    with socket.create_connection(("127.0.0.1", port)) as conn:
+        conn.sendall(head + b"Content-Length: 100\r\n\r\n{\"a\"")  # 4 of 100 bytes
+        assert _closed(conn, 2.0)
+    with socket.create_connection(("127.0.0.1", port)) as conn:
+        conn.sendall(head + b"Content-Length: 10\r\n\r\n{\"a\"")
+        time.sleep(0.2)
+        conn.sendall(b": \"b\"}")
+        conn.settimeout(2)
+        assert conn.recv(4096).startswith(b"HTTP/1.1 200")
