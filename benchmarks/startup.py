@@ -60,13 +60,16 @@ def main() -> None:
                     raise SystemExit(f"the background work failed: see {log}")
                 time.sleep(1)
             done = time.perf_counter() - started
+            outcome = next(line for line in reversed(_text(log).splitlines())
+                           if "published" in line)
         finally:
             os.killpg(proc.pid, signal.SIGTERM)
             proc.wait(timeout=30)
     print(f"{os.cpu_count()} cores\n")
     print("| make run (fresh build folder) | seconds |\n|---|---:|")
     print(f"| dashboard serving the forecasts | {serving:.0f} |")
-    print(f"| back-tests and provisional forecast published (background) | {done:.0f} |")
+    print(f"| back-tests and provisional forecast done (background) | {done:.0f} |")
+    print(f"\nthe provisional forecast: {outcome.strip()}")
 
 
 if __name__ == "__main__":

@@ -38,7 +38,7 @@ def main() -> None:
     panels = {"atrisk": panel, "ewp": read_table(settings, "ewp_prepared")}
     start = time.perf_counter()
     every = backtest(list(MODELS.values()), panels, panel, structural_windows(),
-                     carry_forward=crosswalk.gw_capitals(settings))
+                     carry_forward=crosswalk.gw_capitals(settings), jobs=os.cpu_count() or 1)
     timings["back-test (5 models x 31 years, and our 3 from carried-forward rows)"] = (
         time.perf_counter() - start)
     forecasts = every[~every["model"].str.endswith(CARRIED)]

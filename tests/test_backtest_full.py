@@ -3,6 +3,8 @@ model is ahead of it on AUC and top-30 recall in the same run (slow: several min
 
 from __future__ import annotations
 
+import os
+
 import pandas as pd
 import pytest
 
@@ -20,7 +22,8 @@ PUBLISHED_AUC, PUBLISHED_TOP30, PUBLISHED_N, PUBLISHED_ONSETS = 0.825, 27, 5032,
 def board(built) -> pd.DataFrame:
     panel = read_table(built, "panel")
     panels = {"atrisk": panel, "ewp": read_table(built, "ewp_prepared")}
-    forecasts = backtest(list(MODELS.values()), panels, panel, structural_windows())
+    forecasts = backtest(list(MODELS.values()), panels, panel, structural_windows(),
+                         jobs=os.cpu_count() or 1)
     common = restrict_to_common(forecasts)
     return scoreboard(common, panel[["ccode", "year", "mk_onset"]],
                       last_observed=LAST_OBSERVED).set_index("model")
