@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pytest
+import uvicorn
 from sqlalchemy import text
 
 from atrisk.settings import Settings
@@ -112,3 +117,23 @@ def store(request, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'atrisk.db'}"
     return _postgres()
+
+
+@contextmanager
+def serving(app: Any, **config: Any) -> Iterator[int]:
+    """``app`` served by uvicorn in a thread on a free loopback port (yielded), stopped on exit:
+    for what only a real server shows (time-outs, an external fuzzer)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error",
+                                           **config))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.02)
+    try:
+        yield port
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)

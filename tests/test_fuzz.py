@@ -5,22 +5,19 @@ shape, a 405 with its Allow header, invalid input refused, valid input accepted.
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 
 from atrisk.api.app import create_app
 from atrisk.settings import Settings
 from atrisk.store import accounts
 from atrisk.store.db import migrate, session
+from conftest import serving
 
 ROLES = ("anonymous", "viewer", "analyst", "admin")
 
@@ -47,18 +44,8 @@ def fuzzed(built: Settings, publish_to, tmp_path_factory: pytest.TempPathFactory
 @pytest.fixture(scope="module")
 def server(fuzzed: dict[str, Any]) -> Iterator[str]:
     """The app on a loopback port (schemathesis' CLI runs against a real server)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = int(sock.getsockname()[1])
-    config = uvicorn.Config(fuzzed["app"], host="127.0.0.1", port=port, log_level="error")
-    running = uvicorn.Server(config)
-    thread = threading.Thread(target=running.run, daemon=True)
-    thread.start()
-    while not running.started:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    running.should_exit = True
-    thread.join(timeout=10)
+    with serving(fuzzed["app"]) as port:
+        yield f"http://127.0.0.1:{port}"
 
 
 @pytest.mark.slow

@@ -4,15 +4,14 @@ slowly (slowloris) loses the connection; a client that sends them in time is ser
 from __future__ import annotations
 
 import socket
-import threading
 import time
 from collections.abc import Iterator
 
 import pytest
-import uvicorn
 from fastapi import FastAPI
 
 from atrisk.api.protocol import TimedHttpProtocol
+from conftest import serving
 
 
 @pytest.fixture
@@ -29,18 +28,8 @@ def port(monkeypatch: pytest.MonkeyPatch) -> Iterator[int]:
     def echo(body: dict[str, str]) -> dict[str, str]:
         return body
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        free = int(sock.getsockname()[1])
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=free, log_level="error",
-                                           http=TimedHttpProtocol))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.02)
-    yield free
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(app, http=TimedHttpProtocol) as port:
+        yield port
 
 
 def _closed(conn: socket.socket, within: float) -> bool:

@@ -261,7 +261,7 @@ class AlertOut(BaseModel):
     value: float
     run_id: int
     created_at: Moment
-    acknowledged_at: datetime | None
+    acknowledged_at: Moment | None
     acknowledged_by: str | None = Field(
         default=None, description="E-mail of who acknowledged it (any member of the team can).")
     team_id: int | None

@@ -27,6 +27,8 @@ PRINTABLE = r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]*$"
 Text = Annotated[str, AfterValidator(printable), Field(json_schema_extra={"pattern": PRINTABLE})]
 #: An amount of money: finite, not negative, below a trillion (a JSON number, not a boolean).
 Money = Annotated[float, Field(ge=0, le=1e12, allow_inf_nan=False, strict=True)]
+
+
 def _a_number(value: object) -> object:
     """A JSON number only: ``true`` is not 1 and ``"1"`` is text (``1.0`` is a whole number)."""
     if isinstance(value, bool | str):

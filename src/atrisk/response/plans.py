@@ -87,7 +87,7 @@ def change_action(s: Session, author: User, plan: Plan, action_id: int,
     updates = change.model_dump(exclude_none=True)
     if change.due and action.start and change.due < action.start:
         raise ConflictError(f"the due date {change.due} is before the action's start "
-                          f"{action.start}")
+                            f"{action.start}")
     before = {k: str(getattr(action, k)) for k in updates}
     for key, value in updates.items():
         setattr(action, key, value)

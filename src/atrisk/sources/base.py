@@ -100,6 +100,11 @@ def sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+#: Validated tables by (source, path, size, mtime): enough for one build's inputs.
+_READ: dict[tuple[str, str, int, int], pd.DataFrame] = {}
+_READ_KEEP = 32
+
+
 def read(source: Source, settings: Settings | None = None) -> pd.DataFrame:
     """The source's table, checked against its declaration: readable UTF-8 text (or Parquet),
     not cut short, the declared columns, kinds, key and ranges, nothing dated after the stated
@@ -122,11 +127,6 @@ def read(source: Source, settings: Settings | None = None) -> pd.DataFrame:
         while len(_READ) > _READ_KEEP:
             _READ.pop(next(iter(_READ)))
     return _READ[memo].copy()
-
-
-#: Validated tables by (source, path, size, mtime): enough for one build's inputs.
-_READ: dict[tuple[str, str, int, int], pd.DataFrame] = {}
-_READ_KEEP = 32
 
 
 def parse_file(path: Path) -> pd.DataFrame:
