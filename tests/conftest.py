@@ -68,14 +68,16 @@ def forecasts(built: Settings, tmp_path_factory) -> dict[str, object]:
     panel = read_table(built, "panel")
     past = backtest.backtest([MODELS["simple"]], {"ewp": read_table(built, "ewp_prepared")},
                              panel, structural_windows(2010, 2021))
-    structural_meta = {"model": "simple", "models": ["simple"], "first": 2010, "last": 2021,
-                       **backtest.report(past, panel[["ccode", "year", "mk_onset"]], 2024)}
+    structural_meta = backtest.report(past, panel[["ccode", "year", "mk_onset"]], 2024,
+                                      model="simple", models=["simple"], first=2010,
+                                      last=2021, out=Path("backtest_structural.parquet"))
     scored = monthly_backtest.run(
         read_table(built, "country_month"),
         {m: MONTHLY_MODELS[m] for m in ("exactly_zero", "conflictology_country12")},
         ["civilian_deaths"], monthly_windows(2023, 2023))
-    monthly_meta = {"model": "exactly_zero", "first": 2023, "last": 2023,
-                    **monthly_backtest.report(scored)}
+    monthly_meta = monthly_backtest.report(
+        scored, model="exactly_zero", models=["exactly_zero", "conflictology_country12"],
+        first=2023, last=2023, out=Path("backtest_monthly.parquet"))
     return {"countries": read_table(built, "countries"), "structural": structural,
             "monthly": monthly, "backtest": (past, structural_meta),
             "monthly_backtest": monthly_meta}

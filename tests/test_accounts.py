@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-from atrisk.api.app import create_app
+from atrisk.app import create_app
 from atrisk.cli.main import app as cli
 from atrisk.domain.errors import ConfigError
 from atrisk.settings import Settings

@@ -15,7 +15,7 @@ from aiosmtpd.controller import Controller
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from atrisk.api.app import create_app
+from atrisk.app import create_app
 from atrisk.cli.main import app as cli
 from atrisk.forecasting.monthly import forecast_monthly
 from atrisk.panels.build import read_table

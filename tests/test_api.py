@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from atrisk.api.app import create_app
+from atrisk.app import create_app
 from atrisk.settings import Settings
 from atrisk.store.db import engine
 from atrisk.store.publish import publish_structural
@@ -113,7 +113,7 @@ def test_country_history_and_backtests(client: TestClient, forecasts) -> None:
         sdn["probability"].tolist())
     structural = client.get("/api/backtests/structural/latest").json()
     assert structural["run"]["meta"]["scores"][0]["auc"] == pytest.approx(
-        meta["scores"][0]["auc"])
+        meta.scores[0].auc)
     monthly = client.get("/api/backtests/monthly/latest").json()
     models = {r["model"] for r in monthly["run"]["meta"]["scores"]}
     assert models == {"exactly_zero", "conflictology_country12"}
@@ -152,7 +152,7 @@ def test_the_render_cache_stays_bounded_when_renders_fail(tmp_path: Path) -> Non
     size: no lock or body is left behind per key."""
     import asyncio
 
-    from atrisk.web.cache import CACHE_SIZE, Body, RunCache
+    from atrisk.http.cache import CACHE_SIZE, Body, RunCache
 
     cache = RunCache(f"sqlite:///{tmp_path / 'x.db'}")
 
@@ -187,7 +187,7 @@ def test_security_headers_on_every_page_and_answer(client: TestClient, tmp_path:
 def test_bodies_are_bounded_before_anyone_is_asked_who_they_are(client: TestClient) -> None:
     """An anonymous 2 MB upload is refused with 413 before authentication reads it, whether
     it declares its length or streams it in chunks."""
-    from atrisk.api.guards import MAX_BODY
+    from atrisk.http.guards import MAX_BODY
 
     big = b"x" * (MAX_BODY + 1)
     declared = client.post("/api/alert-rules", content=big,
@@ -221,3 +221,26 @@ def test_health_says_when_the_store_does_not_answer(client: TestClient) -> None:
     cache.url, cache._health = "postgresql+psycopg://nobody:x@127.0.0.1:9/none", None
     down = client.get("/healthz")
     assert down.status_code == 503 and "the store does not answer" in down.json()["error"]
+
+
+def test_health_answers_at_once_and_learns_of_an_outage_in_the_background(
+        client: TestClient, store: str) -> None:
+    """Past its TTL the last answer is served while a check runs; a failed check makes the
+    next call wait for the store and answer 503."""
+    import time
+
+    with client:  # one event loop for the requests and the check behind them
+        cache = client.app.state.cache  # type: ignore[attr-defined]
+        assert client.get("/healthz").json()["ok"] is True
+        checked_at, answer = cache._health
+        cache._health = (time.monotonic() - 2.0, answer)  # stale, not yet too old
+        cache.url = "postgresql+psycopg://nobody:x@127.0.0.1:9/none"
+        assert client.get("/healthz").json()["ok"] is True  # served without waiting
+        for _ in range(100):  # the background check fails and forgets the answer
+            if cache._health is None:
+                break
+            time.sleep(0.05)
+        assert cache._health is None
+        down = client.get("/healthz")
+        assert down.status_code == 503 and "the store does not answer" in down.json()["error"]
+        cache.url = store

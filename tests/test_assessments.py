@@ -9,7 +9,7 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
-from atrisk.api.app import create_app
+from atrisk.app import create_app
 from atrisk.settings import Settings
 from atrisk.store import accounts, audit
 from atrisk.store.db import session

@@ -18,7 +18,7 @@ import pytest
 import uvicorn
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from atrisk.api.app import create_app
+from atrisk.app import create_app
 from atrisk.settings import Settings
 from atrisk.store import accounts
 from atrisk.store.db import session

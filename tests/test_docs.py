@@ -31,7 +31,7 @@ def test_every_cli_command_is_documented() -> None:
 
 
 def test_every_api_path_is_documented(tmp_path) -> None:
-    from atrisk.api.app import create_app
+    from atrisk.app import create_app
 
     app = create_app(Settings(build_dir=tmp_path))
     paths = [p for p in app.openapi()["paths"]]

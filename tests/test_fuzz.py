@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from atrisk.api.app import create_app
+from atrisk.app import create_app
 from atrisk.settings import Settings
 from atrisk.store import accounts
 from atrisk.store.db import migrate, session

@@ -69,3 +69,32 @@ def test_every_feature_has_a_plain_language_label() -> None:
     from atrisk.sources.ewp import PREPARED_PREDICTORS
 
     assert [f for f in (*FEATURES, *PREPARED_PREDICTORS) if f not in LABELS] == []
+
+
+def test_replica_path_cut_short_picks_the_full_paths_lambda(slices) -> None:
+    """The replica cross-validates only the first penalties of glmnet's path; on real data
+    it must choose the lambda (and coefficients) the full 100-step path chooses."""
+    import warnings
+
+    from glum import GeneralizedLinearRegressorCV
+    from sklearn.model_selection import KFold
+
+    from atrisk.models.base import training_rows
+    from atrisk.models.logit import FIRST_LAMBDAS, SEED, ElasticNetLogit, lambda_path
+    from atrisk.sources.ewp import PREPARED_PREDICTORS
+
+    train, _ = slices["ewp"]
+    replica = ElasticNetLogit("r", PREPARED_PREDICTORS, target="mk_onset_1or2").fit(train)
+    rows = training_rows(train, "mk_onset_1or2").dropna(subset=list(PREPARED_PREDICTORS))
+    x = rows[list(PREPARED_PREDICTORS)].astype(float).to_numpy()
+    y = rows["mk_onset_1or2"].astype(float).to_numpy()
+    full = GeneralizedLinearRegressorCV(
+        family="binomial", l1_ratio=0.5, n_alphas=100, min_alpha_ratio=1e-4,
+        scale_predictors=True, cv=KFold(10, shuffle=True, random_state=SEED))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        full.fit(x, y)
+    assert lambda_path(x, y, 0.5) == pytest.approx(full.alphas_, rel=1e-12)
+    assert len(replica.model_.alphas_) == FIRST_LAMBDAS  # the short path sufficed
+    assert replica.model_.alpha_ == pytest.approx(full.alpha_, rel=1e-12)
+    assert replica.model_.coef_ == pytest.approx(full.coef_, abs=1e-9)

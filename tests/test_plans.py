@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
-from atrisk.api.app import create_app
+from atrisk.app import create_app
 from atrisk.response.suggest import suggest
 from atrisk.response.toolkit import country_conditions
 from atrisk.settings import Settings

@@ -12,6 +12,7 @@ import pytest
 
 from atrisk.domain.errors import ConfigError
 from atrisk.domain.horizon import structural_windows
+from atrisk.domain.reports import CarryForwardCost
 from atrisk.evaluation.backtest import CARRIED, backtest, report
 from atrisk.forecasting.structural import forecast, provisional_verdict
 from atrisk.models.registry import MODELS
@@ -73,8 +74,8 @@ def test_the_early_inputs_of_2025_by_hand(panel: pd.DataFrame, built: Settings,
 
 def test_a_provisional_forecast_is_labelled_with_what_it_carried(built: Settings) -> None:
     run = forecast(built, 2026, model="lgbm", bootstrap=0, provisional=True)
-    assert run.meta["provisional"] is True and run.meta["data_year"] == 2025
-    note = str(run.meta["data_note"])
+    assert run.meta.provisional is True and run.meta.data_year == 2025
+    note = run.meta.data_note
     assert note.startswith("provisional: 2025 carried forward from 2024 but for UCDP "
                            "Candidate deaths") and "V-Dem" in note
     assert len(run.table) >= 165 and run.table["risk_2yr"].between(0, 1).all()
@@ -89,21 +90,23 @@ def test_the_backtest_measures_what_a_year_early_costs(panel: pd.DataFrame, capi
     made = backtest([MODELS["lgbm"]], {"atrisk": panel}, panel, windows,
                     carry_forward=capitals)
     assert set(made["model"]) == {"lgbm", "lgbm" + CARRIED}
-    published = report(made, panel[["ccode", "year", "mk_onset"]], LAST_OBSERVED)
-    assert {r["model"] for r in published["scores"]} == {"lgbm"}  # headline without twins
-    cost = published["carry_forward_cost"][0]
-    assert cost["model"] == "lgbm" and cost["n"] > 400
-    assert cost["auc_loss"] == pytest.approx(cost["auc_full"] - cost["auc_carried"])
+    published = report(made, panel[["ccode", "year", "mk_onset"]], LAST_OBSERVED,
+                       model="lgbm", models=["lgbm"], first=2017, last=2019, out=Path("x"))
+    assert {r.model for r in published.scores} == {"lgbm"}  # headline without twins
+    cost = published.carry_forward_cost[0]
+    assert cost.model == "lgbm" and cost.n > 400
+    assert cost.auc_loss == pytest.approx(cost.auc_full - cost.auc_carried)
 
 
 def test_publishing_a_provisional_run_needs_a_small_measured_cost() -> None:
-    row = {"model": "ensemble", "auc_full": 0.86, "auc_carried": 0.855, "auc_loss": 0.005,
-           "top30_full": 26.0, "top30_carried": 29.0, "top30_loss": -3.0}
+    row = CarryForwardCost(model="ensemble", n=5332, onsets=39, auc_full=0.86,
+                           auc_carried=0.855, auc_loss=0.005, top30_full=26.0,
+                           top30_carried=29.0, top30_loss=-3.0)
     ok, why = provisional_verdict([row], "ensemble")
     assert ok and "AUC from 0.860 to 0.855" in why and "from 26 to 29" in why
-    worse = {**row, "auc_carried": 0.83, "auc_loss": 0.03}
+    worse = row.model_copy(update={"auc_carried": 0.83, "auc_loss": 0.03})
     assert provisional_verdict([worse], "ensemble")[0] is False
-    fewer = {**row, "top30_carried": 23.0, "top30_loss": 3.0}
+    fewer = row.model_copy(update={"top30_carried": 23.0, "top30_loss": 3.0})
     assert provisional_verdict([fewer], "ensemble")[0] is False
     ok, why = provisional_verdict([], "ensemble")
     assert not ok and "run `atrisk backtest structural` first" in why

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 from fastapi import FastAPI
 
-from atrisk.api.protocol import TimedHttpProtocol
+from atrisk.http.protocol import TimedHttpProtocol
 from conftest import serving
 
 

@@ -13,7 +13,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from atrisk.domain.vintage import DataBasis
 from atrisk.forecasting.monthly import forecast_monthly
 from atrisk.models.monthly import RecentHistory
 from atrisk.panels import candidates
@@ -169,8 +168,9 @@ def test_forecast_from_the_latest_month_by_default(built: Settings, tmp_path: Pa
     run = forecast_monthly(built, None, tmp_path / "d.parquet", model="recent_history")
     months = sorted(set(run.summary["month"]))
     assert months[0] == "2026-03" and months[-1] == "2027-02" and len(months) == 12
-    assert run.meta["last_data_month"] == "2026-02"
-    stands_on = DataBasis.from_dict(run.meta["data"])
+    assert run.meta.last_data_month == "2026-02"
+    stands_on = run.meta.data
+    assert stands_on is not None
     assert stands_on.vintages == ("ged-25.1", "candidate-25.0.x", "candidate-26.0.2")
     assert stands_on.describe() == (
         "data through 2026-02; 2025-01–2026-02 from UCDP Candidate releases, provisional; "

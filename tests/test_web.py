@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from atrisk.api.app import create_app
+from atrisk.app import create_app
 from atrisk.settings import Settings
 from atrisk.sources import geo
 from atrisk.web.pages import map_key
@@ -135,15 +135,15 @@ def test_overview_links_each_country_to_its_page(client: TestClient) -> None:
 def test_track_record_shows_both_backtests(client: TestClient, forecasts) -> None:
     page = client.get("/track-record")
     assert page.status_code == 200
-    scores = forecasts["backtest"][1]["scores"][0]
-    assert f"{scores['auc']:.3f}" in page.text and "structural-scores" in page.text
+    scores = forecasts["backtest"][1].scores[0]
+    assert f"{scores.auc:.3f}" in page.text and "structural-scores" in page.text
     assert "conflictology_country12" in page.text and "monthly-scores" in page.text
-    monthly = forecasts["monthly_backtest"]["scores"]
-    upper = [f"<td class=\"num\">{r['pit_above95']:.3f}</td>" for r in monthly]
+    monthly = forecasts["monthly_backtest"].scores
+    upper = [f"<td class=\"num\">{r.pit_above95:.3f}</td>" for r in monthly]
     assert "Above 95th pct" in page.text and all(u in page.text for u in upper)
-    change = next(c for c in forecasts["monthly_backtest"]["crps_change"]
-                  if c["model"] == "exactly_zero")  # the published run's model
-    shown = [f"{round(100 * change[k], 1):+.1f}%".replace("-", "−").replace("+0.0", "0.0")
+    change = next(c for c in forecasts["monthly_backtest"].crps_change
+                  if c.model == "exactly_zero")  # the published run's model
+    shown = [f"{round(100 * getattr(change, k), 1):+.1f}%".replace("-", "−").replace("+0.0", "0.0")
              .replace("−0.0", "0.0") for k in ("change", "low", "high")]
     assert "monthly-change" in page.text
     assert f"{shown[0]} for civilian deaths (95% interval {shown[1]} to {shown[2]})" in page.text

@@ -7,16 +7,12 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, Field
 
+from atrisk.domain.reports import RunMeta
+
 #: A moment, always sent with its offset (RFC 3339): the store keeps UTC, and SQLite hands it
 #: back without the offset.
 Moment = Annotated[datetime, AfterValidator(
     lambda d: d if d.tzinfo is not None else d.replace(tzinfo=UTC))]
-
-
-class Error(BaseModel):
-    ok: bool = False
-    error: str
-    status: int
 
 
 class Driver(BaseModel):
@@ -31,7 +27,8 @@ class Run(BaseModel):
     model: str
     period: str = Field(description="Forecast year (structural) or last data month (monthly).")
     created_at: Moment
-    meta: dict[str, Any] = Field(description="Inputs (with sha256), code version, settings.")
+    meta: RunMeta = Field(description="A forecast run's inputs (with sha256), code version "
+                          "and settings; a back-test's score tables.")
     data_note: str = Field(description="What the run stands on: the last month or year of "
                            "data and which of it is provisional or estimated.")
 

@@ -14,7 +14,6 @@ import sys
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -33,6 +32,7 @@ from rich.progress import (
 from rich.table import Table
 
 from atrisk.domain.errors import AtriskError, ConfigError
+from atrisk.domain.reports import StructuralBacktestReport, StructuralRunMeta
 from atrisk.settings import Settings, get_settings
 
 app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False)
@@ -206,10 +206,9 @@ def backtest_structural(
                              "(loss = full minus carried; positive is worse)"))
     from atrisk.store.publish import publish_structural_backtest
 
-    meta = {"model": "ensemble" if "ensemble" in names else names[-1], "models": names,
-            "first": first, "last": last, "created": datetime.now(UTC).isoformat(),
-            "out": str(out), **report(every, onsets, LAST_OBSERVED)}
-    run_id = publish_structural_backtest(settings.database, forecasts, meta)
+    published = report(every, onsets, LAST_OBSERVED, first=first, last=last, out=out,
+                       model="ensemble" if "ensemble" in names else names[-1], models=names)
+    run_id = publish_structural_backtest(settings.database, forecasts, published)
     console.print(f"wrote {len(forecasts):,} rows to {out}; published as back-test run "
                   f"{run_id} ({time.perf_counter() - started:.0f} s)")
 
@@ -238,7 +237,7 @@ def forecast_structural(
     t = run.table.head(top)
     table = Table(title=f"Risk of a new mass-killing episode in {year}-{year + 1} "
                         f"({model}, {'provisional ' if provisional else ''}data of {year - 1})",
-                  caption=str(run.meta["data_note"]))
+                  caption=run.meta.data_note)
     for col in ("rank", "country", "risk 2y", "80% interval", f"risk {year}", "top drivers"):
         table.add_column(col)
     for r in t.itertuples(index=False):
@@ -301,17 +300,15 @@ def backtest_monthly(
     by_step.columns = [str(c) for c in by_step.columns]
     console.print(_plain(by_step, "CRPS by step 1-14 (months after the last data month; "
                          "steps 1-2 are November and December before the test year)"))
-    published = report(scored)
-    if published["crps_change"]:
-        console.print(_plain(pd.DataFrame(published["crps_change"]),
+    published = report(scored, model="recent_history" if "recent_history" in names
+                       else names[-1], models=names, first=first, last=last, out=out)
+    if published.crps_change:
+        console.print(_plain(pd.DataFrame([c.model_dump() for c in published.crps_change]),
                              "CRPS change against the reference (-0.1 is 10% lower), with a "
                              "95% interval from resampling countries"))
     from atrisk.store.publish import publish_monthly_backtest
 
-    meta = {"model": "recent_history" if "recent_history" in names else names[-1],
-            "models": names, "first": first, "last": last,
-            "created": datetime.now(UTC).isoformat(), "out": str(out), **published}
-    run_id = publish_monthly_backtest(settings.database, meta)
+    run_id = publish_monthly_backtest(settings.database, published)
     console.print(f"wrote draws to {out} and scores to {scores_path}; published as back-test "
                   f"run {run_id} ({time.perf_counter() - started:.0f} s)")
 
@@ -335,11 +332,11 @@ def forecast_monthly_cmd(
     with _steps(f"monthly forecast after {last_data or 'the latest month'}") as step:
         step("drawing")
         run = forecast_monthly(settings, last_data, out, model=model)
-    origin = str(run.meta["last_data_month"])
+    origin = run.meta.last_data_month
     civ = run.outlook[run.outlook["target"] == "civilian_deaths"].sort_values(
         "expected_total", ascending=False).head(top)
     table = Table(title=f"Civilian deaths in the {OUTLOOK_MONTHS} months after {origin} "
-                        f"({model})", caption=_data_note(run.meta))
+                        f"({model})", caption=run.meta.data_note)
     for col in ("country", "expected", "P(a month >= 100)"):
         table.add_column(col, justify="left" if col == "country" else "right")
     for r in civ.itertuples(index=False):
@@ -363,18 +360,9 @@ def _provisional_verdict(settings: Settings, model: str) -> tuple[bool, str]:
     migrate(settings.database)
     with session(settings.database) as s:
         run = queries.latest_run(s, "backtest_structural")
-        cost = list(run.meta.get("carry_forward_cost", [])) if run else []
+        report = run.report if run else None
+    cost = report.carry_forward_cost if isinstance(report, StructuralBacktestReport) else []
     return provisional_verdict(cost, model)
-
-
-def _data_note(meta: dict[str, object]) -> str:
-    """The line every forecast table ends with: what data it stands on."""
-    from atrisk.domain.vintage import DataBasis
-
-    data = meta.get("data")
-    if isinstance(data, dict):
-        return DataBasis.from_dict(data).describe()
-    return f"data through {meta.get('last_data_month', '?')}"
 
 
 @users_app.command("add")
@@ -472,9 +460,9 @@ def serve(
     workers = workers or min(2, os.cpu_count() or 1)
     console.print(f"atrisk on http://{host}:{port} (API docs at /docs; store "
                   f"{settings.database}; {workers} worker{'s' * (workers > 1)})")
-    from atrisk.api.protocol import TimedHttpProtocol
+    from atrisk.http.protocol import TimedHttpProtocol
 
-    uvicorn.run("atrisk.api.app:create_app_from_env", factory=True, host=host, port=port,
+    uvicorn.run("atrisk.app:create_app_from_env", factory=True, host=host, port=port,
                 workers=workers, log_level="warning", http=TimedHttpProtocol)
 
 
@@ -524,7 +512,7 @@ def alerts_evaluate() -> None:
 
 
 def _publish_structural(settings: Settings, table: pd.DataFrame,
-                        meta: dict[str, object]) -> int:
+                        meta: StructuralRunMeta) -> int:
     from atrisk.panels.build import read_table
     from atrisk.store.publish import publish_countries, publish_structural
 

@@ -7,11 +7,13 @@ forecasts from the data of year L+2. Scoring is separate (``metrics``).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
 
 from atrisk.domain.horizon import StructuralWindow
+from atrisk.domain.reports import StructuralBacktestReport
 from atrisk.evaluation.fit_cache import FitTask, panel_digest, run_fits
 from atrisk.evaluation.metrics import (
     calibration,
@@ -128,20 +130,23 @@ def carry_forward_cost(forecasts: pd.DataFrame, onsets: pd.DataFrame, last_obser
     return table
 
 
-def report(forecasts: pd.DataFrame, onsets: pd.DataFrame, last_observed: int
-           ) -> dict[str, list[dict[str, object]]]:
-    """The scores a back-test is published with (JSON-ready): the side-by-side table on
-    common country-years, its strict variant, calibration and ROC curves, and (when the
-    back-test carried data forward) what forecasting a year early costs."""
+def report(forecasts: pd.DataFrame, onsets: pd.DataFrame, last_observed: int, *,
+           model: str, models: Sequence[str], first: int, last: int,
+           out: Path) -> StructuralBacktestReport:
+    """What a back-test is published with: the side-by-side table on common country-years,
+    its strict variant, calibration and ROC curves, and (when the back-test carried data
+    forward) what forecasting a year early costs."""
     cost = carry_forward_cost(forecasts, onsets, last_observed)
     forecasts = forecasts[~forecasts["model"].str.endswith(CARRIED)]
     common = restrict_to_common(forecasts)
-    return {
-        "last_observed": last_observed,  # type: ignore[dict-item]
+    return StructuralBacktestReport.model_validate({
+        "model": model, "models": list(models), "first": first, "last": last,
+        "created": datetime.now(UTC).isoformat(), "out": str(out),
+        "last_observed": last_observed,
         "scores": records(scoreboard(common, onsets, last_observed=last_observed)),
         "scores_strict": records(scoreboard(common, onsets, strict=True,
                                             last_observed=last_observed)),
         "calibration": records(calibration(common)),
         "roc": records(roc_points(onset_years(common, onsets, last_observed=last_observed))),
         "carry_forward_cost": records(cost),
-    }
+    })

@@ -4,6 +4,7 @@ October of the year before, forecast January-December, and score against what ha
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +13,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from atrisk.domain.horizon import VIEWS_STEPS, MonthlyWindow
+from atrisk.domain.reports import MonthlyBacktestReport
 from atrisk.evaluation.metrics import records
 from atrisk.evaluation.monthly_metrics import change_interval, score_rows, summarise
 from atrisk.models.monthly import N_DRAWS, MonthlyModel
@@ -103,17 +105,20 @@ def views_rows(scored: pd.DataFrame) -> pd.DataFrame:
     return scored[scored["step"].isin(VIEWS_STEPS)]
 
 
-def report(scored: pd.DataFrame) -> dict[str, list[dict[str, object]]]:
-    """The scores a monthly back-test is published with (JSON-ready): by target and model,
-    on months with and without deaths and each model's CRPS change against the reference
-    benchmark with its interval (all on the ViEWS steps 3-14), and by step 1-14."""
+def report(scored: pd.DataFrame, *, model: str, models: Sequence[str], first: int, last: int,
+           out: Path) -> MonthlyBacktestReport:
+    """What a monthly back-test is published with: scores by target and model, on months
+    with and without deaths and each model's CRPS change against the reference benchmark with
+    its interval (all on the ViEWS steps 3-14), and by step 1-14."""
     by_step = summarise(scored, ["target", "model", "step"])
     scored = views_rows(scored)
     scored = scored.assign(actuals=scored["actual"].gt(0).map(
         {True: "non-zero", False: "zero"}))
-    return {
+    return MonthlyBacktestReport.model_validate({
+        "model": model, "models": list(models), "first": first, "last": last,
+        "created": datetime.now(UTC).isoformat(), "out": str(out),
         "scores": records(summarise(scored, ["target", "model"])),
         "scores_by_actuals": records(summarise(scored, ["target", "actuals", "model"])),
         "scores_by_step": records(by_step),
         "crps_change": records(changes(scored)),
-    }
+    })

@@ -3,7 +3,6 @@ civilian deaths and of all fatalities, with the chance of passing 1, 25, 100 and
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,6 +13,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from atrisk.domain.errors import ConfigError
+from atrisk.domain.reports import MonthlyRunMeta
 from atrisk.evaluation.monthly_backtest import LONG_SCHEMA, long_table
 from atrisk.evaluation.monthly_metrics import THRESHOLDS, exceedance
 from atrisk.forecasting.structural import code_version
@@ -31,7 +31,7 @@ class MonthlyRun:
     summary: pd.DataFrame
     outlook: pd.DataFrame
     path: Path
-    meta: dict[str, object]
+    meta: MonthlyRunMeta
 
 
 #: How far back a forecast's history reaches (``recent_history``'s window): the months whose
@@ -82,20 +82,18 @@ def forecast_monthly(settings: Settings, last_data: str | None, out: Path,
     outlook["name"] = outlook["gwcode"].map(names)
     outlook["months"] = OUTLOOK_MONTHS
     manifest = read_manifest(settings)
-    meta: dict[str, object] = {
+    meta = MonthlyRunMeta.model_validate({
         "created": datetime.now(UTC).isoformat(timespec="seconds"), "model": model,
         "last_data_month": str(origin), "months": [str(origin + s) for s in STEPS],
         "draws": N_DRAWS, "code_version": code_version(), "inputs": manifest["inputs"],
         "build_created": manifest["created"], "draws_file": str(out),
-        "outlook_months": OUTLOOK_MONTHS, "settings": params,
-        "data": stands_on.as_dict(),
-    }
+        "outlook_months": OUTLOOK_MONTHS, "settings": params, "data": stands_on})
     run_dir = settings.build_dir / "forecasts" / (
         f"monthly-{origin}-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S%f')}")
     run_dir.mkdir(parents=True, exist_ok=True)
     summary.to_parquet(run_dir / "summary.parquet", index=False)
     outlook.to_parquet(run_dir / "outlook.parquet", index=False)
-    (run_dir / "run.json").write_text(json.dumps(meta, indent=2, default=str))
+    (run_dir / "run.json").write_text(meta.model_dump_json(indent=2))
     return MonthlyRun(summary, outlook, run_dir, meta)
 
 

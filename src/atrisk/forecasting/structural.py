@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,6 +23,7 @@ from scipy.special import expit, logit
 
 from atrisk import __version__
 from atrisk.domain.errors import ConfigError
+from atrisk.domain.reports import CarryForwardCost, StructuralRunMeta
 from atrisk.evaluation.backtest import FIRST_TRAIN_YEAR
 from atrisk.models.registry import MODELS, TARGETS
 from atrisk.panels.build import LAST_OBSERVED, read_manifest, read_table
@@ -37,7 +39,7 @@ TOP_DRIVERS = 3
 class ForecastRun:
     table: pd.DataFrame
     path: Path
-    meta: dict[str, object]
+    meta: StructuralRunMeta
 
 
 def forecast(settings: Settings, year: int, model: str = "ensemble", bootstrap: int = 20,
@@ -84,7 +86,7 @@ def forecast(settings: Settings, year: int, model: str = "ensemble", bootstrap: 
         ["rank", "gwcode", "ccode", "iso3", "name", "forecast_year", "data_year", "risk_2yr",
          "low_80", "high_80", "risk_1yr", "drivers", "drivers_json"]].reset_index(drop=True)
     manifest = read_manifest(settings)
-    meta: dict[str, object] = {
+    meta = StructuralRunMeta.model_validate({
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "model": model, "model_description": spec.description, "forecast_year": year,
         "data_year": data_year, "bootstrap": bootstrap, "seed": seed,
@@ -96,7 +98,7 @@ def forecast(settings: Settings, year: int, model: str = "ensemble", bootstrap: 
                       if provisional else
                       f"data through {data_year} (annual sources: V-Dem, World Bank, UN, EPR, "
                       "UCDP final)"),
-    }
+    })
     path = _store(settings, table, meta)
     return ForecastRun(table, path, meta)
 
@@ -113,18 +115,16 @@ MAX_AUC_LOSS = 0.01
 MAX_TOP30_LOSS = 2
 
 
-def provisional_verdict(cost: list[dict[str, object]], model: str) -> tuple[bool, str]:
+def provisional_verdict(cost: Sequence[CarryForwardCost], model: str) -> tuple[bool, str]:
     """Whether a provisional run of ``model`` may be published, and the figures why."""
-    row = next((r for r in cost if r.get("model") == model), None)
+    row = next((r for r in cost if r.model == model), None)
     if row is None:
         return False, (f"no back-test of {model} with the data carried forward has been "
                        "published: run `atrisk backtest structural` first")
-    v = {k: float(x) for k, x in row.items() if isinstance(x, int | float)}
-    auc_loss, top_loss = v["auc_loss"], v["top30_loss"]
     figures = (f"in the back-test, forecasting a year early moved {model}'s AUC from "
-               f"{v['auc_full']:.3f} to {v['auc_carried']:.3f} and the onsets in its top 30 "
-               f"from {v['top30_full']:.0f} to {v['top30_carried']:.0f}")
-    ok = auc_loss <= MAX_AUC_LOSS and top_loss <= MAX_TOP30_LOSS
+               f"{row.auc_full:.3f} to {row.auc_carried:.3f} and the onsets in its top 30 "
+               f"from {row.top30_full:.0f} to {row.top30_carried:.0f}")
+    ok = row.auc_loss <= MAX_AUC_LOSS and row.top30_loss <= MAX_TOP30_LOSS
     return ok, figures + ("" if ok else f" (more than the {MAX_AUC_LOSS} AUC and "
                                          f"{MAX_TOP30_LOSS} onsets allowed)")
 
@@ -205,12 +205,12 @@ def code_version() -> str:
         return __version__
 
 
-def _store(settings: Settings, table: pd.DataFrame, meta: dict[str, object]) -> Path:
+def _store(settings: Settings, table: pd.DataFrame, meta: StructuralRunMeta) -> Path:
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
-    path = settings.build_dir / "forecasts" / f"structural-{meta['forecast_year']}-{stamp}"
+    path = settings.build_dir / "forecasts" / f"structural-{meta.forecast_year}-{stamp}"
     path.mkdir(parents=True, exist_ok=True)
     table.to_parquet(path / "forecast.parquet", index=False)
     table.to_csv(path / "forecast.csv", index=False)
-    (path / "run.json").write_text(json.dumps(meta, indent=2, default=str))
+    (path / "run.json").write_text(meta.model_dump_json(indent=2))
     return path
 

@@ -201,8 +201,7 @@ def derive_features(panel: pd.DataFrame) -> pd.DataFrame:
     p["gdppc_log"] = np.log(p["wdi_gdppc"])
     p["trade_log"] = np.log1p(p["wdi_trade"])
     p["coup_attempt"] = p["coup_attempt"].fillna(0)
-    p["coup_try_5yr"] = (g["coup_attempt"].transform(lambda s: s.rolling(5, min_periods=1).max())
-                         .astype(float))
+    p["coup_try_5yr"] = g["coup_attempt"].rolling(5, min_periods=1).max().droplevel(0)
     # UCDP country-year data begin in 1989: earlier years stay missing, not zero.
     ucdp_cols = ["ucdp_sb_deaths", "ucdp_ns_deaths", "ucdp_os_deaths", "ucdp_os_govt_deaths",
                  "ucdp_os_nsgroup_deaths"]
@@ -211,8 +210,7 @@ def derive_features(panel: pd.DataFrame) -> pd.DataFrame:
         p[col] = p[col].where(~covered, p[col].fillna(0))
         log = np.log2(1 + p[col])
         p[f"{col}_log2"] = log
-        p[f"{col}_log2_3yr"] = np.log2(1 + g[col].transform(
-            lambda s: s.rolling(3, min_periods=1).sum()))
+        p[f"{col}_log2_3yr"] = np.log2(1 + g[col].rolling(3, min_periods=1).sum().droplevel(0))
         p[f"{col}_log2_change"] = log - np.log2(1 + g[col].shift(1))
     p["battledeaths"] = p["battledeaths"].where(~(p["year"] >= 1989), p["battledeaths"].fillna(0))
     p["battledeaths_log2"] = np.log2(1 + p["battledeaths"])

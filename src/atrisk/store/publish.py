@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
-from typing import Any
+from datetime import datetime
 
 import pandas as pd
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
+from atrisk.domain.reports import (
+    MonthlyBacktestReport,
+    MonthlyRunMeta,
+    RunMeta,
+    StructuralBacktestReport,
+    StructuralRunMeta,
+)
 from atrisk.store import audit
 from atrisk.store.db import migrate, session
 from atrisk.store.schema import (
@@ -35,11 +41,11 @@ def publish_countries(url: str, countries: pd.DataFrame) -> None:
                   for r in countries.itertuples(index=False))
 
 
-def publish_structural(url: str, table: pd.DataFrame, meta: dict[str, Any]) -> int:
+def publish_structural(url: str, table: pd.DataFrame, meta: StructuralRunMeta) -> int:
     """Store a structural forecast run; returns its id."""
     migrate(url)
     with session(url) as s:
-        run = _new_run(s, "structural", str(meta["forecast_year"]), meta)
+        run = _new_run(s, "structural", str(meta.forecast_year), meta)
         s.add_all(StructuralForecast(
             run_id=run.id, gwcode=int(r.gwcode), iso3=str(r.iso3), name=str(r.name),
             rank=int(r.rank), probability=float(r.risk_2yr), low_80=_num(r.low_80),
@@ -50,12 +56,12 @@ def publish_structural(url: str, table: pd.DataFrame, meta: dict[str, Any]) -> i
 
 
 def publish_monthly(url: str, summary: pd.DataFrame, outlook: pd.DataFrame,
-                    meta: dict[str, Any]) -> int:
+                    meta: MonthlyRunMeta) -> int:
     """Store a monthly forecast run's per-country-month summaries and its outlook; returns
     its id."""
     migrate(url)
     with session(url) as s:
-        run = _new_run(s, "monthly", str(meta["last_data_month"]), meta)
+        run = _new_run(s, "monthly", meta.last_data_month, meta)
         s.add_all(MonthlyForecast(
             run_id=run.id, gwcode=int(r.gwcode), target=str(r.target), month=str(r.month),
             iso3=str(r.iso3), step=int(r.step), mean=float(r.mean), median=float(r.median),
@@ -71,13 +77,13 @@ def publish_monthly(url: str, summary: pd.DataFrame, outlook: pd.DataFrame,
         return int(run.id)
 
 
-def publish_structural_backtest(url: str, forecasts: pd.DataFrame, meta: dict[str, Any]
-                                ) -> int:
+def publish_structural_backtest(url: str, forecasts: pd.DataFrame,
+                                meta: StructuralBacktestReport) -> int:
     """Store a structural back-test: every out-of-sample forecast, its scores in ``meta``."""
     migrate(url)
     known = forecasts.dropna(subset=["gwcode", "iso3"])
     with session(url) as s:
-        run = _new_run(s, "backtest_structural", f"{meta['first']}-{meta['last']}", meta)
+        run = _new_run(s, "backtest_structural", f"{meta.first}-{meta.last}", meta)
         s.add_all(BacktestForecast(
             run_id=run.id, model=str(r.model), gwcode=int(r.gwcode), data_year=int(r.data_year),
             iso3=str(r.iso3), probability=float(r.probability), onset_next2=_num(r.onset_next2))
@@ -85,17 +91,17 @@ def publish_structural_backtest(url: str, forecasts: pd.DataFrame, meta: dict[st
         return int(run.id)
 
 
-def publish_monthly_backtest(url: str, meta: dict[str, Any]) -> int:
+def publish_monthly_backtest(url: str, meta: MonthlyBacktestReport) -> int:
     """Store a monthly back-test's score tables (in ``meta``; the draws stay in Parquet)."""
     migrate(url)
     with session(url) as s:
-        return int(_new_run(s, "backtest_monthly", f"{meta['first']}-{meta['last']}", meta).id)
+        return int(_new_run(s, "backtest_monthly", f"{meta.first}-{meta.last}", meta).id)
 
 
-def _new_run(s: Session, kind: str, period: str, meta: dict[str, Any]) -> ForecastRun:
+def _new_run(s: Session, kind: str, period: str, meta: RunMeta) -> ForecastRun:
     """Add the run's record (its id is assigned at once, for the rows that follow)."""
-    run = ForecastRun(kind=kind, created_at=_now(meta), model=str(meta["model"]),
-                      period=period, meta=_plain(meta))
+    run = ForecastRun(kind=kind, created_at=datetime.fromisoformat(meta.created),
+                      model=meta.model, period=period, meta=meta.model_dump(mode="json"))
     s.add(run)
     s.flush()
     audit.record(s, None, "run.publish", "forecast_run", run.id, kind=kind, period=period,
@@ -103,15 +109,5 @@ def _new_run(s: Session, kind: str, period: str, meta: dict[str, Any]) -> Foreca
     return run
 
 
-def _now(meta: dict[str, Any]) -> datetime:
-    created = meta.get("created")
-    return datetime.fromisoformat(str(created)) if created else datetime.now(UTC)
-
-
 def _num(value: object) -> float | None:
     return None if value is None or pd.isna(value) else float(value)  # type: ignore[arg-type]
-
-
-def _plain(meta: dict[str, Any]) -> dict[str, Any]:
-    result: dict[str, Any] = json.loads(json.dumps(meta, default=str))
-    return result

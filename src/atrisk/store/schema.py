@@ -19,7 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from atrisk.domain.vintage import DataBasis
+from atrisk.domain.reports import MonthlyRunMeta, RunMeta, StructuralRunMeta, parse_meta
 
 
 class Base(DeclarativeBase):
@@ -52,19 +52,19 @@ class ForecastRun(Base):
     meta: Mapped[dict[str, Any]] = mapped_column(JSON)
 
     @property
+    def report(self) -> RunMeta:
+        """The stored metadata as the typed record of the run's kind."""
+        return parse_meta(self.kind, self.meta)
+
+    @property
     def data_note(self) -> str:
         """What the run's numbers stand on, in one line: every page, brief, alert and table
         that shows them says it."""
-        meta = self.meta if isinstance(self.meta, dict) else {}
-        if isinstance(meta.get("data_note"), str):
-            return str(meta["data_note"])
-        data = meta.get("data")
-        if isinstance(data, dict) and "through" in data:
-            return DataBasis.from_dict(data).describe()
-        if self.kind == "structural" and self.period.isdigit():
-            return (f"data through {int(self.period) - 1} (annual sources; V-Dem, World Bank, "
-                    "UCDP final)")
-        return f"data through {self.period}"
+        if self.kind.startswith("backtest_"):
+            return f"data through {self.period}"
+        report = self.report
+        assert isinstance(report, StructuralRunMeta | MonthlyRunMeta)
+        return report.data_note
 
 
 class StructuralForecast(Base):

@@ -4,7 +4,10 @@ table on the same page, so nothing depends on colour or on the chart drawing."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
+
+from atrisk.domain.reports import CalibrationBin, RocPoint
 
 Spec = dict[str, Any]
 SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"
@@ -124,7 +127,7 @@ def fan(history: list[dict[str, Any]], forecast: list[dict[str, Any]]) -> Spec:
     }
 
 
-def roc(rows: list[dict[str, Any]]) -> Spec:
+def roc(points: Sequence[RocPoint]) -> Spec:
     """ROC curves of the structural back-test, one line per model, with the diagonal."""
     return {
         "$schema": SCHEMA, "width": 320, "height": 320,
@@ -133,7 +136,7 @@ def roc(rows: list[dict[str, Any]]) -> Spec:
              "mark": {"type": "line", "color": "#999", "strokeDash": [3, 3]},
              "encoding": {"x": {"field": "x", "type": "quantitative"},
                           "y": {"field": "y", "type": "quantitative"}}},
-            {"data": {"values": rows},
+            {"data": {"values": [p.model_dump() for p in points]},
              "mark": {"type": "line", "interpolate": "step-after"},
              "encoding": {
                  "x": {"field": "fpr", "type": "quantitative", "title": "False-positive rate"},
@@ -144,7 +147,7 @@ def roc(rows: list[dict[str, Any]]) -> Spec:
     }
 
 
-def calibration(rows: list[dict[str, Any]]) -> Spec:
+def calibration(bins: Sequence[CalibrationBin]) -> Spec:
     """Reliability: mean forecast against observed rate per bin, one line per model."""
     return {
         "$schema": SCHEMA, "width": 320, "height": 320,
@@ -153,7 +156,7 @@ def calibration(rows: list[dict[str, Any]]) -> Spec:
              "mark": {"type": "line", "color": "#999", "strokeDash": [3, 3]},
              "encoding": {"x": {"field": "x", "type": "quantitative"},
                           "y": {"field": "y", "type": "quantitative"}}},
-            {"data": {"values": rows},
+            {"data": {"values": [b.model_dump() for b in bins]},
              "mark": {"type": "line", "point": True},
              "encoding": {
                  "x": {"field": "mean_forecast", "type": "quantitative",

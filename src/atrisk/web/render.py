@@ -6,7 +6,7 @@ from pathlib import Path
 
 from fastapi.templating import Jinja2Templates
 
-from atrisk.web.auth import template_context
+from atrisk.http.auth import template_context
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates",
                             context_processors=[template_context])

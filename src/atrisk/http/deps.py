@@ -1,4 +1,5 @@
-"""What API routes share: one store transaction per request."""
+"""Per-request dependencies the API and the pages share: one store transaction, the app's
+settings and run cache, bounded ids, and finding what a URL names (or a 404)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,12 @@ from typing import Annotated
 from fastapi import Depends, Path, Query, Request
 from sqlalchemy.orm import Session
 
+from atrisk.domain.errors import NotFoundError
+from atrisk.http.cache import RunCache
+from atrisk.settings import Settings
+from atrisk.store import queries
 from atrisk.store.db import session
-from atrisk.web.lookup import country_or_404
-
-__all__ = ["Id", "Offset", "SessionDep", "country_or_404"]
+from atrisk.store.schema import Country
 
 #: The largest id or offset a store holds (a signed 32-bit integer on every backend): a
 #: larger number is refused with a 422 before it reaches the database.
@@ -30,3 +33,24 @@ def _db(request: Request) -> Iterator[Session]:
 #: is sent, so a client never sees a success for a write that is not yet durable (with the
 #: default, FastAPI runs the exit code after the response; the crash test caught that).
 SessionDep = Annotated[Session, Depends(_db, scope="function")]
+
+
+def _settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def _cache(request: Request) -> RunCache:
+    return request.app.state.cache
+
+
+#: The settings the app was created with.
+SettingsDep = Annotated[Settings, Depends(_settings)]
+#: The app's cache of rendered pages and latest-run ids.
+CacheDep = Annotated[RunCache, Depends(_cache)]
+
+
+def country_or_404(s: Session, iso3: str) -> Country:
+    found = queries.country(s, iso3.upper())
+    if found is None:
+        raise NotFoundError(f"no country with ISO3 code {iso3!r}")
+    return found

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
@@ -24,6 +25,8 @@ from atrisk.store.db import session
 
 #: How long the id of the latest run is trusted before it is refreshed (seconds).
 LATEST_TTL = 1.0
+#: The oldest health answer served while a fresh check runs in the background (seconds).
+HEALTH_STALE = 5.0
 #: Rendered responses kept (oldest dropped first).
 CACHE_SIZE = 512
 
@@ -96,14 +99,35 @@ class RunCache:
             self._refreshing.discard(kind)
 
     async def health(self) -> Health:
-        """The store's answer to a health check, asked at most once every ``LATEST_TTL``
-        (callers arriving together share one check); raises when the store does not answer."""
-        if self._health is None or time.monotonic() - self._health[0] > LATEST_TTL:
-            async with self._health_lock:
-                if self._health is None or time.monotonic() - self._health[0] > LATEST_TTL:
-                    found = await run_in_threadpool(self._check)
-                    self._health = (time.monotonic(), found)
+        """The store's answer to a health check, asked at most once every ``LATEST_TTL``.
+        A reader never waits on that round trip while the last answer is younger than
+        ``HEALTH_STALE``: it gets the last answer and the check runs in the background. A
+        failed check forgets the answer, so the next call checks again and raises when the
+        store still does not answer."""
+        last = self._health
+        age = time.monotonic() - last[0] if last is not None else float("inf")
+        if last is not None and age <= HEALTH_STALE:
+            if age > LATEST_TTL and not self._health_lock.locked():
+                task = asyncio.get_running_loop().create_task(self._refresh_health())
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+            return last[1]
+        async with self._health_lock:
+            if self._health is None or time.monotonic() - self._health[0] > LATEST_TTL:
+                found = await run_in_threadpool(self._check)
+                self._health = (time.monotonic(), found)
         return self._health[1]
+
+    async def _refresh_health(self) -> None:
+        async with self._health_lock:
+            if self._health is not None and time.monotonic() - self._health[0] <= LATEST_TTL:
+                return
+            try:
+                found = await run_in_threadpool(self._check)
+            except SQLAlchemyError:
+                self._health = None  # the next call checks, and answers 503
+                return
+            self._health = (time.monotonic(), found)
 
     def _check(self) -> Health:
         with session(self.url) as s:
