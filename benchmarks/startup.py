@@ -40,6 +40,16 @@ def _text(path: Path) -> str:
     return path.read_text() if path.exists() else ""
 
 
+def _outside_venv() -> dict[str, str]:
+    """The environment as a new user's shell has it: ``uv run`` puts the project's virtual
+    environment first on PATH, where ``python3 -m uv`` (the Makefile's) does not exist."""
+    env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
+    venv = str(ROOT / ".venv")
+    env["PATH"] = os.pathsep.join(d for d in env.get("PATH", "").split(os.pathsep)
+                                  if not d.startswith(venv))
+    return env
+
+
 def main() -> None:
     port = _free_port()
     with tempfile.TemporaryDirectory() as tmp:
@@ -47,7 +57,7 @@ def main() -> None:
         started = time.perf_counter()
         proc = subprocess.Popen(["make", "run", f"BUILD={build}", f"PORT={port}"], cwd=ROOT,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                start_new_session=True)
+                                start_new_session=True, env=_outside_venv())
         try:
             while not _serves(f"http://127.0.0.1:{port}/"):
                 if proc.poll() is not None:

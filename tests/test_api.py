@@ -244,3 +244,31 @@ def test_health_answers_at_once_and_learns_of_an_outage_in_the_background(
         down = client.get("/healthz")
         assert down.status_code == 503 and "the store does not answer" in down.json()["error"]
         cache.url = store
+
+
+def test_runs_stored_by_an_older_atrisk_stay_readable(client: TestClient, store: str) -> None:
+    """A run published before its metadata gained fields (no data note, no carry-forward
+    cost, no strict scores) is still listed and described; nothing answers 500."""
+    from datetime import UTC, datetime
+
+    from atrisk.store.db import session
+    from atrisk.store.schema import ForecastRun
+
+    old = {"created": "2026-11-24T10:00:00+00:00", "model": "ensemble",
+           "model_description": "Equal-weight log-odds mean", "forecast_year": 2025,
+           "data_year": 2024, "bootstrap": 20, "seed": 2025, "code_version": "0.1.0",
+           "inputs": [], "build_created": "2026-11-24T09:00:00+00:00", "n_countries": 170}
+    backtest = {"model": "ensemble", "first": 1991, "last": 2021, "created": "x", "out": "y",
+                "scores": []}
+    with session(store) as s:
+        s.add(ForecastRun(kind="structural", created_at=datetime(2020, 1, 1, tzinfo=UTC),
+                          model="ensemble", period="2025", meta=old))
+        s.add(ForecastRun(kind="backtest_structural", model="ensemble", period="1991-2021",
+                          created_at=datetime(2020, 1, 1, tzinfo=UTC), meta=backtest))
+    runs = client.get("/api/forecasts/structural/runs")
+    assert runs.status_code == 200
+    oldest = next(r for r in runs.json() if r["created_at"].startswith("2020"))
+    assert oldest["data_note"].startswith("data through 2024")
+    assert oldest["meta"]["kind"] == "structural" and oldest["meta"]["provisional"] is False
+    latest = client.get("/api/backtests/structural/latest")  # the old back-test is the latest
+    assert latest.status_code == 200 and latest.json()["run"]["meta"]["scores_strict"] == []

@@ -12,7 +12,8 @@ from atrisk.domain.vintage import DataBasis
 
 
 class _Record(BaseModel):
-    # Runs stored by an older atrisk may carry fields since dropped: read them, ignore them.
+    # Runs stored by an older atrisk may carry fields since dropped (ignored) and lack fields
+    # added since (those have defaults), so every published run stays readable.
     model_config = ConfigDict(extra="ignore", frozen=True)
 
 
@@ -45,7 +46,9 @@ class StructuralRunMeta(_Record):
     build_created: str
     n_countries: int
     provisional: bool = False
-    data_note: str
+    data_note: str = Field(default_factory=lambda data: (
+        f"data through {data['data_year']} (annual sources: V-Dem, World Bank, UN, EPR, "
+        "UCDP final)"))
 
 
 class MonthlyRunMeta(_Record):
@@ -55,15 +58,15 @@ class MonthlyRunMeta(_Record):
     created: str
     model: str
     last_data_month: str
-    months: list[str]
+    months: list[str] = []
     draws: int
     code_version: str
     inputs: list[Input]
     build_created: str
-    draws_file: str
-    outlook_months: int
+    draws_file: str = ""
+    outlook_months: int = 6
     settings: dict[str, dict[str, Any]] = Field(
-        description="The model's settings for each target.")
+        default={}, description="The model's settings for each target.")
     data: DataBasis | None = Field(
         default=None, description="What the run stands on: last month and vintages.")
 
@@ -125,16 +128,16 @@ class StructuralBacktestReport(_Record):
 
     kind: Literal["backtest_structural"] = "backtest_structural"
     model: str
-    models: list[str]
+    models: list[str] = []
     first: int
     last: int
     created: str
     out: str
-    last_observed: int
+    last_observed: int | None = None
     scores: list[Score]
-    scores_strict: list[Score]
-    calibration: list[CalibrationBin]
-    roc: list[RocPoint]
+    scores_strict: list[Score] = []
+    calibration: list[CalibrationBin] = []
+    roc: list[RocPoint] = []
     carry_forward_cost: list[CarryForwardCost] = []
 
 
@@ -176,15 +179,15 @@ class MonthlyBacktestReport(_Record):
 
     kind: Literal["backtest_monthly"] = "backtest_monthly"
     model: str
-    models: list[str]
+    models: list[str] = []
     first: int
     last: int
     created: str
     out: str
     scores: list[MonthlyScore]
-    scores_by_actuals: list[MonthlyScore]
-    scores_by_step: list[MonthlyScore]
-    crps_change: list[CrpsChange]
+    scores_by_actuals: list[MonthlyScore] = []
+    scores_by_step: list[MonthlyScore] = []
+    crps_change: list[CrpsChange] = []
 
 
 RunMeta = StructuralRunMeta | MonthlyRunMeta | StructuralBacktestReport | MonthlyBacktestReport
