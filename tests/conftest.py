@@ -54,7 +54,7 @@ def panel(built: Settings) -> pd.DataFrame:
 @pytest.fixture(scope="session")
 def forecasts(built: Settings, tmp_path_factory) -> dict[str, object]:
     """A real (fast) structural and monthly forecast from the shared build."""
-    from atrisk.domain.horizon import monthly_windows, structural_windows
+    from atrisk.domain.horizon import monthly_windows, rolling_origins, structural_windows
     from atrisk.evaluation import backtest, monthly_backtest
     from atrisk.forecasting.monthly import forecast_monthly
     from atrisk.forecasting.structural import forecast
@@ -78,9 +78,17 @@ def forecasts(built: Settings, tmp_path_factory) -> dict[str, object]:
     monthly_meta = monthly_backtest.report(
         scored, model="exactly_zero", models=["exactly_zero", "conflictology_country12"],
         first=2023, last=2023, out=Path("backtest_monthly.parquet"))
+    origins = rolling_origins("2024-09", "2024-11", "2024-12")
+    rolled = monthly_backtest.run(
+        read_table(built, "country_month"),
+        {m: MONTHLY_MODELS[m] for m in ("exactly_zero", "conflictology_country12")},
+        ["civilian_deaths"], origins)
+    rolling_meta = monthly_backtest.report_rolling(
+        rolled, model="exactly_zero", models=["exactly_zero", "conflictology_country12"],
+        origins=origins, out=Path("backtest_rolling_scores.parquet"))
     return {"countries": read_table(built, "countries"), "structural": structural,
             "monthly": monthly, "backtest": (past, structural_meta),
-            "monthly_backtest": monthly_meta}
+            "monthly_backtest": monthly_meta, "rolling_backtest": rolling_meta}
 
 
 @pytest.fixture(scope="session")
@@ -99,6 +107,7 @@ def _publish_all(url: str, forecasts: dict[str, Any]) -> str:
     past, meta = forecasts["backtest"]
     publish.publish_structural_backtest(url, past, meta)
     publish.publish_monthly_backtest(url, forecasts["monthly_backtest"])
+    publish.publish_rolling_backtest(url, forecasts["rolling_backtest"])
     return url
 
 

@@ -172,6 +172,29 @@ def test_monthly_backtest_and_forecast(env, settings: Settings, tmp_path) -> Non
     assert result.exit_code == 2 and "in the future" in result.output
 
 
+def test_rolling_backtest_from_the_cli(env, settings: Settings, tmp_path) -> None:
+    assert runner.invoke(app, ["data", "build"], env=env).exit_code == 0
+    out = tmp_path / "rolling.parquet"
+    result = runner.invoke(app, ["backtest", "monthly", "--origins", "rolling", "--out",
+                                 str(out), "--first", "2024", "--models",
+                                 "conflictology_country12,recent_history"], env=env)
+    assert result.exit_code == 0, result.output
+    assert not out.exists()  # rolling origins keep scores, not draws
+    scores = pd.read_parquet(tmp_path / "rolling_scores.parquet")
+    assert {"target", "model", "origin", "month", "step", "iso3", "crps", "ign",
+            "mis"} <= set(scores.columns)
+    assert scores["origin"].min() == "2023-12" and scores["origin"].max() == "2024-11"
+    assert scores["month"].max() == "2024-12" and (scores["month"] > scores["origin"]).all()
+    assert "CRPS by step" in result.output and "the last year alone" in result.output
+    from atrisk.store.db import session
+    from atrisk.store.queries import latest_run
+
+    with session(settings.database) as s:
+        run = latest_run(s, "backtest_rolling")
+        assert run is not None and run.report.origins == 12
+        assert {c.model for c in run.report.crps_change} == {"recent_history"}
+
+
 def test_unknown_model_is_a_usage_error(env, tmp_path) -> None:
     result = runner.invoke(app, ["backtest", "monthly", "--out", str(tmp_path / "x.parquet"),
                                  "--models", "crystal_ball"], env=env)

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from atrisk.domain.horizon import MonthlyWindow, monthly_windows
+from atrisk.domain.horizon import MonthlyWindow, monthly_windows, rolling_origins
 from atrisk.evaluation.monthly_backtest import run
 from atrisk.evaluation.monthly_metrics import crps, ignorance, interval_score, score_rows
 from atrisk.models.monthly import (
@@ -116,6 +116,52 @@ def test_no_look_ahead_in_the_backtest(monthly) -> None:
     assert MonthlyWindow(2019).steps == tuple(range(1, 15))
 
 
+def test_rolling_origins_cover_every_month_and_never_reach_past_the_last() -> None:
+    origins = rolling_origins()
+    assert len(origins) == 84  # 2017-12 ... 2024-11
+    assert (origins[0].last_data_month, origins[-1].last_data_month) == ("2017-12", "2024-11")
+    assert origins[0].steps == tuple(range(1, 13)) and origins[-1].steps == (1,)
+    months = {str(pd.Period(o.last_data_month, "M") + s) for o in origins for s in o.steps}
+    assert min(months) == "2018-01" and max(months) == "2024-12" and len(months) == 84
+    with pytest.raises(ValueError, match="need actuals after them"):
+        rolling_origins("2020-01", "2024-12", "2024-12")
+
+
+def test_no_look_ahead_in_the_rolling_backtest(monthly, tmp_path) -> None:
+    """Each origin fits on months up to it only, and its draws are the same whatever
+    happened after it: every month after 2022-10 is replaced, and origin 2022-10's draws
+    are compared draw by draw (later origins, which saw the replaced months, differ)."""
+    seen: list[str] = []
+
+    class Spy(RecentHistory):
+        def fit(self, history):
+            seen.append(str(history["month"].max()))
+            return super().fit(history)
+
+    origins = rolling_origins("2022-10", "2022-12", "2023-02")
+    later = monthly["month"] > "2022-10"
+    panels = {"as is": monthly,
+              "future replaced": monthly.assign(fatalities=monthly["fatalities"].where(
+                  ~later, 5000.0))}
+    draws = {}
+    for label, panel in panels.items():
+        seen.clear()
+        out = tmp_path / f"{label.replace(' ', '_')}.parquet"
+        scored = run(panel, {"spy": lambda t: Spy("spy", t)}, ["fatalities"], origins,
+                     draws_out=out)
+        assert seen == ["2022-10", "2022-11", "2022-12"]
+        assert scored.groupby("last_data_month")["step"].max().to_dict() == {
+            "2022-10": 4, "2022-11": 3, "2022-12": 2}  # never past the last month
+        draws[label] = pd.read_parquet(out)
+    first = {k: v[v["last_data_month"] == "2022-10"].reset_index(drop=True)
+             for k, v in draws.items()}
+    pd.testing.assert_series_equal(first["as is"]["value"], first["future replaced"]["value"])
+    assert (first["future replaced"]["actual"] == 5000.0).all()  # the truth did change
+    later_draws = {k: v[v["last_data_month"] == "2022-12"]["value"].to_numpy()
+                   for k, v in draws.items()}
+    assert not np.array_equal(later_draws["as is"], later_draws["future replaced"])
+
+
 def test_crps_by_hand() -> None:
     # Draws {0, 1, 2}, actual 1: E|X-y| = 2/3, E|X-X'|/2 = 4/9 -> CRPS = 2/9.
     draws = np.tile([0.0, 1.0, 2.0], (1, 1))
@@ -180,7 +226,7 @@ def test_pit_tails_tell_calibrated_from_too_low() -> None:
 
 def _scored(rows: list[tuple[str, str, str, float]]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["iso3", "month", "model", "crps"]).assign(
-        target="fatalities")
+        target="fatalities", last_data_month="2022-10")
 
 
 def test_change_interval_pairs_the_models_and_resamples_whole_countries() -> None:

@@ -146,6 +146,11 @@ def test_track_record_shows_both_backtests(client: TestClient, forecasts) -> Non
     shown = [f"{round(100 * getattr(change, k), 1):+.1f}%".replace("-", "−").replace("+0.0", "0.0")
              .replace("−0.0", "0.0") for k in ("change", "low", "high")]
     assert "monthly-change" in page.text
+    rolling = forecasts["rolling_backtest"]
+    assert "rolling-steps" in page.text and "3 origins" in page.text
+    step3 = next(r for r in rolling.scores_by_step if r.step == 3 and r.model == "exactly_zero")
+    assert f"<td class=\"num\">{step3.crps:.2f}</td>" in page.text
+    assert "rolling-change" in page.text
     assert f"{shown[0]} for civilian deaths (95% interval {shown[1]} to {shown[2]})" in page.text
     roc = _specs(page.text)["chart-roc"]
     points = roc["layer"][1]["data"]["values"]

@@ -11,9 +11,6 @@ from __future__ import annotations
 import logging
 import os
 import sys
-import time
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -21,16 +18,10 @@ import pandas as pd
 import typer
 from rich.console import Console
 from rich.logging import RichHandler
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    SpinnerColumn,
-    TextColumn,
-    TimeElapsedColumn,
-)
 from rich.table import Table
 
+from atrisk.cli.backtests import backtest_app
+from atrisk.cli.output import console, plain, steps
 from atrisk.domain.errors import AtriskError, ConfigError
 from atrisk.domain.reports import StructuralBacktestReport, StructuralRunMeta
 from atrisk.settings import Settings, get_settings
@@ -38,7 +29,6 @@ from atrisk.settings import Settings, get_settings
 app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False)
 data_app = typer.Typer(help="Build the data from the public sources; list the sources.",
                        no_args_is_help=True)
-backtest_app = typer.Typer(help="Out-of-sample back-tests of the forecasts.", no_args_is_help=True)
 forecast_app = typer.Typer(help="Forecasts for the coming years.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
 app.add_typer(backtest_app, name="backtest")
@@ -53,8 +43,6 @@ store_app = typer.Typer(help="The application store (users, assessments, plans, 
                              "audit): back it up and restore it.", no_args_is_help=True)
 app.add_typer(store_app, name="store")
 
-# Tables written to a file or a pipe keep every column whole (Rich assumes 80 characters).
-console = Console(width=None if sys.stdout.isatty() else 200)
 
 
 @app.callback()
@@ -62,35 +50,6 @@ def _main(verbose: Annotated[bool, typer.Option("--verbose", "-v",
                                                 help="Log more detail.")] = False) -> None:
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(message)s",
                         handlers=[RichHandler(console=Console(stderr=True), show_path=False)])
-
-
-@contextmanager
-def _steps(title: str, total: int | None = None) -> Iterator[Callable[[str], None]]:
-    """A Rich progress bar that names the current step (and counts steps when ``total`` is
-    known); errors become clean exits."""
-    with Progress(SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(),
-                  MofNCompleteColumn(), TimeElapsedColumn(), console=console,
-                  transient=True) as bar:
-        task = bar.add_task(title, total=total)
-
-        def step(name: str) -> None:
-            bar.update(task, description=f"{title}: {name}", advance=1)
-
-        try:
-            yield step
-        except AtriskError as exc:
-            bar.stop()
-            console.print(f"[red]error:[/red] {exc}")
-            raise typer.Exit(2 if isinstance(exc, ConfigError) else 1) from exc
-
-
-def _pick(models: str, known: Mapping[str, object]) -> list[str]:
-    """Model names from a comma-separated option, each checked against ``known``."""
-    names = [m.strip() for m in models.split(",") if m.strip()]
-    unknown = [m for m in names if m not in known]
-    if unknown or not names:
-        raise typer.BadParameter(f"unknown model(s) {unknown}; choose from {sorted(known)}")
-    return names
 
 
 def _settings() -> Settings:
@@ -103,7 +62,7 @@ def data_build() -> None:
     from atrisk.panels.build import build
 
     settings = _settings()
-    with _steps("data build") as step:
+    with steps("data build") as step:
         result = build(settings, progress=step)
     console.print(f"built {result.path} in {result.seconds:.1f} s: "
                   + ", ".join(f"{k} {v:,}" for k, v in result.rows.items()))
@@ -112,7 +71,7 @@ def data_build() -> None:
                   f"{len(unmatched)} groups, each with its reason in "
                   f"{result.path / 'unmatched.csv'}")
     vintages = pd.read_parquet(result.path / "data_vintages.parquet")
-    console.print(_plain(vintages, "Country-months by UCDP vintage (a month no release covers "
+    console.print(plain(vintages, "Country-months by UCDP vintage (a month no release covers "
                          "is unknown, not zero)"))
     _alerts(settings)  # a release that brings a new month is checked against the forecasts
 
@@ -140,79 +99,6 @@ def data_sources() -> None:
     console.print(table)
 
 
-@backtest_app.command("structural")
-def backtest_structural(
-    out: Annotated[Path, typer.Option(help="Where to write the long table (.csv or .parquet).")],
-    models: Annotated[str, typer.Option(help="Comma-separated model names.")] =
-        "ewp_replica,simple,logit,lgbm,ensemble",
-    first: Annotated[int, typer.Option(help="First last-training-year.")] = 1991,
-    last: Annotated[int, typer.Option(help="Last last-training-year.")] = 2021,
-    carry_forward: Annotated[bool, typer.Option(
-        help="Also forecast each data year as a provisional year is made (carried forward "
-             "from the year before but for UCDP deaths, coups and population): what a "
-             "forecast a year early costs, published with the run.")] = True,
-    jobs: Annotated[int, typer.Option(help="Processes fitting in parallel.")] = os.cpu_count() or 1,
-    refit: Annotated[bool, typer.Option(
-        help="Refit every model instead of reusing fits whose data, settings and model code "
-             "are unchanged (kept in build/cache/fits).")] = False,
-) -> None:
-    """EWP's fully out-of-sample back-test: fit on years <= L, forecast from L+2's data."""
-    from atrisk.domain.horizon import structural_windows
-    from atrisk.evaluation.backtest import (
-        CARRIED,
-        backtest,
-        carry_forward_cost,
-        fitted_specs,
-        report,
-    )
-    from atrisk.evaluation.metrics import restrict_to_common, scoreboard
-    from atrisk.models.registry import MODELS
-    from atrisk.panels.build import LAST_OBSERVED, read_table
-    from atrisk.sources import crosswalk
-
-    if out.suffix not in (".csv", ".parquet"):
-        raise typer.BadParameter("--out must end in .csv or .parquet")
-    names = _pick(models, MODELS)
-    settings = _settings()
-    started = time.perf_counter()
-    windows = structural_windows(first, last)
-    specs = [MODELS[m] for m in names]
-    with _steps("back-test", total=len(windows) * len(fitted_specs(specs))) as step:
-        panel = read_table(settings, "panel")
-        panels = {"atrisk": panel, "ewp": read_table(settings, "ewp_prepared")}
-        capitals = crosswalk.gw_capitals(settings) if carry_forward else None
-        every = backtest(specs, panels, panel, windows, progress=step, carry_forward=capitals,
-                         jobs=jobs, cache=None if refit else settings.build_dir / "cache" / "fits")
-    forecasts = every[~every["model"].str.endswith(CARRIED)]
-    out.parent.mkdir(parents=True, exist_ok=True)
-    if out.suffix == ".csv":
-        forecasts.to_csv(out, index=False)
-    else:
-        forecasts.to_parquet(out, index=False)
-    onsets = panel[["ccode", "year", "mk_onset"]]
-    common = restrict_to_common(forecasts)
-    board = scoreboard(common, onsets, last_observed=LAST_OBSERVED)
-    console.print(_table(board,
-                         "Scored on the country-years every model forecast (EWP protocol: "
-                         "best of the forecasts from y-1 and y-2)"))
-    console.print(_table(scoreboard(common, onsets, strict=True, last_observed=LAST_OBSERVED),
-                         "Strict variant: only the forecast from y-1"))
-    console.print(_table(scoreboard(forecasts, onsets, last_observed=LAST_OBSERVED),
-                         "Each model on every country-year it forecasts"))
-    cost = carry_forward_cost(every, onsets, LAST_OBSERVED)
-    if len(cost):
-        console.print(_plain(cost, "Forecasting a year early: each data year carried forward "
-                             "from the year before but for UCDP deaths, coups and population "
-                             "(loss = full minus carried; positive is worse)"))
-    from atrisk.store.publish import publish_structural_backtest
-
-    published = report(every, onsets, LAST_OBSERVED, first=first, last=last, out=out,
-                       model="ensemble" if "ensemble" in names else names[-1], models=names)
-    run_id = publish_structural_backtest(settings.database, forecasts, published)
-    console.print(f"wrote {len(forecasts):,} rows to {out}; published as back-test run "
-                  f"{run_id} ({time.perf_counter() - started:.0f} s)")
-
-
 @forecast_app.command("structural")
 def forecast_structural(
     year: Annotated[int, typer.Option(help="First year forecast (uses the previous year's data).")],
@@ -230,7 +116,7 @@ def forecast_structural(
     if bootstrap < 0:
         raise typer.BadParameter("--bootstrap must be >= 0")
     settings = _settings()
-    with _steps(f"forecast {year}") as step:
+    with steps(f"forecast {year}") as step:
         step("fitting and bootstrapping")
         run = forecast(settings, year, model=model, bootstrap=bootstrap,
                        provisional=provisional)
@@ -258,61 +144,6 @@ def forecast_structural(
     _alerts(settings)
 
 
-@backtest_app.command("monthly")
-def backtest_monthly(
-    out: Annotated[Path, typer.Option(help="Where to write every draw (.parquet, long format).")],
-    models: Annotated[str, typer.Option(help="Comma-separated model names.")] =
-        "exactly_zero,last_historical,conflictology_country12,bootstrap240,recent_history",
-    first: Annotated[int, typer.Option(help="First test year.")] = 2018,
-    last: Annotated[int, typer.Option(help="Last test year.")] = 2023,
-) -> None:
-    """ViEWS protocol: data through October of Y-1, forecasts for January-December of Y."""
-    from atrisk.domain.horizon import monthly_windows
-    from atrisk.evaluation.monthly_backtest import report, views_rows
-    from atrisk.evaluation.monthly_backtest import run as run_monthly
-    from atrisk.evaluation.monthly_metrics import summarise
-    from atrisk.models.monthly import MONTHLY_MODELS
-    from atrisk.panels.build import read_table
-    from atrisk.panels.country_month import TARGETS, known
-
-    if out.suffix != ".parquet":
-        raise typer.BadParameter("--out must end in .parquet")
-    names = _pick(models, MONTHLY_MODELS)
-    settings = _settings()
-    started = time.perf_counter()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    windows = monthly_windows(first, last)
-    with _steps("monthly back-test", total=len(windows) * len(TARGETS) * len(names)) as step:
-        panel = known(read_table(settings, "country_month"))
-        scored = run_monthly(panel, {m: MONTHLY_MODELS[m] for m in names}, TARGETS, windows,
-                             draws_out=out, progress=step)
-    scores_path = out.with_name(out.stem + "_scores.parquet")
-    scored.to_parquet(scores_path, index=False)
-    views = views_rows(scored)
-    views = views.assign(actuals=views["actual"].gt(0).map({True: "non-zero", False: "zero"}))
-    console.print(_plain(summarise(views, ["target", "model"]),
-                         f"Monthly back-test {first}-{last}, steps 3-14 (January-December, the "
-                         "ViEWS protocol): mean scores (lower is better)"))
-    console.print(_plain(summarise(views, ["target", "actuals", "model"]),
-                         "By actual: months with and without deaths"))
-    by_step = scored.pivot_table(index=["target", "model"], columns="step", values="crps",
-                                 aggfunc="mean", sort=False).reset_index()
-    by_step.columns = [str(c) for c in by_step.columns]
-    console.print(_plain(by_step, "CRPS by step 1-14 (months after the last data month; "
-                         "steps 1-2 are November and December before the test year)"))
-    published = report(scored, model="recent_history" if "recent_history" in names
-                       else names[-1], models=names, first=first, last=last, out=out)
-    if published.crps_change:
-        console.print(_plain(pd.DataFrame([c.model_dump() for c in published.crps_change]),
-                             "CRPS change against the reference (-0.1 is 10% lower), with a "
-                             "95% interval from resampling countries"))
-    from atrisk.store.publish import publish_monthly_backtest
-
-    run_id = publish_monthly_backtest(settings.database, published)
-    console.print(f"wrote draws to {out} and scores to {scores_path}; published as back-test "
-                  f"run {run_id} ({time.perf_counter() - started:.0f} s)")
-
-
 @forecast_app.command("monthly")
 def forecast_monthly_cmd(
     out: Annotated[Path, typer.Option(help="Where to write every draw (.parquet).")],
@@ -329,7 +160,7 @@ def forecast_monthly_cmd(
         raise typer.BadParameter("--out must end in .parquet")
     settings = _settings()
     out.parent.mkdir(parents=True, exist_ok=True)
-    with _steps(f"monthly forecast after {last_data or 'the latest month'}") as step:
+    with steps(f"monthly forecast after {last_data or 'the latest month'}") as step:
         step("drawing")
         run = forecast_monthly(settings, last_data, out, model=model)
     origin = run.meta.last_data_month
@@ -374,7 +205,6 @@ def users_add(
         "--password-stdin", help="Read the password from standard input (for scripts).")] = False,
 ) -> None:
     """Add a user (the first admin comes from here); asks for the password twice."""
-    import sys
 
     from atrisk.store import accounts
     from atrisk.store.db import migrate, session
@@ -448,7 +278,6 @@ def serve(
         help="Worker processes (default: 2, or 1 on a one-core machine).")] = 0,
 ) -> None:
     """Serve the dashboard and the REST API (OpenAPI docs at /docs) over the store."""
-    import os
 
     import uvicorn
 
@@ -518,34 +347,6 @@ def _publish_structural(settings: Settings, table: pd.DataFrame,
 
     publish_countries(settings.database, read_table(settings, "countries"))
     return publish_structural(settings.database, table, meta)
-
-
-def _plain(frame: pd.DataFrame, title: str) -> Table:
-    table = Table(title=title)
-    for c in frame.columns:
-        numeric = pd.api.types.is_numeric_dtype(frame[c])
-        table.add_column(str(c), justify="right" if numeric else "left")
-    for r in frame.itertuples(index=False):
-        table.add_row(*[f"{v:.4g}" if isinstance(v, float) else str(v) for v in r])
-    return table
-
-
-def _table(frame: pd.DataFrame, title: str) -> Table:
-    table = Table(title=title)
-    cols = ["model", "n", "onsets", "auc", "pr_auc", "brier", "log_loss", "top10", "top20",
-            "top30", "recall30", "fp_per_tp_4pct"]
-    for c in cols:
-        table.add_column(c, justify="left" if c == "model" else "right")
-    for r in frame[cols].itertuples(index=False):
-        cells = []
-        for c, v in zip(cols, r, strict=True):
-            if isinstance(v, float):
-                cells.append(f"{v:.4f}" if c in ("brier", "log_loss", "pr_auc")
-                             else f"{v:.3f}" if c in ("auc", "recall30") else f"{v:.1f}")
-            else:
-                cells.append(str(v))
-        table.add_row(*cells)
-    return table
 
 
 def run() -> None:

@@ -63,6 +63,53 @@ class MonthlyWindow:
         return (VIEWS_STEPS, NEAR_STEPS)
 
 
+    @property
+    def label(self) -> str:
+        return str(self.test_year)
+
+
+#: What a rolling origin forecasts: the next twelve months.
+ROLLING_STEPS: tuple[int, ...] = tuple(range(1, 13))
+
+
+@dataclass(frozen=True)
+class RollingOrigin:
+    """One origin of the rolling back-test: data through ``last_data_month``, forecasts for
+    the next twelve months, as far as ``last_month`` (the last month with actuals)."""
+
+    last_data_month: str
+    last_month: str
+
+    @property
+    def label(self) -> str:
+        return self.last_data_month
+
+    @property
+    def steps(self) -> tuple[int, ...]:
+        year, month = (int(x) for x in self.last_data_month.split("-"))
+        end_year, end_month = (int(x) for x in self.last_month.split("-"))
+        room = (end_year - year) * 12 + end_month - month
+        return tuple(s for s in ROLLING_STEPS if s <= room)
+
+    @property
+    def step_groups(self) -> tuple[tuple[int, ...], ...]:
+        return (self.steps,)
+
+
+def rolling_origins(first: str = "2017-12", last: str = "2024-11",
+                    last_month: str = "2024-12") -> tuple[RollingOrigin, ...]:
+    """An origin at every month from ``first`` to ``last`` (last data months), each
+    forecasting steps 1-12 within ``last_month``."""
+    if last < first or last_month <= last:
+        raise ValueError(f"origins {first}…{last} need actuals after them (to {last_month})")
+    year, month = (int(x) for x in first.split("-"))
+    out = []
+    while f"{year:04d}-{month:02d}" <= last:
+        out.append(RollingOrigin(f"{year:04d}-{month:02d}", last_month))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return tuple(out)
+
+
 def monthly_windows(first: int = 2018, last: int = 2023) -> tuple[MonthlyWindow, ...]:
     """ViEWS test years ``first`` … ``last`` inclusive."""
     if last < first:

@@ -142,12 +142,13 @@ class StructuralBacktestReport(_Record):
 
 
 class MonthlyScore(_Record):
-    """Mean scores of a monthly model on one target (and one step, or months with or without
-    deaths, when the table is split that way)."""
+    """Mean scores of a monthly model on one target (and one step, year, or months with or
+    without deaths, when the table is split that way)."""
 
     target: str
     model: str
     step: int | None = None
+    year: int | None = None
     actuals: Literal["zero", "non-zero"] | None = None
     crps: float | None
     ign: float | None
@@ -190,11 +191,35 @@ class MonthlyBacktestReport(_Record):
     crps_change: list[CrpsChange] = []
 
 
-RunMeta = StructuralRunMeta | MonthlyRunMeta | StructuralBacktestReport | MonthlyBacktestReport
+class RollingBacktestReport(_Record):
+    """The rolling-origin back-test: an origin at every month, steps 1-12, pooled; by step,
+    by year of the month forecast, on months with and without deaths; each model's CRPS
+    change against the reference over all the months and over the last year alone."""
+
+    kind: Literal["backtest_rolling"] = "backtest_rolling"
+    model: str
+    models: list[str]
+    first_origin: str
+    last_origin: str
+    origins: int
+    created: str
+    out: str
+    scores: list[MonthlyScore]
+    scores_by_step: list[MonthlyScore]
+    scores_by_year: list[MonthlyScore]
+    scores_by_actuals: list[MonthlyScore]
+    crps_change: list[CrpsChange]
+    #: The same change on the months of the last year only (2024: no setting saw them).
+    crps_change_last_year: list[CrpsChange]
+
+
+RunMeta = (StructuralRunMeta | MonthlyRunMeta | StructuralBacktestReport | MonthlyBacktestReport
+           | RollingBacktestReport)
 
 _BY_KIND: dict[str, type[RunMeta]] = {
     "structural": StructuralRunMeta, "monthly": MonthlyRunMeta,
-    "backtest_structural": StructuralBacktestReport, "backtest_monthly": MonthlyBacktestReport}
+    "backtest_structural": StructuralBacktestReport, "backtest_monthly": MonthlyBacktestReport,
+    "backtest_rolling": RollingBacktestReport}
 
 
 def parse_meta(kind: str, stored: dict[str, Any]) -> RunMeta:

@@ -1,5 +1,7 @@
-"""The ViEWS back-test for monthly draw forecasts: for each test year, fit on data through
-October of the year before, forecast January-December, and score against what happened."""
+"""Back-tests of monthly draw forecasts: the ViEWS protocol (for each test year, fit on data
+through October of the year before, forecast January-December) and rolling origins (an
+origin at every month, forecasting the next twelve); each forecast scored against what
+happened."""
 
 from __future__ import annotations
 
@@ -12,8 +14,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from atrisk.domain.horizon import VIEWS_STEPS, MonthlyWindow
-from atrisk.domain.reports import MonthlyBacktestReport
+from atrisk.domain.horizon import VIEWS_STEPS, MonthlyWindow, RollingOrigin
+from atrisk.domain.reports import MonthlyBacktestReport, RollingBacktestReport
 from atrisk.evaluation.metrics import records
 from atrisk.evaluation.monthly_metrics import change_interval, score_rows, summarise
 from atrisk.models.monthly import N_DRAWS, MonthlyModel
@@ -33,19 +35,20 @@ LONG_SCHEMA = pa.schema([
 
 
 def run(panel: pd.DataFrame, models: Mapping[str, ModelFactory], targets: Sequence[str],
-        windows: Sequence[MonthlyWindow], draws_out: Path | None = None,
+        windows: Sequence[MonthlyWindow | RollingOrigin], draws_out: Path | None = None,
         progress: Callable[[str], None] = lambda _: None) -> pd.DataFrame:
     """Scores per forecast row (keys, actual, CRPS, IGN, MIS, Briers); optionally every draw
     written to ``draws_out`` (Parquet, long format)."""
     writer = pq.ParquetWriter(draws_out, LONG_SCHEMA) if draws_out is not None else None
     scored = []
+    truths = {target: panel.set_index(["gwcode", "month"])[target] for target in targets}
     try:
         for window in windows:
             history = panel[panel["month"] <= window.last_data_month]
             for target in targets:
-                truth = panel.set_index(["gwcode", "month"])[target]
+                truth = truths[target]
                 for name, factory in models.items():
-                    progress(f"{window.test_year} {target} {name}")
+                    progress(f"{window.label} {target} {name}")
                     model = factory(target).fit(history)
                     for steps in window.step_groups:
                         forecast = model.predict(history, steps)
@@ -87,6 +90,28 @@ def long_table(meta: pd.DataFrame, draws: np.ndarray, schema: pa.Schema = LONG_S
                 field.type.to_pandas_dtype()))
     return pa.table(columns, schema=schema)
 
+
+
+def report_rolling(scored: pd.DataFrame, *, model: str, models: Sequence[str],
+                   origins: Sequence[RollingOrigin], out: Path) -> RollingBacktestReport:
+    """What a rolling-origin back-test is published with: every score pooled over origins
+    and steps, by step, by year of the month forecast, on months with and without deaths,
+    and each model's CRPS change against the reference (all months; the last year's)."""
+    scored = scored.assign(year=scored["month"].str[:4].astype(int),
+                           actuals=scored["actual"].gt(0).map({True: "non-zero",
+                                                               False: "zero"}))
+    last_year = scored[scored["year"] == scored["year"].max()]
+    return RollingBacktestReport.model_validate({
+        "model": model, "models": list(models), "first_origin": origins[0].last_data_month,
+        "last_origin": origins[-1].last_data_month, "origins": len(origins),
+        "created": datetime.now(UTC).isoformat(), "out": str(out),
+        "scores": records(summarise(scored, ["target", "model"])),
+        "scores_by_step": records(summarise(scored, ["target", "model", "step"])),
+        "scores_by_year": records(summarise(scored, ["target", "model", "year"])),
+        "scores_by_actuals": records(summarise(scored, ["target", "actuals", "model"])),
+        "crps_change": records(changes(scored)),
+        "crps_change_last_year": records(changes(last_year)),
+    })
 
 
 def changes(scored: pd.DataFrame, reference: str = REFERENCE) -> pd.DataFrame:

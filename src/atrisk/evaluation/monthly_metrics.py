@@ -28,32 +28,43 @@ THRESHOLDS = (1, 25, 100, 1000)
 ALPHA = 0.1
 
 
-def crps(actual: np.ndarray, draws: np.ndarray) -> np.ndarray:
-    return np.asarray(sr.crps_ensemble(actual.astype(float), draws.astype(float)))
+def crps(actual: np.ndarray, draws: np.ndarray, ordered: bool = False) -> np.ndarray:
+    """``ordered``: each row's draws are already sorted (saves scoringrules the sort)."""
+    return np.asarray(sr.crps_ensemble(actual.astype(float), draws.astype(float),
+                                       sorted_ensemble=ordered))
 
 
 def ignorance(actual: np.ndarray, draws: np.ndarray) -> np.ndarray:
     n_bins = len(IGN_EDGES)  # ten bounded bins plus the overflow bin
-    bins = np.clip(np.searchsorted(IGN_EDGES, draws, side="right") - 1, 0, n_bins - 1)
-    counts = np.zeros((len(draws), n_bins))
-    rows = np.repeat(np.arange(len(draws)), draws.shape[1])
-    np.add.at(counts, (rows, bins.ravel()), 1.0)
+    # Draws below each upper edge, per row; bin i holds those from edge i up to edge i + 1
+    # (bin 0 everything below edge 1; the overflow bin everything from the last edge).
+    below = np.stack([(draws < edge).sum(axis=1) for edge in IGN_EDGES[1:]], axis=1)
+    cumulative = np.column_stack([np.zeros(len(draws)), below, np.full(len(draws),
+                                                                       draws.shape[1])])
+    counts = np.diff(cumulative, axis=1)
     probs = (counts + 1.0) / (draws.shape[1] + n_bins)
     truth = np.clip(np.searchsorted(IGN_EDGES, actual, side="right") - 1, 0, n_bins - 1)
     return -np.log2(probs[np.arange(len(draws)), truth])
 
 
-def interval_score(actual: np.ndarray, draws: np.ndarray, alpha: float = ALPHA) -> np.ndarray:
-    lower = np.quantile(draws, alpha / 2, axis=1)
-    upper = np.quantile(draws, 1 - alpha / 2, axis=1)
+def central_interval(draws: np.ndarray, alpha: float = ALPHA
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's central ``1 - alpha`` interval of the draws (numpy's linear quantiles)."""
+    lower, upper = np.quantile(draws, [alpha / 2, 1 - alpha / 2], axis=1)
+    return lower, upper
+
+
+def interval_score(actual: np.ndarray, draws: np.ndarray, alpha: float = ALPHA,
+                   interval: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+    lower, upper = interval if interval is not None else central_interval(draws, alpha)
     return ((upper - lower) + (2 / alpha) * np.maximum(lower - actual, 0)
             + (2 / alpha) * np.maximum(actual - upper, 0))
 
 
-def coverage(actual: np.ndarray, draws: np.ndarray, alpha: float = ALPHA) -> np.ndarray:
+def coverage(actual: np.ndarray, draws: np.ndarray, alpha: float = ALPHA,
+             interval: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """1 where the actual lies inside the central (1 - alpha) interval of the draws."""
-    lower = np.quantile(draws, alpha / 2, axis=1)
-    upper = np.quantile(draws, 1 - alpha / 2, axis=1)
+    lower, upper = interval if interval is not None else central_interval(draws, alpha)
     return ((actual >= lower) & (actual <= upper)).astype(float)
 
 
@@ -81,8 +92,11 @@ def exceedance(draws: np.ndarray, threshold: float) -> np.ndarray:
 
 def score_rows(actual: np.ndarray, draws: np.ndarray) -> pd.DataFrame:
     """Every score for every row (one forecast distribution and its actual)."""
-    out = {"crps": crps(actual, draws), "ign": ignorance(actual, draws),
-           "mis": interval_score(actual, draws), "coverage90": coverage(actual, draws)}
+    ordered = np.sort(draws, axis=1)  # sorted once: CRPS and both quantiles use it
+    interval = central_interval(ordered)
+    out = {"crps": crps(actual, ordered, ordered=True), "ign": ignorance(actual, draws),
+           "mis": interval_score(actual, draws, interval=interval),
+           "coverage90": coverage(actual, draws, interval=interval)}
     out["pit_below5"], out["pit_above95"] = pit_tails(actual, draws)
     for k in THRESHOLDS:
         p = exceedance(draws, k)
@@ -106,7 +120,8 @@ def change_interval(scored: pd.DataFrame, model: str, reference: str, score: str
     Countries are resampled whole, with both models' scores paired: a country's months move
     together (a war lasts years), and on the raw scale a few countries decide the mean, so the
     interval says how much the comparison rests on which countries happened to be at war."""
-    keys = ["target", "iso3", "month"]
+    # A month forecast from several origins (rolling origins) is paired origin by origin.
+    keys = ["target", "iso3", "last_data_month", "month"]
     pair = (scored[scored["model"] == model].set_index(keys)[score].rename("model").to_frame()
             .join(scored[scored["model"] == reference].set_index(keys)[score]
                   .rename("reference"), how="inner"))

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from atrisk.domain.reports import (
     MonthlyBacktestReport,
     MonthlyRunMeta,
+    RollingBacktestReport,
     RunMeta,
     StructuralBacktestReport,
     StructuralRunMeta,
@@ -96,6 +97,14 @@ def publish_monthly_backtest(url: str, meta: MonthlyBacktestReport) -> int:
     migrate(url)
     with session(url) as s:
         return int(_new_run(s, "backtest_monthly", f"{meta.first}-{meta.last}", meta).id)
+
+
+def publish_rolling_backtest(url: str, meta: RollingBacktestReport) -> int:
+    """Store a rolling-origin back-test's score tables (the scores stay in Parquet)."""
+    migrate(url)
+    with session(url) as s:
+        period = f"{meta.first_origin}/{meta.last_origin}"
+        return int(_new_run(s, "backtest_rolling", period, meta).id)
 
 
 def _new_run(s: Session, kind: str, period: str, meta: RunMeta) -> ForecastRun:

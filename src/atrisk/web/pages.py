@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,11 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from atrisk.domain.errors import NotFoundError
-from atrisk.domain.reports import MonthlyBacktestReport, StructuralBacktestReport
+from atrisk.domain.reports import (
+    MonthlyBacktestReport,
+    RollingBacktestReport,
+    StructuralBacktestReport,
+)
 from atrisk.forecasting.structural import MAX_AUC_LOSS, MAX_TOP30_LOSS
 from atrisk.http import build_data
 from atrisk.http.auth import current_user, reader, signed_in
@@ -29,6 +34,7 @@ from atrisk.sources import geo
 from atrisk.store import queries
 from atrisk.store.accounts import allows
 from atrisk.store.db import session
+from atrisk.store.schema import ForecastRun
 from atrisk.web import charts
 from atrisk.web.render import TEMPLATES
 
@@ -153,6 +159,7 @@ def _country(request: Request, settings: Settings, iso3: str) -> HTMLResponse:
 async def track_record(request: Request, cache: CacheDep, settings: SettingsDep) -> Response:
     key = ("track-record", await cache.latest("structural"),
            await cache.latest("backtest_structural"), await cache.latest("backtest_monthly"),
+           await cache.latest("backtest_rolling"),
            build_data.current_id(settings))
     return await _shared(request, key, lambda: _track_record(request, settings))
 
@@ -162,6 +169,7 @@ def _track_record(request: Request, settings: Settings) -> HTMLResponse:
     with session(settings.database) as s:
         structural = queries.latest_run(s, "backtest_structural")
         monthly = queries.latest_run(s, "backtest_monthly")
+        rolling_run = queries.latest_run(s, "backtest_rolling")
         record = _record(queries.runs(s, "structural"), s, data)
     report = structural.report if structural else None
     monthly_report = monthly.report if monthly else None
@@ -170,6 +178,7 @@ def _track_record(request: Request, settings: Settings) -> HTMLResponse:
     calibration = report.calibration if report else []
     return TEMPLATES.TemplateResponse(request, "track_record.html", {
         "structural": structural, "monthly": monthly, "record": record,
+        "rolling": _rolling(rolling_run) if rolling_run else None,
         "scores": report.scores if report else [],
         "scores_strict": report.scores_strict if report else [],
         "calibration": calibration,
@@ -244,6 +253,26 @@ async def _shared(request: Request, key: tuple[Any, ...],
     body = await cache.body(key, lambda: Body.of(bytes(render().body),
                                                  "text/html; charset=utf-8"))
     return body.response(request)
+
+
+@dataclass(frozen=True)
+class _Rolling:
+    """A rolling back-test as the page shows it: CRPS by (target, model) and step."""
+
+    run: ForecastRun
+    report: RollingBacktestReport
+    steps: list[int]
+    by_step: dict[tuple[str, str], dict[int, float | None]]
+
+
+def _rolling(run: ForecastRun) -> _Rolling:
+    report = run.report
+    assert isinstance(report, RollingBacktestReport)
+    by_step: dict[tuple[str, str], dict[int, float | None]] = {}
+    for r in report.scores_by_step:
+        by_step.setdefault((r.target, r.model), {})[int(r.step or 0)] = r.crps
+    steps = sorted({int(r.step or 0) for r in report.scores_by_step})
+    return _Rolling(run, report, steps, by_step)
 
 
 def _record(runs: list[Any], s: Any, data: build_data.BuildData) -> list[dict[str, Any]]:
