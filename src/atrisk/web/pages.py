@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from atrisk.domain.errors import NotFoundError
 from atrisk.domain.reports import (
+    CrpsChange,
     MonthlyBacktestReport,
     RollingBacktestReport,
     StructuralBacktestReport,
@@ -263,6 +264,9 @@ class _Rolling:
     report: RollingBacktestReport
     steps: list[int]
     by_step: dict[tuple[str, str], dict[int, float | None]]
+    #: The headline model's CRPS change against the reference: all months, the last year.
+    changes: list[CrpsChange]
+    changes_last_year: list[CrpsChange]
 
 
 def _rolling(run: ForecastRun) -> _Rolling:
@@ -272,7 +276,9 @@ def _rolling(run: ForecastRun) -> _Rolling:
     for r in report.scores_by_step:
         by_step.setdefault((r.target, r.model), {})[int(r.step or 0)] = r.crps
     steps = sorted({int(r.step or 0) for r in report.scores_by_step})
-    return _Rolling(run, report, steps, by_step)
+    return _Rolling(run, report, steps, by_step,
+                    [c for c in report.crps_change if c.model == report.model],
+                    [c for c in report.crps_change_last_year if c.model == report.model])
 
 
 def _record(runs: list[Any], s: Any, data: build_data.BuildData) -> list[dict[str, Any]]:
