@@ -1,0 +1,80 @@
+"""Tried on validation and not adopted: a mixture of ``recent_history``'s and
+``conflictology_country12``'s draws (a share of each row's 1,000 draws from each), on every
+third rolling origin of 1995-2017 (92 origins, steps 1-12, both targets), scored against
+``recent_history`` year by year. The CRPS is convex in the forecast, so a mixture can beat
+both parts; here it did not (docs/benchmarks.md). About 11 minutes on 2 cores.
+
+Run: ``uv run python benchmarks/monthly_blend.py``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from typing import Self
+
+import numpy as np
+import pandas as pd
+
+from atrisk.domain.horizon import rolling_origins
+from atrisk.evaluation.monthly_backtest import changes, run
+from atrisk.evaluation.monthly_metrics import summarise
+from atrisk.models.monthly import MONTHLY_MODELS, N_DRAWS, DrawForecast
+from atrisk.panels.build import read_table
+from atrisk.panels.country_month import TARGETS, known
+from atrisk.settings import get_settings
+
+SHARES = (0.9, 0.75, 0.6)
+
+
+class Blend:
+    """The first ``share`` of each row's draws from recent_history, the rest from
+    conflictology (rows only recent_history forecasts keep all of its draws)."""
+
+    def __init__(self, name: str, target: str, share: float) -> None:
+        self.name, self.target, self.share = name, target, share
+        self.recent = MONTHLY_MODELS["recent_history"](target)
+        self.climate = MONTHLY_MODELS["conflictology_country12"](target)
+
+    def fit(self, history: pd.DataFrame) -> Self:
+        self.recent.fit(history)
+        self.climate.fit(history)
+        return self
+
+    def predict(self, history: pd.DataFrame, steps: Sequence[int]) -> DrawForecast:
+        a, b = self.recent.predict(history, steps), self.climate.predict(history, steps)
+        where = pd.Series(np.arange(len(b.keys)),
+                          index=pd.MultiIndex.from_frame(b.keys[["gwcode", "month"]]))
+        rows = where.reindex(pd.MultiIndex.from_frame(a.keys[["gwcode", "month"]])).to_numpy()
+        k = int(round(self.share * N_DRAWS))
+        draws = a.draws.copy()
+        known_rows = ~np.isnan(rows)
+        draws[known_rows, k:] = b.draws[rows[known_rows].astype(int), k:]
+        return DrawForecast(self.name, self.target, a.keys, draws)
+
+
+def main() -> None:
+    panel = known(read_table(get_settings(), "country_month"))
+    origins = rolling_origins("1994-12", "2017-11", "2017-12")[::3]
+    models = {m: MONTHLY_MODELS[m] for m in ("conflictology_country12", "recent_history")}
+    for share in SHARES:
+        models[f"blend{share}"] = lambda t, share=share: Blend(f"blend{share}", t, share)
+    started = time.perf_counter()
+    scored = run(panel, models, TARGETS, origins)
+    print(f"{len(origins)} origins, {time.perf_counter() - started:.0f} s\n")
+    columns = ["target", "model", "crps", "ign", "mis", "coverage90", "pit_above95"]
+    print(summarise(scored, ["target", "model"])[columns].to_string(index=False))
+    print(changes(scored).to_string(index=False))
+    scored["year"] = scored["month"].str[:4]
+    by_year = scored.groupby(["target", "model", "year"])["crps"].mean().unstack("model")
+    print("\nCRPS against recent_history, paired by year (mean relative difference, its SE):")
+    for target in TARGETS:
+        years = by_year.loc[target]
+        for share in SHARES:
+            diff = (years[f"blend{share}"] - years["recent_history"]) / years["recent_history"]
+            print(f"{target} blend{share}: {diff.mean():+.4f} "
+                  f"(SE {diff.std(ddof=1) / np.sqrt(len(diff)):.4f})")
+
+
+if __name__ == "__main__":
+    main()
