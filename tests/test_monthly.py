@@ -198,6 +198,19 @@ def test_coverage_by_hand() -> None:
     assert coverage(np.array([50.0, 4.0, 96.0]), draws).tolist() == [1.0, 0.0, 0.0]
 
 
+def test_interval_calibration_by_hand() -> None:
+    """Draws 0..99: the central 50% interval is [24.75, 74.25], the 98% one [0.99, 98.01].
+    An actual of 50 is inside every interval; 90 only inside the 90% and 98% ones."""
+    from atrisk.evaluation.monthly_metrics import interval_calibration
+
+    draws = np.tile(np.arange(100.0), (2, 1))
+    draws = np.repeat(draws, 10, axis=1)  # 1,000 draws
+    scored = score_rows(np.array([50.0, 90.0]), draws).assign(target="t", model="m")
+    table = interval_calibration(scored, ["target", "model"]).set_index("level")
+    assert table["observed"].to_dict() == {0.5: 0.5, 0.8: 0.5, 0.9: 1.0, 0.98: 1.0}
+    assert set(table["months"]) == {2}
+
+
 def test_pit_tails_by_hand() -> None:
     from atrisk.evaluation.monthly_metrics import pit_tails
 

@@ -151,6 +151,11 @@ def test_track_record_shows_both_backtests(client: TestClient, forecasts) -> Non
     step3 = next(r for r in rolling.scores_by_step if r.step == 3 and r.model == "exactly_zero")
     assert f"<td class=\"num\">{step3.crps:.2f}</td>" in page.text
     assert "rolling-change" in page.text
+    covered = {(c.target, c.model, c.level): c.observed for c in rolling.calibration_nonzero}
+    assert {level for _, _, level in covered} == {0.5, 0.8, 0.9, 0.98}
+    inside = covered[("civilian_deaths", "conflictology_country12", 0.5)]
+    assert "rolling-coverage" in page.text and f"{inside:.3f}" in page.text
+    assert "chart-rolling-coverage" in _specs(page.text)
     assert f"{shown[0]} for civilian deaths (95% interval {shown[1]} to {shown[2]})" in page.text
     roc = _specs(page.text)["chart-roc"]
     points = roc["layer"][1]["data"]["values"]

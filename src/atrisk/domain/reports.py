@@ -191,6 +191,16 @@ class MonthlyBacktestReport(_Record):
     crps_change: list[CrpsChange] = []
 
 
+class IntervalCoverage(_Record):
+    """How often the actual fell inside a model's central ``level`` interval."""
+
+    target: str
+    model: str
+    level: float
+    observed: float
+    months: int
+
+
 class RollingBacktestReport(_Record):
     """The rolling-origin back-test: an origin at every month, steps 1-12, pooled; by step,
     by year of the month forecast, on months with and without deaths; each model's CRPS
@@ -211,6 +221,8 @@ class RollingBacktestReport(_Record):
     crps_change: list[CrpsChange]
     #: The same change on the months of the last year only (2024: no setting saw them).
     crps_change_last_year: list[CrpsChange]
+    #: Reliability on months with deaths: observed coverage of the 50, 80, 90, 98% intervals.
+    calibration_nonzero: list[IntervalCoverage] = []
 
 
 RunMeta = (StructuralRunMeta | MonthlyRunMeta | StructuralBacktestReport | MonthlyBacktestReport

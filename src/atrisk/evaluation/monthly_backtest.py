@@ -17,7 +17,12 @@ import pyarrow.parquet as pq
 from atrisk.domain.horizon import VIEWS_STEPS, MonthlyWindow, RollingOrigin
 from atrisk.domain.reports import MonthlyBacktestReport, RollingBacktestReport
 from atrisk.evaluation.metrics import records
-from atrisk.evaluation.monthly_metrics import change_interval, score_rows, summarise
+from atrisk.evaluation.monthly_metrics import (
+    change_interval,
+    interval_calibration,
+    score_rows,
+    summarise,
+)
 from atrisk.models.monthly import N_DRAWS, MonthlyModel
 
 ModelFactory = Callable[[str], MonthlyModel]
@@ -111,6 +116,8 @@ def report_rolling(scored: pd.DataFrame, *, model: str, models: Sequence[str],
         "scores_by_actuals": records(summarise(scored, ["target", "actuals", "model"])),
         "crps_change": records(changes(scored)),
         "crps_change_last_year": records(changes(last_year)),
+        "calibration_nonzero": records(interval_calibration(
+            scored[scored["actual"] > 0], ["target", "model"])),
     })
 
 

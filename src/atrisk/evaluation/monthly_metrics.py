@@ -26,6 +26,8 @@ from scipy.stats import bootstrap
 IGN_EDGES = np.array([0, 0.5, 2.5, 5.5, 10.5, 25.5, 50.5, 100.5, 250.5, 500.5, 1000.5])
 THRESHOLDS = (1, 25, 100, 1000)
 ALPHA = 0.1
+#: Central intervals whose coverage the reliability check reads (0.9 is ``coverage90``).
+COVERAGE_LEVELS = (0.5, 0.8, 0.9, 0.98)
 
 
 def crps(actual: np.ndarray, draws: np.ndarray, ordered: bool = False) -> np.ndarray:
@@ -101,7 +103,26 @@ def score_rows(actual: np.ndarray, draws: np.ndarray) -> pd.DataFrame:
     for k in THRESHOLDS:
         p = exceedance(draws, k)
         out[f"brier_{k}"] = (p - (actual >= k)) ** 2
+    for level in COVERAGE_LEVELS:  # the reliability of every interval, not only the 90%
+        if level != 1 - ALPHA:
+            out[coverage_column(level)] = coverage(actual, ordered, 1 - level)
     return pd.DataFrame(out)
+
+
+def coverage_column(level: float) -> str:
+    """The scores' column holding the coverage of the central ``level`` interval."""
+    return f"coverage{round(100 * level)}"
+
+
+def interval_calibration(scored: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """Observed coverage of each central interval (``COVERAGE_LEVELS``), by ``by``: one row
+    per group and level (calibrated forecasts lie on the diagonal)."""
+    columns = {coverage_column(level): level for level in COVERAGE_LEVELS}
+    means = scored.groupby(by, sort=False)[list(columns)].mean().reset_index()
+    long = means.melt(id_vars=by, var_name="column", value_name="observed")
+    long["level"] = long["column"].map(columns)
+    months = scored.groupby(by, sort=False).size().rename("months").reset_index()
+    return long.drop(columns="column").merge(months, on=by)
 
 
 def summarise(scored: pd.DataFrame, by: list[str]) -> pd.DataFrame:

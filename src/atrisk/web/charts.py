@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from atrisk.domain.reports import CalibrationBin, RocPoint
+from atrisk.domain.reports import CalibrationBin, IntervalCoverage, RocPoint
 
 Spec = dict[str, Any]
 SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"
@@ -167,5 +167,31 @@ def calibration(bins: Sequence[CalibrationBin]) -> Spec:
                  "shape": {"field": "model", "type": "nominal"},
                  "tooltip": [{"field": "model"}, {"field": "bin"}, {"field": "n"},
                              {"field": "onsets"}]}},
+        ],
+    }
+
+
+def interval_reliability(rows: Sequence[IntervalCoverage]) -> Spec:
+    """Observed coverage of each central interval against its nominal level on months with
+    deaths, one line per model and target (dashed: calibrated)."""
+    return {
+        "$schema": SCHEMA, "width": 320, "height": 320,
+        "layer": [
+            {"data": {"values": [{"x": 0.5, "y": 0.5}, {"x": 1, "y": 1}]},
+             "mark": {"type": "line", "color": "#999", "strokeDash": [3, 3]},
+             "encoding": {"x": {"field": "x", "type": "quantitative"},
+                          "y": {"field": "y", "type": "quantitative"}}},
+            {"data": {"values": [r.model_dump() for r in rows]},
+             "mark": {"type": "line", "point": True},
+             "encoding": {
+                 "x": {"field": "level", "type": "quantitative", "title": "Interval (nominal)",
+                       "scale": {"domain": [0.5, 1]}, "axis": {"format": "%"}},
+                 "y": {"field": "observed", "type": "quantitative",
+                       "title": "Actual inside it (months with deaths)",
+                       "scale": {"domain": [0, 1]}, "axis": {"format": "%"}},
+                 "color": {"field": "model", "type": "nominal"},
+                 "strokeDash": {"field": "target", "type": "nominal"},
+                 "tooltip": [{"field": "model"}, {"field": "target"}, {"field": "level"},
+                             {"field": "observed", "format": ".3f"}, {"field": "months"}]}},
         ],
     }

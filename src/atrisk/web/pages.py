@@ -267,6 +267,10 @@ class _Rolling:
     #: The headline model's CRPS change against the reference: all months, the last year.
     changes: list[CrpsChange]
     changes_last_year: list[CrpsChange]
+    #: Observed coverage on months with deaths, by (target, model) and interval level.
+    coverage: dict[tuple[str, str], dict[float, float]]
+    levels: list[float]
+    spec: str
 
 
 def _rolling(run: ForecastRun) -> _Rolling:
@@ -276,9 +280,14 @@ def _rolling(run: ForecastRun) -> _Rolling:
     for r in report.scores_by_step:
         by_step.setdefault((r.target, r.model), {})[int(r.step or 0)] = r.crps
     steps = sorted({int(r.step or 0) for r in report.scores_by_step})
+    coverage: dict[tuple[str, str], dict[float, float]] = {}
+    for c in report.calibration_nonzero:
+        coverage.setdefault((c.target, c.model), {})[c.level] = c.observed
     return _Rolling(run, report, steps, by_step,
                     [c for c in report.crps_change if c.model == report.model],
-                    [c for c in report.crps_change_last_year if c.model == report.model])
+                    [c for c in report.crps_change_last_year if c.model == report.model],
+                    coverage, sorted({c.level for c in report.calibration_nonzero}),
+                    json.dumps(charts.interval_reliability(report.calibration_nonzero)))
 
 
 def _record(runs: list[Any], s: Any, data: build_data.BuildData) -> list[dict[str, Any]]:
