@@ -156,6 +156,8 @@ def test_track_record_shows_both_backtests(client: TestClient, forecasts) -> Non
     inside = covered[("civilian_deaths", "conflictology_country12", 0.5)]
     assert "rolling-coverage" in page.text and f"{inside:.3f}" in page.text
     assert "chart-rolling-coverage" in _specs(page.text)
+    methods = client.get("/methods").text  # the Methods page shows the same section
+    assert "methods-rolling-steps" in methods and "chart-methods-rolling-coverage" in methods
     assert f"{shown[0]} for civilian deaths (95% interval {shown[1]} to {shown[2]})" in page.text
     roc = _specs(page.text)["chart-roc"]
     points = roc["layer"][1]["data"]["values"]

@@ -194,7 +194,7 @@ def _track_record(request: Request, settings: Settings) -> HTMLResponse:
 @router.get("/methods", response_class=HTMLResponse, dependencies=readers)
 async def methods(request: Request, cache: CacheDep, settings: SettingsDep) -> Response:
     key = ("methods", await cache.latest("backtest_structural"),
-           build_data.current_id(settings))
+           await cache.latest("backtest_rolling"), build_data.current_id(settings))
     return await _shared(request, key, lambda: _methods(request, settings))
 
 
@@ -205,10 +205,12 @@ def _methods(request: Request, settings: Settings) -> HTMLResponse:
     with session(settings.database) as s:
         backtest = queries.latest_run(s, "backtest_structural")
         report = backtest.report if backtest else None
+        rolling_run = queries.latest_run(s, "backtest_rolling")
     cost = report.carry_forward_cost if isinstance(report, StructuralBacktestReport) else []
     return TEMPLATES.TemplateResponse(request, "methods.html", {
         "sources": [*SOURCES, geo.WORLD_110M], "manifest": manifest,
         "carry_forward_cost": cost, "max_auc_loss": MAX_AUC_LOSS,
+        "rolling": _rolling(rolling_run) if rolling_run else None,
         "max_top30_loss": MAX_TOP30_LOSS,
         "data": build_data.load(settings) if manifest else None,
         "models": MODELS, "monthly_models": MONTHLY_MODELS})
