@@ -122,17 +122,23 @@ class CarryForwardCost(_Record):
     top30_loss: float
 
 
-class StructuralBacktestReport(_Record):
+class _Backtest(_Record):
+    """What every back-test report names: its headline model, the models it ran, when, and
+    where its forecasts or scores were written."""
+
+    model: str
+    models: list[str] = []
+    created: str
+    out: str
+
+
+class StructuralBacktestReport(_Backtest):
     """A structural back-test: the side-by-side scores, their strict variant (forecast from
     y-1 only), calibration, ROC and the cost of forecasting a year early."""
 
     kind: Literal["backtest_structural"] = "backtest_structural"
-    model: str
-    models: list[str] = []
     first: int
     last: int
-    created: str
-    out: str
     last_observed: int | None = None
     scores: list[Score]
     scores_strict: list[Score] = []
@@ -175,16 +181,12 @@ class CrpsChange(_Record):
     high: float
 
 
-class MonthlyBacktestReport(_Record):
+class MonthlyBacktestReport(_Backtest):
     """A monthly back-test's score tables (ViEWS steps 3-14, and by step 1-14)."""
 
     kind: Literal["backtest_monthly"] = "backtest_monthly"
-    model: str
-    models: list[str] = []
     first: int
     last: int
-    created: str
-    out: str
     scores: list[MonthlyScore]
     scores_by_actuals: list[MonthlyScore] = []
     scores_by_step: list[MonthlyScore] = []
@@ -201,19 +203,15 @@ class IntervalCoverage(_Record):
     months: int
 
 
-class RollingBacktestReport(_Record):
+class RollingBacktestReport(_Backtest):
     """The rolling-origin back-test: an origin at every month, steps 1-12, pooled; by step,
     by year of the month forecast, on months with and without deaths; each model's CRPS
     change against the reference over all the months and over the last year alone."""
 
     kind: Literal["backtest_rolling"] = "backtest_rolling"
-    model: str
-    models: list[str]
     first_origin: str
     last_origin: str
     origins: int
-    created: str
-    out: str
     scores: list[MonthlyScore]
     scores_by_step: list[MonthlyScore]
     scores_by_year: list[MonthlyScore]

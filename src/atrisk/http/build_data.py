@@ -1,5 +1,6 @@
-"""What the pages read from the current data build (not the store): a country's violence by
-month, its past episodes and its key indicators. Loaded once per build and kept in memory."""
+"""What the pages and the API read from the current data build (not the store): a country's
+violence by month, its past episodes and its key indicators, the evidence base, the panel.
+Loaded once per build and kept in memory."""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
-"""Vega-Lite specifications of the dashboard's charts. Each takes plain rows and returns a
-spec; the pages embed it with vega-embed (served by us). Every value charted is also in a
-table on the same page, so nothing depends on colour or on the chart drawing."""
+"""Vega-Lite specifications of the dashboard's charts. Each takes rows (plain or typed
+records) and returns a spec; the pages embed it with vega-embed (served by us). Every value
+charted is also in a table on the same page, so nothing depends on colour or on the chart
+drawing."""
 
 from __future__ import annotations
 
