@@ -21,13 +21,12 @@ from atrisk.domain.horizon import VIEWS_STEPS, MonthlyWindow, monthly_windows
 from atrisk.evaluation.monthly_backtest import changes, run, views_rows
 from atrisk.evaluation.monthly_metrics import crps, interval_score, pit_tails, summarise
 from atrisk.models.monthly import (
-    BENCHMARKS,
-    MONTHLY_MODELS,
     RECENT_HISTORY_SETTINGS,
     MonthlyModel,
     RecentHistory,
     as_paths,
 )
+from atrisk.models.monthly_registry import BENCHMARKS, MONTHLY_MODELS
 from atrisk.panels.build import build, read_table
 from atrisk.panels.country_month import TARGETS, YEARLY_TOTALS, known
 from atrisk.settings import Settings

@@ -19,7 +19,8 @@ import pandas as pd
 from atrisk.domain.horizon import rolling_origins
 from atrisk.evaluation.monthly_backtest import changes, run
 from atrisk.evaluation.monthly_metrics import summarise
-from atrisk.models.monthly import MONTHLY_MODELS, N_DRAWS, DrawForecast
+from atrisk.models.monthly import N_DRAWS, DrawForecast
+from atrisk.models.monthly_registry import MONTHLY_MODELS
 from atrisk.panels.build import read_table
 from atrisk.panels.country_month import TARGETS, known
 from atrisk.settings import get_settings

@@ -17,7 +17,6 @@ import pandas as pd
 from monthly import _markdown, validation_table, yearly_crps
 
 from atrisk.models.monthly import (
-    MONTHLY_MODELS,
     N_DRAWS,
     RECENT_HISTORY_SETTINGS,
     DrawForecast,
@@ -26,6 +25,7 @@ from atrisk.models.monthly import (
     _resample,
     _wide,
 )
+from atrisk.models.monthly_registry import MONTHLY_MODELS
 from atrisk.panels.build import build, read_table
 from atrisk.panels.country_month import known
 from atrisk.settings import Settings

@@ -24,7 +24,7 @@ import pandas as pd
 from atrisk.domain.horizon import VIEWS_STEPS, monthly_windows
 from atrisk.evaluation.monthly_backtest import run
 from atrisk.evaluation.monthly_metrics import IGN_EDGES, crps, interval_score
-from atrisk.models.monthly import MONTHLY_MODELS
+from atrisk.models.monthly_registry import MONTHLY_MODELS
 from atrisk.panels.build import read_table
 from atrisk.panels.country_month import TARGETS, known
 from atrisk.settings import get_settings

@@ -58,7 +58,7 @@ def forecasts(built: Settings, tmp_path_factory) -> dict[str, object]:
     from atrisk.evaluation import backtest, monthly_backtest
     from atrisk.forecasting.monthly import forecast_monthly
     from atrisk.forecasting.structural import forecast
-    from atrisk.models.monthly import MONTHLY_MODELS
+    from atrisk.models.monthly_registry import MONTHLY_MODELS
     from atrisk.models.registry import MODELS
     from atrisk.panels.build import read_table
 

@@ -117,6 +117,9 @@ def test_country_history_and_backtests(client: TestClient, forecasts) -> None:
     monthly = client.get("/api/backtests/monthly/latest").json()
     models = {r["model"] for r in monthly["run"]["meta"]["scores"]}
     assert models == {"exactly_zero", "conflictology_country12"}
+    rolling = client.get("/api/backtests/rolling/latest").json()["run"]["meta"]
+    assert rolling["kind"] == "backtest_rolling" and rolling["origins"] == 3
+    assert {r["step"] for r in rolling["scores_by_step"]} == {1, 2, 3}
     assert client.get("/api/backtests/weekly/latest").json()["status"] == 422
 
 

@@ -11,7 +11,6 @@ from atrisk.domain.horizon import MonthlyWindow, monthly_windows, rolling_origin
 from atrisk.evaluation.monthly_backtest import run
 from atrisk.evaluation.monthly_metrics import crps, ignorance, interval_score, score_rows
 from atrisk.models.monthly import (
-    MONTHLY_MODELS,
     N_DRAWS,
     Conflictology,
     DrawForecast,
@@ -22,6 +21,7 @@ from atrisk.models.monthly import (
     RecentHistory,
     as_paths,
 )
+from atrisk.models.monthly_registry import MONTHLY_MODELS
 from atrisk.panels.country_month import reconcile
 
 

@@ -107,12 +107,14 @@ def country_history(iso3: str, s: SessionDep) -> schemas.CountryHistory:
 
 @router.get("/api/backtests/{kind}/latest", response_model=schemas.Backtest,
             operation_id="latest_backtest", dependencies=readers)
-def latest_backtest(kind: Literal["structural", "monthly"],
+def latest_backtest(kind: Literal["structural", "monthly", "rolling"],
                     s: SessionDep) -> schemas.Backtest:
     run = queries.latest_run(s, f"backtest_{kind}")
     if run is None:
+        command = ("monthly --origins rolling --out build/backtest_rolling.parquet"
+                   if kind == "rolling" else kind)
         raise NotFoundError(f"no {kind} back-test published yet: run "
-                            f"`atrisk backtest {kind}`")
+                            f"`atrisk backtest {command}`")
     return schemas.Backtest(run=_run(run))
 
 

@@ -103,7 +103,8 @@ def backtest_monthly(
                                            "format); the scores go beside it, in "
                                            "<name>_scores.parquet.")],
     models: Annotated[str, typer.Option(help="Comma-separated model names.")] =
-        "exactly_zero,last_historical,conflictology_country12,bootstrap240,recent_history",
+        "exactly_zero,last_historical,conflictology_country12,bootstrap240,recent_history,"
+        "quantile_boost,history_and_learned",
     origins: Annotated[Origins, typer.Option(
         help="views: the ViEWS protocol (data through October of Y-1, forecasts for "
              "January-December of Y); rolling: an origin at every month from December of "
@@ -120,7 +121,7 @@ def backtest_monthly(
     from atrisk.evaluation.monthly_backtest import report, report_rolling, views_rows
     from atrisk.evaluation.monthly_backtest import run as run_monthly
     from atrisk.evaluation.monthly_metrics import summarise
-    from atrisk.models.monthly import MONTHLY_MODELS
+    from atrisk.models.monthly_registry import DEFAULT, MONTHLY_MODELS
     from atrisk.panels.build import read_table
     from atrisk.panels.country_month import TARGETS, known
     from atrisk.store.publish import publish_monthly_backtest, publish_rolling_backtest
@@ -128,7 +129,7 @@ def backtest_monthly(
     if out.suffix != ".parquet":
         raise typer.BadParameter("--out must end in .parquet")
     names = pick(models, MONTHLY_MODELS)
-    headline = "recent_history" if "recent_history" in names else names[-1]
+    headline = DEFAULT if DEFAULT in names else names[-1]
     rolling = origins is Origins.rolling
     last = last if last is not None else 2024 if rolling else 2023
     settings = get_settings()

@@ -17,7 +17,8 @@ from atrisk.domain.reports import MonthlyRunMeta
 from atrisk.evaluation.monthly_backtest import LONG_SCHEMA, long_table
 from atrisk.evaluation.monthly_metrics import THRESHOLDS, exceedance
 from atrisk.forecasting.structural import code_version
-from atrisk.models.monthly import MONTHLY_MODELS, N_DRAWS
+from atrisk.models.monthly import N_DRAWS
+from atrisk.models.monthly_registry import DEFAULT, MONTHLY_MODELS
 from atrisk.panels.build import read_manifest, read_table
 from atrisk.panels.country_month import TARGETS, basis, data_through, known
 from atrisk.settings import Settings
@@ -40,7 +41,7 @@ HISTORY_MONTHS = 36
 
 
 def forecast_monthly(settings: Settings, last_data: str | None, out: Path,
-                     model: str = "recent_history") -> MonthlyRun:
+                     model: str = DEFAULT) -> MonthlyRun:
     """Forecast the 12 months after ``last_data`` (YYYY-MM; None: the latest month with data,
     final or provisional); draws go to ``out`` (Parquet)."""
     if model not in MONTHLY_MODELS:

@@ -15,7 +15,7 @@ learns from months up to the forecast origin (the last month in ``history``) and
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, Self, runtime_checkable
 
@@ -325,16 +325,3 @@ RECENT_HISTORY_SETTINGS: dict[str, dict[str, Any]] = {
     "civilian_deaths": {},
     "fatalities": {"scale": 1.05, "decay": 0.96, "cap": 50.0},
 }
-
-#: Every monthly model by name: the four ViEWS benchmarks, then ours.
-MONTHLY_MODELS: dict[str, Callable[[str], MonthlyModel]] = {
-    "exactly_zero": lambda target: ExactlyZero("exactly_zero", target),
-    "last_historical": lambda target: LastHistorical("last_historical", target),
-    "conflictology_country12": lambda target: Conflictology("conflictology_country12", target,
-                                                            12),
-    "bootstrap240": lambda target: GlobalBootstrap("bootstrap240", target, 240),
-    "recent_history": lambda target: RecentHistory("recent_history", target,
-                                                   **RECENT_HISTORY_SETTINGS[target]),
-}
-BENCHMARKS: tuple[str, ...] = ("exactly_zero", "last_historical", "conflictology_country12",
-                               "bootstrap240")

@@ -26,7 +26,7 @@ from atrisk.http import build_data
 from atrisk.http.auth import current_user, reader, signed_in
 from atrisk.http.cache import Body, RunCache
 from atrisk.http.deps import CacheDep, SettingsDep, country_or_404
-from atrisk.models.monthly import MONTHLY_MODELS
+from atrisk.models.monthly_registry import MONTHLY_MODELS
 from atrisk.models.registry import MODELS
 from atrisk.panels.build import LAST_OBSERVED, read_manifest
 from atrisk.response import assessments
