@@ -164,8 +164,13 @@ def test_monthly_backtest_and_forecast(env, settings: Settings, tmp_path) -> Non
         paths.sum(axis=1).mean(), rel=1e-5)
     assert "P(a month >= 100)" in result.output
     meta = json.loads((runs[-1] / "run.json").read_text())
-    assert meta["settings"]["fatalities"]["decay"] == 0.96  # the run says how it was made
-    assert meta["settings"]["civilian_deaths"]["cap"] == 10.0 and len(meta["inputs"]) >= 10
+    assert meta["model"] == "history_and_learned"  # the default; the run says how it was made
+    history, learned = (meta["settings"]["fatalities"][m]
+                        for m in ("recent_history", "quantile_boost"))
+    assert meta["settings"]["fatalities"]["share"] == 0.5 and history["decay"] == 0.96
+    assert learned["refit_months"] == 36 and learned["weight_power"] == 1.0
+    assert meta["settings"]["civilian_deaths"]["recent_history"]["cap"] == 10.0
+    assert len(meta["inputs"]) >= 10
 
     result = runner.invoke(app, ["forecast", "monthly", "--last-data", "2030-01", "--out",
                                  str(fc)], env=env)

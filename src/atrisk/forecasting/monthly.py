@@ -41,9 +41,10 @@ HISTORY_MONTHS = 36
 
 
 def forecast_monthly(settings: Settings, last_data: str | None, out: Path,
-                     model: str = DEFAULT) -> MonthlyRun:
+                     model: str | None = None) -> MonthlyRun:
     """Forecast the 12 months after ``last_data`` (YYYY-MM; None: the latest month with data,
-    final or provisional); draws go to ``out`` (Parquet)."""
+    final or provisional) with ``model`` (None: the default); draws go to ``out`` (Parquet)."""
+    model = model or DEFAULT
     if model not in MONTHLY_MODELS:
         raise ConfigError(f"unknown monthly model {model!r}; choose from {sorted(MONTHLY_MODELS)}")
     panel = known(read_table(settings, "country_month"))
