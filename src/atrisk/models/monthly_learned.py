@@ -179,12 +179,12 @@ class QuantileBoost:
         weight = np.exp(self.weight_power * level3) if self.weight_power else None  # (1+x)^p
         params = {**PARAMS, "learning_rate": self.learning_rate, "num_threads": 1}
 
-        def train(level: float) -> lgb.Booster:  # one core each: the quantiles run side by side
+        def fit_level(level: float) -> lgb.Booster:  # one core each: quantiles side by side
             data = lgb.Dataset(X, y, weight=weight, params=params)
             return lgb.train({**params, "alpha": level}, data, num_boost_round=self.rounds)
 
         with ThreadPoolExecutor(max_workers=os.cpu_count()) as pool:  # LightGBM frees the GIL
-            self.boosters_ = list(pool.map(train, LEVELS))
+            self.boosters_ = list(pool.map(fit_level, LEVELS))
         _FITS[key] = self.boosters_
         while len(_FITS) > _KEEP_FITS:
             _FITS.popitem(last=False)
