@@ -10,16 +10,13 @@ Run: ``uv run python benchmarks/monthly_blend.py``.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
-from typing import Self
 
 import numpy as np
-import pandas as pd
 
 from atrisk.domain.horizon import rolling_origins
 from atrisk.evaluation.monthly_backtest import changes, run
 from atrisk.evaluation.monthly_metrics import summarise
-from atrisk.models.monthly import N_DRAWS, DrawForecast
+from atrisk.models.monthly_mixture import Mixture
 from atrisk.models.monthly_registry import MONTHLY_MODELS
 from atrisk.panels.build import read_table
 from atrisk.panels.country_month import TARGETS, known
@@ -28,38 +25,14 @@ from atrisk.settings import get_settings
 SHARES = (0.9, 0.75, 0.6)
 
 
-class Blend:
-    """The first ``share`` of each row's draws from recent_history, the rest from
-    conflictology (rows only recent_history forecasts keep all of its draws)."""
-
-    def __init__(self, name: str, target: str, share: float) -> None:
-        self.name, self.target, self.share = name, target, share
-        self.recent = MONTHLY_MODELS["recent_history"](target)
-        self.climate = MONTHLY_MODELS["conflictology_country12"](target)
-
-    def fit(self, history: pd.DataFrame) -> Self:
-        self.recent.fit(history)
-        self.climate.fit(history)
-        return self
-
-    def predict(self, history: pd.DataFrame, steps: Sequence[int]) -> DrawForecast:
-        a, b = self.recent.predict(history, steps), self.climate.predict(history, steps)
-        where = pd.Series(np.arange(len(b.keys)),
-                          index=pd.MultiIndex.from_frame(b.keys[["gwcode", "month"]]))
-        rows = where.reindex(pd.MultiIndex.from_frame(a.keys[["gwcode", "month"]])).to_numpy()
-        k = int(round(self.share * N_DRAWS))
-        draws = a.draws.copy()
-        known_rows = ~np.isnan(rows)
-        draws[known_rows, k:] = b.draws[rows[known_rows].astype(int), k:]
-        return DrawForecast(self.name, self.target, a.keys, draws)
-
-
 def main() -> None:
     panel = known(read_table(get_settings(), "country_month"))
     origins = rolling_origins("1994-12", "2017-11", "2017-12")[::3]
     models = {m: MONTHLY_MODELS[m] for m in ("conflictology_country12", "recent_history")}
     for share in SHARES:
-        models[f"blend{share}"] = lambda t, share=share: Blend(f"blend{share}", t, share)
+        models[f"blend{share}"] = lambda t, share=share: Mixture(
+            f"blend{share}", t, MONTHLY_MODELS["recent_history"](t),
+            MONTHLY_MODELS["conflictology_country12"](t), share)
     started = time.perf_counter()
     scored = run(panel, models, TARGETS, origins)
     print(f"{len(origins)} origins, {time.perf_counter() - started:.0f} s\n")
