@@ -90,7 +90,7 @@ def test_bootstrap_draws_from_the_global_pool() -> None:
 def test_monthly_model_contract(name: str, monthly) -> None:
     model = MONTHLY_MODELS[name]("civilian_deaths")
     assert isinstance(model, MonthlyModel)
-    history = monthly[monthly["month"] <= "2022-10"]
+    history = monthly[monthly["month"].between("2014-01", "2022-10")]  # learned: a quick fit
     fc = model.fit(history).predict(history, range(3, 15))
     assert isinstance(fc, DrawForecast)
     assert fc.draws.shape == (len(fc.keys), N_DRAWS)
