@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 
 import numpy as np
+import pandas as pd
 
 from atrisk.domain.horizon import rolling_origins
 from atrisk.evaluation.monthly_backtest import changes, run
@@ -39,14 +40,21 @@ def main() -> None:
     columns = ["target", "model", "crps", "ign", "mis", "coverage90", "pit_above95"]
     print(summarise(scored, ["target", "model"])[columns].to_string(index=False))
     print(changes(scored).to_string(index=False))
-    scored["year"] = scored["month"].str[:4]
+    paired_by_year(scored, [f"blend{share}" for share in SHARES])
+
+
+def paired_by_year(scored: pd.DataFrame, models: list[str],
+                   reference: str = "recent_history") -> None:
+    """Print each model's mean relative CRPS difference from ``reference`` over the years of
+    the months forecast, with its standard error."""
+    scored = scored.assign(year=scored["month"].str[:4])
     by_year = scored.groupby(["target", "model", "year"])["crps"].mean().unstack("model")
-    print("\nCRPS against recent_history, paired by year (mean relative difference, its SE):")
+    print(f"\nCRPS against {reference}, paired by year (mean relative difference, its SE):")
     for target in TARGETS:
         years = by_year.loc[target]
-        for share in SHARES:
-            diff = (years[f"blend{share}"] - years["recent_history"]) / years["recent_history"]
-            print(f"{target} blend{share}: {diff.mean():+.4f} "
+        for model in models:
+            diff = (years[model] - years[reference]) / years[reference]
+            print(f"{target} {model}: {diff.mean():+.4f} "
                   f"(SE {diff.std(ddof=1) / np.sqrt(len(diff)):.4f})")
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 
-import numpy as np
+from monthly_blend import paired_by_year  # benchmarks/, beside this script
 
 from atrisk.domain.horizon import rolling_origins
 from atrisk.evaluation.monthly_backtest import changes, run
@@ -41,15 +41,7 @@ def main() -> None:
     print("\nCRPS change against conflictology_country12 (95% interval, resampling "
           "countries):")
     print(changes(scored).to_string(index=False))
-    scored["year"] = scored["month"].str[:4]
-    by_year = scored.groupby(["target", "model", "year"])["crps"].mean().unstack("model")
-    print("\nCRPS against recent_history, paired by year (mean relative difference, SE):")
-    for target in TARGETS:
-        years = by_year.loc[target]
-        for model in ("quantile_boost", "history_and_learned"):
-            diff = (years[model] - years["recent_history"]) / years["recent_history"]
-            print(f"{target} {model}: {diff.mean():+.4f} "
-                  f"(SE {diff.std(ddof=1) / np.sqrt(len(diff)):.4f})")
+    paired_by_year(scored, ["quantile_boost", "history_and_learned"])
 
 
 if __name__ == "__main__":

@@ -56,6 +56,12 @@ class MonthlyModel(Protocol):
     def predict(self, history: pd.DataFrame, steps: Sequence[int]) -> DrawForecast: ...
 
 
+def settings_of(model: object) -> dict[str, Any]:
+    """A model's constructor settings (fitted state ends in ``_``), stored with a forecast."""
+    return {k: v for k, v in vars(model).items()
+            if not k.endswith("_") and k not in ("name", "target")}
+
+
 def origin_of(history: pd.DataFrame) -> pd.Period:
     return pd.Period(str(history["month"].max()), freq="M")
 
@@ -95,9 +101,7 @@ class _Benchmark:
         return self
 
     def params(self) -> dict[str, Any]:
-        """The constructor's settings (fitted state ends in ``_``), stored with a forecast."""
-        return {k: v for k, v in vars(self).items()
-                if not k.endswith("_") and k not in ("name", "target")}
+        return settings_of(self)
 
     def predict(self, history: pd.DataFrame, steps: Sequence[int]) -> DrawForecast:
         if not hasattr(self, "origin_"):

@@ -40,7 +40,14 @@ import numpy as np
 import pandas as pd
 
 from atrisk.domain.errors import ModelError
-from atrisk.models.monthly import N_DRAWS, DrawForecast, _keys, as_paths, origin_of
+from atrisk.models.monthly import (
+    N_DRAWS,
+    DrawForecast,
+    _keys,
+    as_paths,
+    origin_of,
+    settings_of,
+)
 
 #: Quantile levels fitted; draws between them are interpolated on the log1p scale.
 LEVELS: tuple[float, ...] = (0.02, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95,
@@ -135,8 +142,7 @@ class QuantileBoost:
         self.seed = seed
 
     def params(self) -> dict[str, Any]:
-        return {k: v for k, v in vars(self).items()
-                if not k.endswith("_") and k not in ("name", "target")}
+        return settings_of(self)
 
     def _matrices(self, history: pd.DataFrame) -> tuple[pd.MultiIndex, list[str],
                                                          dict[str, np.ndarray], np.ndarray]:
