@@ -13,7 +13,7 @@ install: .venv/.installed node_modules/.installed
 
 .venv/.installed: pyproject.toml uv.lock
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --disable-pip-version-check uv
-	$(UV) sync --frozen
+	$(UV) sync --frozen --all-extras
 	@touch $@
 
 # The dashboard serves Vega, Vega-Lite and Vega-Embed itself (never from a CDN).

@@ -6,8 +6,8 @@ import ast
 from pathlib import Path
 
 SRC = Path(__file__).parents[1] / "src" / "atrisk"
-ORDER = ["domain", "settings", "sources", "panels", "models", "evaluation", "forecasting",
-         "store", "response", "http", "web", "api", "app", "cli"]
+ORDER = ["domain", "settings", "sources", "panels", "events", "models", "evaluation",
+         "forecasting", "store", "response", "http", "web", "api", "app", "cli"]
 #: Side by side: the pages and the API share ``http`` and never import each other.
 SIBLINGS = {"web": "api", "api": "web"}
 

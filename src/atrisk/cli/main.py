@@ -21,6 +21,7 @@ from rich.logging import RichHandler
 from rich.table import Table
 
 from atrisk.cli.backtests import backtest_app
+from atrisk.cli.events import events_app
 from atrisk.cli.output import console, plain, steps
 from atrisk.domain.errors import AtriskError, ConfigError
 from atrisk.domain.reports import StructuralBacktestReport, StructuralRunMeta
@@ -42,6 +43,7 @@ app.add_typer(alerts_app, name="alerts")
 store_app = typer.Typer(help="The application store (users, assessments, plans, alerts, "
                              "audit): back it up and restore it.", no_args_is_help=True)
 app.add_typer(store_app, name="store")
+app.add_typer(events_app, name="events")
 
 
 

@@ -1,0 +1,67 @@
+"""`atrisk events`: news-coded events (GDELT) built into tables and turned into escalation
+signals between data releases."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from atrisk.cli.output import console, plain
+from atrisk.domain.errors import ConfigError
+from atrisk.events.engine import ENGINES
+from atrisk.settings import get_settings
+
+events_app = typer.Typer(help="News-coded events: build the tables, list escalation signals.",
+                         no_args_is_help=True)
+
+
+@events_app.command("build")
+def events_build(
+    engine: Annotated[str, typer.Option(help="duckdb (embedded) or spark.")] = "duckdb",
+    spark_master: Annotated[str | None, typer.Option(
+        help="Spark master URL, e.g. spark://host:7077 (default: local[2]).")] = None,
+) -> None:
+    """Read and check the GDELT exports, write the cleaned events and the country-day and
+    admin-1-day counts to <build>/events."""
+    from atrisk.events.watch import build_events
+
+    if engine not in ENGINES:
+        raise ConfigError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
+    if spark_master and engine != "spark":
+        raise ConfigError("--spark-master needs --engine spark")
+    built = build_events(get_settings(), engine, spark_master)
+    console.print(f"{built.raw_rows:,} exported rows -> {built.event_rows:,} root events, one "
+                  f"a day ({built.first_day} to {built.last_day}), on {engine}: "
+                  f"{built.events.parent}")
+
+
+@events_app.command("signals")
+def events_signals(
+    as_of: Annotated[str, typer.Option("--as-of", help="The day to look from (YYYY-MM-DD).")],
+    out: Annotated[Path | None, typer.Option(help="Also write the table (.csv or .parquet).")]
+        = None,
+    top: Annotated[int, typer.Option(help="Rows to print.")] = 20,
+) -> None:
+    """Every country's escalation signals as of a day, highest level first, with the news
+    behind each raised one."""
+    from atrisk.events.watch import behind, signals
+
+    try:
+        day = dt.date.fromisoformat(as_of)
+    except ValueError as exc:
+        raise ConfigError(f"--as-of {as_of!r} is not a date (YYYY-MM-DD)") from exc
+    settings = get_settings()
+    table = signals(settings, day)
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        (table.to_parquet(out, index=False) if out.suffix == ".parquet"
+         else table.to_csv(out, index=False))
+    console.print(plain(table.head(top), f"Escalation signals as of {day} (z-scores of the "
+                        "7-day share against earlier weeks; medium >= 3, high >= 5)"))
+    raised = table[table["level"] != "none"].drop_duplicates("iso3")
+    for iso3 in raised["iso3"].head(5):
+        news = behind(settings, iso3, day)
+        console.print(plain(news, f"{iso3}: the violent events most sources reported"))

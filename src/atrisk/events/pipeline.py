@@ -1,0 +1,275 @@
+"""Raw GDELT exports -> one normalised event table -> zero-filled unit-day counts, as Ibis
+expressions that DuckDB and Spark run alike.
+
+Cleaning follows what the literature on GDELT found to matter:
+
+- **Root events only** (``IsRootEvent``): events from an article's lead paragraph; the rest
+  are mostly background mentions (GDELT 2.0 codebook; Hammond & Weidmann 2014, Research &
+  Politics, doi:10.1177/2053168014539924, on GDELT's urban and duplicate bias).
+- **One a day**: one record per day, actor pair, CAMEO code and place. GDELT codes the same
+  event again from every article that reports it; the one-a-day filter is the standard
+  remedy (Schrodt 2012, CAMEO/event-data practice; used by ICEWS and Phoenix).
+- **FIPS -> ISO**: GDELT's places are FIPS 10-4 codes (``sources.gdelt.fips_table``).
+- **Volume**: GDELT's daily volume drifts with its sources (and this mirror holds ~40% of each
+  day's exports), so signals use the violent *share* of all events, never raw counts
+  (Hammond & Weidmann 2014; Jäger 2018 on GDELT's changing volume).
+- **Country centroids** (``ActionGeo_Type`` 1: the event was placed only in a country) count
+  for the country but are kept out of admin-1 counts, where they would pile onto the capital.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import ibis
+import ibis.expr.types as ir
+import pandas as pd
+from ibis.backends import BaseBackend
+
+from atrisk.domain.errors import SourceError
+from atrisk.events.engine import engine_of
+from atrisk.sources import gdelt
+
+#: CAMEO codes of atrocity-type events (issue taxonomy: violent repression, torture and
+#: killing, assaults, unconventional mass violence) ...
+ATROCITY_CODES = ("175", "1822", "1823", "180", "181", "182", "183", "184", "185", "186",
+                  "20")
+#: ... counted when aimed at civilians or an ethnic or religious group (the target actor's
+#: type is civilians or refugees, or it carries an ethnic or religious code).
+CIVILIAN_TYPES = ("CVL", "REF")
+#: Event classes by CAMEO root code (the four material-conflict roots, and protest).
+CLASSES = {"14": "protest", "17": "coerce", "18": "assault", "19": "fight",
+           "20": "mass_violence"}
+COUNTS = ("events", "violent", "material_conflict", "atrocity", "protest")
+
+
+@dataclass(frozen=True)
+class Built:
+    """Where one build wrote its tables, and how many rows each holds."""
+
+    events: Path
+    country_day: Path
+    admin1_day: Path
+    raw_rows: int
+    event_rows: int
+    first_day: dt.date
+    last_day: dt.date
+
+
+def read_export(con: BaseBackend, path: Path) -> ir.Table:
+    """The export as strings, one column per GDELT field, every row checked (column count,
+    dates, FIPS codes) by the engine; any failure is a ``SourceError`` naming the file."""
+    spec = gdelt.layout(path)
+    names = spec.columns
+    try:
+        if engine_of(con) == "spark":
+            ddl = ", ".join(f"`{n}` STRING" for n in names)
+            raw = con.read_csv(str(path), sep="\t", header=spec.header, schema=ddl, quote="",
+                               mode="PERMISSIVE" if spec.version == 1 else "FAILFAST",
+                               inferSchema=False)
+        else:
+            raw = con.read_csv(str(path), delim="\t", header=spec.header, quote="",
+                               escape="", columns={n: "VARCHAR" for n in names},
+                               null_padding=spec.version == 1, auto_detect=False)
+        _check_rows(raw, str(path))
+    except SourceError:
+        raise
+    except Exception as exc:  # the engines raise their own types for a malformed file
+        raise SourceError(str(path), f"not a readable GDELT {spec.version}.0 export: "
+                          f"{str(exc).splitlines()[0][:300]}") from exc
+    return raw
+
+
+def _check_rows(raw: ir.Table, file: str) -> None:
+    day = raw.SQLDATE
+    bad_day = day.isnull() | ~day.re_search(r"^(19|20)[0-9]{2}(0[1-9]|1[0-2])[0-3][0-9]$")
+    added = raw.DATEADDED
+    bad_added = added.isnull() | ~added.re_search(r"^[0-9]{8}([0-9]{6})?$")
+    fips = ibis.memtable(pd.DataFrame({"fips": sorted(gdelt.fips_codes())}))
+    code = raw.ActionGeo_CountryCode
+    unknown = raw.filter(code.notnull() & (code != "")).anti_join(
+        fips, raw.ActionGeo_CountryCode == fips.fips)
+    checks = raw.aggregate(rows=raw.count(), bad_day=bad_day.sum(),
+                           bad_added=bad_added.sum()).to_pandas().iloc[0]
+    if int(checks["bad_day"]):
+        example = raw.filter(bad_day).SQLDATE.limit(1).to_pandas().iloc[0]
+        raise SourceError(file, f"{int(checks['bad_day'])} row(s) have an SQLDATE that is not "
+                          f"a date (YYYYMMDD), e.g. {example!r}")
+    if int(checks["bad_added"]):
+        example = raw.filter(bad_added).DATEADDED.limit(1).to_pandas().iloc[0]
+        raise SourceError(file, f"{int(checks['bad_added'])} row(s) have a DATEADDED that is "
+                          f"not a time stamp, e.g. {example!r}")
+    wrong = unknown.aggregate(n=unknown.count(),
+                              code=unknown.ActionGeo_CountryCode.min()).to_pandas().iloc[0]
+    if int(wrong["n"]):
+        raise SourceError(file, f"{int(wrong['n'])} row(s) have an ActionGeo_CountryCode that "
+                          f"is not a FIPS 10-4 country code, e.g. {wrong['code']!r}")
+
+
+def _blank(value: ir.StringValue) -> ir.StringValue:
+    return value.nullif("")
+
+
+def _ymd(value: ir.StringValue) -> ir.DateValue:
+    return ibis.date(value[0:4].cast("int32"), value[4:6].cast("int32"),
+                     value[6:8].cast("int32"))
+
+
+def normalise(raw: ir.Table, source: str = "gdelt2") -> ir.Table:
+    """One row per root event and day, actor pair, CAMEO code and place (see the module
+    docstring), in atrisk's event schema."""
+    table = gdelt.fips_table()
+    fips = ibis.memtable(table.loc[table["iso3"].notna(), ["fips", "iso3"]])  # others: null
+    root = raw.filter(raw.IsRootEvent == "1")
+    place = ibis.coalesce(_blank(root.ActionGeo_FeatureID),
+                          root.ActionGeo_Lat.concat(",", root.ActionGeo_Long), ibis.literal(""))
+    keyed = root.mutate(
+        event_date=_ymd(root.SQLDATE),
+        added_day=_ymd(root.DATEADDED),
+        actor1=ibis.coalesce(_blank(root.Actor1Code), ibis.literal("")),
+        actor2=ibis.coalesce(_blank(root.Actor2Code), ibis.literal("")),
+        place=place,
+    )
+    keys = ["event_date", "actor1", "actor2", "EventCode", "place"]
+    one = keyed.group_by(keys).aggregate(
+        event_id=keyed.GLOBALEVENTID.cast("int64").min(),
+        records=keyed.count(),
+        added_day=keyed.added_day.min(),
+        fips=keyed.ActionGeo_CountryCode.min(),
+        geo_type=keyed.ActionGeo_Type.cast("int8").min(),
+        adm1=keyed.ActionGeo_ADM1Code.min(),
+        lat=keyed.ActionGeo_Lat.cast("float64").min(),
+        lon=keyed.ActionGeo_Long.cast("float64").min(),
+        actor1_sector=keyed.Actor1Type1Code.min(),
+        actor2_sector=keyed.Actor2Type1Code.min(),
+        actor2_ethnic=keyed.Actor2EthnicCode.min(),
+        actor2_religion=keyed.Actor2Religion1Code.min(),
+        root_code=keyed.EventRootCode.min(),
+        quad_class=keyed.QuadClass.cast("int8").min(),
+        goldstein=keyed.GoldsteinScale.cast("float64").min(),
+        mentions=keyed.NumMentions.cast("int64").sum(),
+        sources=keyed.NumSources.cast("int64").sum(),
+        articles=keyed.NumArticles.cast("int64").sum(),
+        url=keyed.SOURCEURL.min(),
+    )
+    joined = one.left_join(fips, one.fips == fips.fips)
+    code = joined.EventCode
+    targeted = (joined.actor2_sector.isin(CIVILIAN_TYPES)
+                | _blank(joined.actor2_ethnic).notnull()
+                | _blank(joined.actor2_religion).notnull())
+    atrocity_code = ibis.or_(*[code.startswith(c) for c in ATROCITY_CODES])
+    event_class = ibis.cases(*[(joined.root_code == r, name) for r, name in CLASSES.items()],
+                             else_="other")
+    return joined.select(
+        source=ibis.literal(source),
+        event_id=joined.event_id,
+        event_date=joined.event_date,
+        added_day=joined.added_day,
+        iso3=joined.iso3,
+        fips=joined.fips,
+        admin1=ibis.ifelse(joined.geo_type == 1, ibis.null("string"), _blank(joined.adm1)),
+        lat=joined.lat,
+        lon=joined.lon,
+        geo_precision=joined.geo_type,
+        actor1=_blank(joined.actor1),
+        actor2=_blank(joined.actor2),
+        actor1_sector=_blank(joined.actor1_sector),
+        actor2_sector=_blank(joined.actor2_sector),
+        cameo=code,
+        event_class=event_class,
+        violent=joined.root_code.isin(("18", "19", "20")),
+        atrocity=atrocity_code & targeted,
+        quad_class=joined.quad_class,
+        goldstein=joined.goldstein,
+        mentions=joined.mentions,
+        sources=joined.sources,
+        articles=joined.articles,
+        records=joined.records,
+        fatalities=ibis.null("float64"),
+        url=joined.url,
+    )
+
+
+def _days(first: dt.date, last: dt.date) -> ir.Table:
+    days = pd.date_range(first, last, freq="D").date
+    return ibis.memtable(pd.DataFrame({"day": days}))
+
+
+def unit_day(events: ir.Table, first: dt.date, last: dt.date, by: tuple[str, ...]
+             ) -> ir.Table:
+    """Counts per unit (``by``: ``iso3``, or ``iso3, admin1``) and event day from ``first`` to
+    ``last``, every unit on every day (a day with no events is a zero, not missing)."""
+    inside = events.filter(events.event_date.between(first, last)
+                           & ibis.and_(*[events[c].notnull() for c in by]))
+    counts = inside.group_by([*[inside[c] for c in by], inside.event_date.name("day")]).aggregate(
+        events=inside.count(),
+        violent=inside.count(where=inside.violent),
+        material_conflict=inside.count(where=inside.quad_class == 4),
+        atrocity=inside.count(where=inside.atrocity),
+        protest=inside.count(where=inside.event_class == "protest"),
+    )
+    units = inside.select(*by).distinct()
+    grid = units.cross_join(_days(first, last))
+    out = grid.left_join(counts, [*[grid[c] == counts[c] for c in by],
+                                  grid.day == counts.day])
+    return out.select(*[out[c] for c in by], day=out.day,
+                      **{c: ibis.coalesce(out[c], 0).cast("int64") for c in COUNTS})
+
+
+def build(con: BaseBackend, exports: list[Path], out: Path, source: str = "gdelt2") -> Built:
+    """Read and check every export, write the normalised events (Parquet, partitioned by
+    source and the day GDELT added them) and the country-day and admin-1-day counts over the
+    days the exports cover, into ``out`` (replaced only once everything is written)."""
+    tables = [read_export(con, path) for path in exports]
+    raw = tables[0] if len(tables) == 1 else ibis.union(*tables)
+    events = normalise(raw, source)
+    tmp = out.with_name(f".tmp-{out.name}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    events_dir = tmp / "events"
+    _write(con, events, events_dir, partition=("source", "added_day"))
+    written = read_events(con, events_dir)
+    span = written.aggregate(first=written.added_day.min(), last=written.added_day.max(),
+                             n=written.count()).to_pandas().iloc[0]
+    first, last = pd.Timestamp(span["first"]).date(), pd.Timestamp(span["last"]).date()
+    _write(con, unit_day(written, first, last, ("iso3",)), tmp / "country_day.parquet")
+    _write(con, unit_day(written, first, last, ("iso3", "admin1")),
+           tmp / "admin1_day.parquet")
+    raw_rows = int(raw.count().to_pandas())
+    if out.exists():
+        shutil.rmtree(out)
+    tmp.rename(out)
+    return Built(out / "events", out / "country_day.parquet", out / "admin1_day.parquet",
+                 raw_rows, int(span["n"]), first, last)
+
+
+def _write(con: BaseBackend, table: ir.Table, path: Path,
+           partition: tuple[str, ...] = ()) -> None:
+    """Parquet from either engine: a folder of partitions, or one file (Spark writes a
+    folder of parts either way; DuckDB one file)."""
+    if engine_of(con) == "spark":
+        options = {"partitionBy": list(partition)} if partition else {}
+        con.to_parquet(table, path, mode="overwrite", **options)
+    elif partition:
+        con.to_parquet(table, path, partition_by=partition, overwrite=True)
+    else:
+        con.to_parquet(table, path)
+
+
+def read_events(con: BaseBackend, path: Path) -> ir.Table:
+    """The normalised events written by ``build`` (partition columns typed as dates)."""
+    if engine_of(con) == "spark":
+        table = con.read_parquet(str(path))
+    else:
+        table = con.read_parquet(f"{path}/**/*.parquet", hive_partitioning=True)
+    return table.mutate(added_day=table.added_day.cast("date"))
+
+
+def read_counts(path: Path) -> pd.DataFrame:
+    """A unit-day table as pandas (one file from DuckDB, a folder of parts from Spark)."""
+    frame = pd.read_parquet(path)
+    return frame.assign(day=pd.to_datetime(frame["day"])).sort_values(
+        [c for c in ("iso3", "admin1", "day") if c in frame.columns]).reset_index(drop=True)

@@ -1,0 +1,127 @@
+"""Escalation signals: pure functions from unit-day tables to one row per unit that says how
+unusual its latest days are, with a level (``none``, ``medium``, ``high``).
+
+- ``share_zscore``: the share of violent (or atrocity-type) events in all news-coded events
+  over the last ``window`` days, against the same share in the unit's earlier windows (the
+  baseline excludes the recent window). Shares, not counts, because GDELT's volume drifts.
+  The z-score's denominator adds the binomial noise of the recent share to the baseline's
+  spread, so a unit with few events cannot jump on a handful of them.
+- ``hdx_fatalities``: OCHA HDX Signals' conflict rule on reported deaths: 30-day deaths of at
+  least 100 that are the highest 30-day total of the past year (medium) or of the past three
+  years (high).
+- ``agreement``: the level rises one step where independent sources both signal.
+
+A signal describes the news up to ``as_of``; whether it leads later violence is measured, not
+assumed (docs/benchmarks.md).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+Level = Literal["none", "medium", "high"]
+LEVELS: tuple[Level, ...] = ("none", "medium", "high")
+COLUMNS = ["iso3", "date", "signal", "value", "level", "detail"]
+
+#: z-scores at which a share signal is medium and high.
+Z_MEDIUM = 3.0
+Z_HIGH = 5.0
+
+
+def share_zscore(counts: pd.DataFrame, as_of: dt.date, column: str, signal: str,
+                 window: int = 7, baseline: int = 365, min_baseline: int = 14,
+                 min_events: int = 20, units: Sequence[str] = ("iso3",)) -> pd.DataFrame:
+    """For every unit with ``min_events`` events in the ``window`` days to ``as_of``: the
+    z-score of its ``column`` share over those days against the shares of the earlier
+    ``window``-day windows that end in the ``baseline`` days before the recent one (at least
+    ``min_baseline`` of them). ``counts`` has ``units``, ``day``, ``events`` and ``column``,
+    every unit on every day (zero-filled)."""
+    end = pd.Timestamp(as_of)
+    frame = counts[counts["day"] <= end].sort_values([*units, "day"])
+    rows = []
+    for key, unit in frame.groupby(list(units), sort=False):
+        unit = unit.set_index("day")[["events", column]].asfreq("D", fill_value=0)
+        if unit.index[-1] != end:
+            continue  # no news from this unit reached as_of: nothing to say
+        sums = unit.rolling(window, min_periods=window).sum()
+        now = sums.iloc[-1]
+        if now["events"] < min_events:
+            continue
+        past = sums.iloc[-(window + baseline):-window]
+        past = past[past["events"] > 0].dropna()
+        if len(past) < min_baseline:
+            continue
+        shares = past[column] / past["events"]
+        share = now[column] / now["events"]
+        mean = float(shares.mean())
+        p = min(max(mean, 0.5 / now["events"]), 1.0)
+        spread = float(np.sqrt(shares.var(ddof=1) + p * (1 - p) / now["events"]))
+        z = (share - mean) / spread
+        level: Level = "high" if z >= Z_HIGH else "medium" if z >= Z_MEDIUM else "none"
+        key = key if isinstance(key, tuple) else (key,)
+        rows.append((*key, as_of, signal, round(float(z), 2), level,
+                     f"{column} {int(now[column])} of {int(now['events'])} events in "
+                     f"{window} days ({share:.1%}); earlier {window}-day windows "
+                     f"{mean:.1%} on average"))
+    return ranked(pd.DataFrame(rows, columns=[*units, "date", "signal", "value", "level",
+                                               "detail"]))
+
+
+def hdx_fatalities(deaths: pd.DataFrame, as_of: dt.date, threshold: float = 100.0
+                   ) -> pd.DataFrame:
+    """HDX Signals' rule on a daily death table (``iso3, day, deaths``, every day of each
+    unit): the 30 days to ``as_of`` hold at least ``threshold`` deaths and the most of any
+    30 days ending in the past year (medium) or three years (high)."""
+    end = pd.Timestamp(as_of)
+    rows = []
+    for iso3, unit in deaths[deaths["day"] <= end].groupby("iso3", sort=False):
+        series = unit.set_index("day")["deaths"].asfreq("D", fill_value=0.0)
+        if series.index[-1] != end:
+            continue
+        sums = series.rolling(30, min_periods=1).sum()
+        now = float(sums.iloc[-1])
+        if now < threshold:
+            continue
+        year = float(sums.iloc[-365:].max())
+        years3 = float(sums.iloc[-3 * 365:].max())
+        level: Level = "high" if now >= years3 else "medium" if now >= year else "none"
+        rows.append((iso3, as_of, "hdx_fatalities", now, level,
+                     f"{now:,.0f} deaths in 30 days; 1-year max {year:,.0f}, 3-year max "
+                     f"{years3:,.0f}"))
+    return ranked(pd.DataFrame(rows, columns=COLUMNS))
+
+
+def agreement(signals: pd.DataFrame, sources: dict[str, str]) -> pd.DataFrame:
+    """One row per unit where signals from two or more independent sources (``sources``:
+    signal name -> source) are above ``none``: the highest level among them, one step higher
+    (high stays high); value = the number of sources that agree."""
+    raised = signals[(signals["level"] != "none") & signals["signal"].isin(list(sources))]
+    raised = raised.assign(source=raised["signal"].map(sources),
+                           rank=raised["level"].map(LEVELS.index))
+    rows = []
+    for (iso3, date), unit in raised.groupby(["iso3", "date"], sort=False):
+        n = unit["source"].nunique()
+        if n < 2:
+            continue
+        level = LEVELS[min(int(unit["rank"].max()) + 1, 2)]
+        rows.append((iso3, date, "agreement", float(n), level,
+                     "raised by " + ", ".join(sorted(unit["signal"]))))
+    return ranked(pd.DataFrame(rows, columns=COLUMNS))
+
+
+def ranked(frame: pd.DataFrame) -> pd.DataFrame:
+    """Highest level first; within a level, agreement of sources, then reported deaths, then
+    the news signals; within a signal, the largest value."""
+    if frame.empty:
+        return frame
+    order = {"agreement": 0, "hdx_fatalities": 1}
+    return (frame.assign(_level=frame["level"].map(LEVELS.index),
+                         _signal=frame["signal"].map(order).fillna(2))
+            .sort_values(["_level", "_signal", "signal", "value"],
+                         ascending=[False, True, True, False])
+            .drop(columns=["_level", "_signal"]).reset_index(drop=True))

@@ -1,0 +1,290 @@
+"""The event pipeline: GDELT readers' checks, FIPS -> ISO, the one-a-day filter, zero-filled
+unit-day counts, each signal against a hand-computed case, DuckDB = Spark on a real slice,
+and the CLI from the real month (Iran raised on 14 June 2025)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import os
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from atrisk.cli.main import app
+from atrisk.domain.errors import SourceError
+from atrisk.events import signals as sig
+from atrisk.events.engine import connect
+from atrisk.events.pipeline import build, read_counts, read_export
+from atrisk.sources import gdelt
+
+MIRROR = Path(os.environ.get("ATRISK_MIRROR", Path(__file__).parents[2] / "shared" / "data"))
+MONTH = MIRROR / gdelt.GDELT2_MONTH.path
+needs_mirror = pytest.mark.skipif(not MONTH.is_file(), reason="needs the data mirror")
+
+
+def _lines(n: int) -> list[str]:
+    with gzip.open(MONTH, "rt", encoding="utf-8") as fh:
+        return [next(fh).rstrip("\n") for _ in range(n + 1)]  # header + n rows
+
+
+@pytest.fixture(scope="module")
+def real_slice(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The first 3,000 events of the real month, header kept."""
+    path = tmp_path_factory.mktemp("gdelt") / "slice.tsv"
+    path.write_text("\n".join(_lines(3000)) + "\n", encoding="utf-8")
+    return path
+
+
+def _write(path: Path, lines: list[str]) -> Path:
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _set(line: str, **fields: str) -> str:
+    values = line.split("\t")
+    for name, value in fields.items():
+        values[gdelt.GDELT2_COLUMNS.index(name)] = value
+    return "\t".join(values)
+
+
+# --- FIPS 10-4 -> ISO 3166 -----------------------------------------------------------------
+
+def test_fips_table_converts_the_codes_that_differ_from_iso() -> None:
+    table = gdelt.fips_table().set_index("fips")["iso3"]
+    assert table.index.is_unique
+    expected = {"SU": "SDN", "OD": "SSD", "UP": "UKR", "IS": "ISR", "GZ": "PSE", "WE": "PSE",
+                "SF": "ZAF", "NI": "NGA", "NG": "NER", "CG": "COD", "CF": "COG", "BM": "MMR",
+                "RB": "SRB", "KV": "XKX", "AU": "AUT", "AS": "AUS", "IZ": "IRQ"}
+    assert {code: table[code] for code in expected} == expected
+    assert pd.isna(table["OS"])  # oceans: a code, no country
+    assert table.dropna().str.fullmatch(r"[A-Z]{3}").all()
+
+
+@needs_mirror
+def test_every_place_code_in_the_real_slice_is_known(real_slice: Path) -> None:
+    codes = pd.read_csv(real_slice, sep="\t", usecols=["ActionGeo_CountryCode"], dtype=str,
+                        quoting=3)["ActionGeo_CountryCode"].dropna()
+    assert set(codes) <= gdelt.fips_codes()
+
+
+# --- what the readers refuse ---------------------------------------------------------------
+
+@needs_mirror
+def test_layout_knows_both_versions(real_slice: Path) -> None:
+    two = gdelt.layout(real_slice)
+    assert (two.version, two.header, len(two.columns)) == (2, True, 61)
+    one = gdelt.layout(MIRROR / gdelt.GDELT1_DAY.path)
+    assert (one.version, one.header, len(one.columns)) == (1, False, 58)  # 57 before 2013-04
+
+
+@needs_mirror
+@pytest.mark.parametrize(("change", "problem"), [
+    (lambda line: "\t".join(line.split("\t")[:12]), "12 tab-separated columns"),
+    (lambda line: _set(line, SQLDATE="2025-05-15"), "SQLDATE '2025-05-15' is not a date"),
+    (lambda line: _set(line, ActionGeo_CountryCode="QQ"), "'QQ' is not a FIPS 10-4"),
+    (lambda line: _set(line, DATEADDED="yesterday"), "DATEADDED 'yesterday'"),
+])
+def test_a_broken_line_is_refused_with_the_file_and_the_problem(
+        tmp_path: Path, change, problem: str) -> None:
+    lines = _lines(50)
+    lines[10] = change(lines[10])
+    path = _write(tmp_path / "broken.tsv", lines)
+    with pytest.raises(SourceError, match=re.escape(problem)) as err:
+        gdelt.layout(path)
+    assert str(path) in str(err.value)
+
+
+@needs_mirror
+def test_the_engine_checks_rows_the_first_lines_did_not_show(tmp_path: Path) -> None:
+    lines = _lines(400)
+    lines[350] = _set(lines[350], ActionGeo_CountryCode="QQ")  # past the 200 lines sniffed
+    path = _write(tmp_path / "late.tsv", lines)
+    with pytest.raises(SourceError, match="1 row.*'QQ'") as err:
+        read_export(connect("duckdb"), path)
+    assert str(path) in str(err.value)
+    lines = _lines(400)
+    lines[380] = "\t".join(lines[380].split("\t")[:40])
+    path = _write(tmp_path / "short.tsv", lines)
+    with pytest.raises(SourceError, match="not a readable GDELT 2.0 export") as err:
+        read_export(connect("duckdb"), path)
+    assert str(path) in str(err.value)
+
+
+def test_empty_and_missing_files_are_named(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.tsv"
+    empty.write_text("")
+    with pytest.raises(SourceError, match="empty"):
+        gdelt.layout(empty)
+    with pytest.raises(SourceError, match="not found"):
+        gdelt.layout(tmp_path / "nowhere.tsv")
+
+
+def test_export_urls_come_from_lastupdate() -> None:
+    text = ("150383 297a16b493de7cf6ca809a7cc31d0b93 http://data.gdeltproject.org/gdeltv2/"
+            "20250614164500.export.CSV.zip\n318084 bb27f78ba45f69a17ea6ed7755e9f8ff http://"
+            "data.gdeltproject.org/gdeltv2/20250614164500.mentions.CSV.zip\n")
+    assert gdelt.export_urls(text) == [
+        "http://data.gdeltproject.org/gdeltv2/20250614164500.export.CSV.zip"]
+
+
+# --- cleaning and counting ----------------------------------------------------------------
+
+@needs_mirror
+def test_one_a_day_filter_and_zero_filled_counts(tmp_path: Path) -> None:
+    template = _lines(1)[1]
+    base = dict(SQLDATE="20250601", DATEADDED="20250601120000", IsRootEvent="1",
+                Actor1Code="SDNMIL", Actor2Code="CVL", Actor2Type1Code="CVL",
+                EventCode="1823", EventBaseCode="182", EventRootCode="18", QuadClass="4",
+                ActionGeo_Type="4", ActionGeo_CountryCode="SU", ActionGeo_ADM1Code="SU49",
+                ActionGeo_FeatureID="-123", ActionGeo_Lat="13.6", ActionGeo_Long="25.3",
+                NumMentions="2", NumSources="1", NumArticles="2")
+    rows = [
+        _set(template, GLOBALEVENTID="3", **base),  # the same killing, reported 3 times
+        _set(template, GLOBALEVENTID="1", **base),
+        _set(template, GLOBALEVENTID="2", **base),
+        _set(template, GLOBALEVENTID="4", **{**base, "EventCode": "0", "EventRootCode": "01",
+                                             "QuadClass": "1"}),  # another event that day
+        _set(template, GLOBALEVENTID="5", **{**base, "IsRootEvent": "0"}),  # not a root event
+        _set(template, GLOBALEVENTID="6", **{**base, "SQLDATE": "20250603",  # country only
+                                             "DATEADDED": "20250603120000",
+                                             "ActionGeo_Type": "1", "EventCode": "190",
+                                             "EventRootCode": "19"}),
+    ]
+    path = _write(tmp_path / "hand.tsv", [_lines(0)[0], *rows])
+    built = build(connect("duckdb"), [path], tmp_path / "out")
+    assert (built.raw_rows, built.event_rows) == (6, 3)
+    events = pd.read_parquet(built.events).sort_values("event_id")
+    killing = events.iloc[0]
+    assert (killing["event_id"], killing["records"], killing["mentions"]) == (1, 3, 6)
+    assert (killing["iso3"], killing["admin1"], bool(killing["atrocity"])) == ("SDN", "SU49",
+                                                                               True)
+    assert pd.isna(events.iloc[2]["admin1"])  # placed only in the country: no admin-1
+    days = read_counts(built.country_day)
+    assert days["day"].dt.strftime("%d").tolist() == ["01", "02", "03"]
+    assert days[["events", "violent", "atrocity"]].to_numpy().tolist() == [
+        [2, 1, 1], [0, 0, 0], [1, 1, 0]]
+    admin1 = read_counts(built.admin1_day)
+    assert set(admin1["admin1"]) == {"SU49"}
+    assert admin1["events"].tolist() == [2, 0, 0]
+
+
+# --- signals against hand-computed cases --------------------------------------------------
+
+def _days(values: dict[str, list[int]], first: str = "2025-01-01") -> pd.DataFrame:
+    n = len(next(iter(values.values())))
+    return pd.DataFrame({"iso3": "AAA", "day": pd.date_range(first, periods=n), **values})
+
+
+def test_share_zscore_by_hand() -> None:
+    # 21 baseline days at 10% violent of 100 events, then a 7-day window at 30%.
+    counts = _days({"events": [100] * 28, "violent": [10] * 21 + [30] * 7})
+    out = sig.share_zscore(counts, dt.date(2025, 1, 28), "violent", "s", window=7,
+                           min_baseline=14)
+    row = out.iloc[0]
+    # Earlier 7-day windows all hold 10%: their variance is 0, so the spread is the
+    # binomial noise of the recent share: sqrt(0.1 * 0.9 / 700).
+    assert row["value"] == pytest.approx(round((0.3 - 0.1) / np.sqrt(0.09 / 700), 2))
+    assert row["level"] == "high"
+    calm = sig.share_zscore(_days({"events": [100] * 28, "violent": [10] * 28}),
+                            dt.date(2025, 1, 28), "violent", "s")
+    assert calm.iloc[0]["level"] == "none" and calm.iloc[0]["value"] == 0.0
+    few = sig.share_zscore(_days({"events": [2] * 28, "violent": [0] * 21 + [2] * 7}),
+                           dt.date(2025, 1, 28), "violent", "s")
+    assert few.empty  # 14 events in the window: too few to say anything
+
+
+def test_hdx_rule_by_hand() -> None:
+    deaths = [0.0] * 800 + [5.0] * 30  # 150 deaths in the last 30 days, the most in 3 years
+    frame = _days({"deaths": deaths}, first="2023-01-01")
+    as_of = frame["day"].iloc[-1].date()
+    assert sig.hdx_fatalities(frame, as_of).iloc[0]["level"] == "high"
+    # a bigger month two years ago: the most in a year, not in three
+    frame.loc[100:129, "deaths"] = 10.0
+    row = sig.hdx_fatalities(frame, as_of).iloc[0]
+    assert (row["value"], row["level"]) == (150.0, "medium")
+    frame.loc[700:729, "deaths"] = 10.0  # a bigger month within the year: no signal
+    assert sig.hdx_fatalities(frame, as_of).iloc[0]["level"] == "none"
+    frame["deaths"] = 1.0  # 30 a month: under the threshold
+    assert sig.hdx_fatalities(frame, as_of).empty
+
+
+def test_agreement_raises_a_level_when_independent_sources_agree() -> None:
+    rows = pd.DataFrame([
+        ("AAA", "2025-06-14", "gdelt_violent_share", 4.0, "medium", ""),
+        ("AAA", "2025-06-14", "hdx_fatalities", 150.0, "medium", ""),
+        ("BBB", "2025-06-14", "gdelt_violent_share", 6.0, "high", ""),
+        ("BBB", "2025-06-14", "gdelt_atrocity_share", 6.0, "high", ""),
+    ], columns=sig.COLUMNS)
+    out = sig.agreement(rows, {"gdelt_violent_share": "gdelt", "gdelt_atrocity_share": "gdelt",
+                               "hdx_fatalities": "ucdp"})
+    assert out[["iso3", "value", "level"]].to_numpy().tolist() == [["AAA", 2.0, "high"]]
+
+
+# --- the two engines ----------------------------------------------------------------------
+
+@pytest.mark.spark
+@needs_mirror
+def test_duckdb_and_spark_build_the_same_tables(real_slice: Path, tmp_path: Path) -> None:
+    tables = {}
+    for engine in ("duckdb", "spark"):
+        built = build(connect(engine), [real_slice], tmp_path / engine)
+        events = pd.read_parquet(built.events).drop(columns=["source"])
+        events = events.assign(added_day=pd.to_datetime(events["added_day"].astype(str)))
+        tables[engine] = (
+            events.sort_values("event_id").reset_index(drop=True)[sorted(events.columns)],
+            read_counts(built.country_day), read_counts(built.admin1_day))
+        assert built.raw_rows == 3000
+    for duck, spark in zip(tables["duckdb"], tables["spark"], strict=True):
+        pd.testing.assert_frame_equal(duck, spark, check_dtype=False)
+
+
+# --- from the command line, on the real month ---------------------------------------------
+
+@pytest.mark.slow
+@needs_mirror
+def test_cli_raises_iran_on_14_june_2025(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("ATRISK_MIRROR", str(MIRROR))
+    monkeypatch.setenv("ATRISK_BUILD_DIR", str(tmp_path))
+    runner = CliRunner()
+    result = runner.invoke(app, ["events", "build"])
+    assert result.exit_code == 0, result.output
+    out = tmp_path / "signals.csv"
+    result = runner.invoke(app, ["events", "signals", "--as-of", "2025-06-14", "--out",
+                                 str(out)], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(out)
+    iran = table[(table["iso3"] == "IRN") & (table["signal"] == "gdelt_violent_share")]
+    assert iran.iloc[0]["level"] == "high"
+    assert "IRN: the violent events most sources reported" in result.output
+    result = runner.invoke(app, ["events", "signals", "--as-of", "2025-06-12", "--out",
+                                 str(out)])
+    assert result.exit_code == 0, result.output
+    calm = pd.read_csv(out)  # the day before the strikes
+    iran = calm[(calm["iso3"] == "IRN") & (calm["signal"] == "gdelt_violent_share")]
+    assert iran.iloc[0]["level"] == "none"
+
+
+# --- reported deaths per day (the HDX rule's input) ---------------------------------------
+
+def test_daily_deaths_keep_every_month_total_and_raise_iran(built) -> None:
+    from atrisk.events.ucdp_daily import daily_deaths
+    from atrisk.panels.build import read_table
+
+    panel = read_table(built, "country_month")
+    daily = daily_deaths(built, first_month="2024-01")
+    month = daily.assign(month=daily["day"].dt.strftime("%Y-%m")).groupby(
+        ["iso3", "month"])["deaths"].sum()
+    final = panel[(panel["status"] == "final") & (panel["month"] >= "2024-01")]
+    spread = month.reindex(pd.MultiIndex.from_frame(final[["iso3", "month"]]))
+    # spread, not lost (a month UCDP's totals left unknown counts none)
+    assert np.allclose(spread.to_numpy(), final["fatalities"].fillna(0).to_numpy())
+    assert daily.groupby("iso3")["day"].count().nunique() == 1  # every country, every day
+    june = daily[(daily["iso3"] == "IRN") & daily["day"].between("2025-06-13", "2025-06-14")]
+    assert june["deaths"].sum() > 100  # Candidate events carry their days
+    row = sig.hdx_fatalities(daily, dt.date(2025, 6, 14)).set_index("iso3").loc["IRN"]
+    assert row["level"] == "high"
