@@ -45,6 +45,25 @@ def built(mirror: Path, tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 
 @pytest.fixture(scope="session")
+def events_built(built: Settings, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """The event tables and signals in the shared build, from every 10th event of the real
+    GDELT month (its days and countries, a tenth of the volume: a few seconds to build)."""
+    import gzip
+
+    from atrisk.events.watch import build_events
+    from atrisk.sources import gdelt
+
+    sample = tmp_path_factory.mktemp("gdelt") / "gdelt2_tenth.tsv"
+    with gzip.open(built.mirror / gdelt.GDELT2_MONTH.path, "rt", encoding="utf-8") as src, \
+            open(sample, "w", encoding="utf-8") as out:
+        for i, line in enumerate(src):
+            if i % 10 == 0:  # the header and every 10th event
+                out.write(line)
+    build_events(built, exports=[sample])
+    return built
+
+
+@pytest.fixture(scope="session")
 def panel(built: Settings) -> pd.DataFrame:
     from atrisk.panels.build import read_table
 

@@ -301,3 +301,28 @@ def test_system_writes_are_audited_too(env: Settings) -> None:
         raised = audit.entries(s, "alert")
     assert {"run.publish", "countries.replace", "alert_rule.add", "alert.raise"} <= actions
     assert raised[0].user_id is None and raised[0].entity_id == str(alert.id)
+
+
+def test_a_signal_reaching_its_level_alerts_once(env: Settings) -> None:
+    from atrisk.domain.errors import ConfigError
+
+    _rule(env, kind="signal_level", threshold=2)
+    with pytest.raises(ConfigError, match="1 \\(medium\\) or 2 \\(high\\)"):
+        _rule(env, kind="signal_level", threshold=1.5)
+    day = pd.Timestamp("2025-06-14")
+    week = day - pd.Timedelta(days=7)
+    signals = pd.DataFrame([
+        ("IRN", day, "gdelt_violent_share", 7.6, "high", "violent 544 of 3446"),
+        ("IRN", week, "gdelt_violent_share", 0.1, "none", ""),
+        ("COL", day, "gdelt_violent_share", 5.9, "high", ""),
+        ("COL", week, "gdelt_violent_share", 5.5, "high", ""),  # already high: no news
+        ("CAF", day, "gdelt_violent_share", 4.9, "medium", ""),  # below the rule's level
+    ], columns=["iso3", "date", "signal", "value", "level", "detail"])
+    country_month = read_table(env, "country_month")
+    with session(env.database) as s:
+        raised = alerts.evaluate(s, country_month, signals)
+        assert [(a.iso3, a.value, a.run_id) for a in raised] == [("IRN", 2.0, None)]
+        assert "high signal on 2025-06-14 (gdelt_violent_share: violent 544" in (
+            raised[0].message)
+    with session(env.database) as s:
+        assert alerts.evaluate(s, country_month, signals) == []  # once

@@ -39,7 +39,8 @@ def _chromium() -> str:
 
 
 @pytest.fixture(scope="module")
-def server(publish_to, built: Settings, tmp_path_factory) -> Iterator[str]:
+def server(publish_to, events_built: Settings, tmp_path_factory) -> Iterator[str]:
+    built = events_built  # the data build, with the event tables and signals
     tmp = tmp_path_factory.mktemp("serve")
     url = publish_to(f"sqlite:///{tmp / 'atrisk.db'}")
     with session(url) as s:
@@ -149,6 +150,27 @@ def test_clicking_the_map_opens_the_country_page(server: str, browser) -> None:
     assert page.locator("h2", has_text="Past episodes of mass killing").count() == 1
     _shoot(page, "country-from-map")
     assert hosts == {"127.0.0.1"}, hosts
+    page.close()
+
+
+def test_the_watch_page_shows_iran_with_its_days_and_news(server: str, browser) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(server + "/watch")
+    assert "2025-06-14" in page.locator("main p").first.inner_text()
+    row = page.locator('#watch-table tr[data-iso3="IRN"]')
+    assert row.count() == 1 and "high" in row.inner_text()
+    page.wait_for_selector("#w-IRN .chart svg path", timeout=30_000)
+    links = page.locator("#w-IRN a[rel~=noopener]")
+    assert links.count() >= 1 and links.first.get_attribute("href").startswith("http")
+    _shoot(page, "watch")
+    page.goto(server + "/countries/IRN")
+    watch = page.locator("#watch")
+    assert "gdelt_violent_share" in watch.inner_text() and "high" in watch.inner_text()
+    watch.locator("a", has_text="The days and the news behind it").click()
+    page.wait_for_url(re.compile(r"/watch#w-IRN$"))
+    assert not errors, errors
     page.close()
 
 

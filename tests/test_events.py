@@ -161,6 +161,7 @@ def test_one_a_day_filter_and_zero_filled_counts(tmp_path: Path) -> None:
     events = pd.read_parquet(built.events).sort_values("event_id")
     killing = events.iloc[0]
     assert (killing["event_id"], killing["records"], killing["mentions"]) == (1, 3, 6)
+    assert events["mentions"].dtype == "int64" and events["sources"].dtype == "int64"
     assert (killing["iso3"], killing["admin1"], bool(killing["atrocity"])) == ("SDN", "SU49",
                                                                                True)
     assert pd.isna(events.iloc[2]["admin1"])  # placed only in the country: no admin-1
@@ -288,3 +289,113 @@ def test_daily_deaths_keep_every_month_total_and_raise_iran(built) -> None:
     assert june["deaths"].sum() > 100  # Candidate events carry their days
     row = sig.hdx_fatalities(daily, dt.date(2025, 6, 14)).set_index("iso3").loc["IRN"]
     assert row["level"] == "high"
+
+
+# --- a Spark standalone cluster: master and one worker on the loopback address -------------
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def spark_cluster(tmp_path_factory: pytest.TempPathFactory):
+    """``spark://127.0.0.1:PORT``: a master and a one-core worker started with the launcher
+    the pyspark package ships (``bin/spark-class``), stopped after the tests."""
+    import subprocess
+    import time
+
+    import pyspark
+
+    spark_class = Path(pyspark.__file__).parent / "bin" / "spark-class"
+    logs = tmp_path_factory.mktemp("spark")
+    env = {**os.environ, "SPARK_LOCAL_IP": "127.0.0.1", "SPARK_HOME":
+           str(Path(pyspark.__file__).parent)}
+    port = _free_port()
+    url = f"spark://127.0.0.1:{port}"
+    master = subprocess.Popen(
+        [str(spark_class), "org.apache.spark.deploy.master.Master", "--host", "127.0.0.1",
+         "--port", str(port), "--webui-port", str(_free_port())],
+        stdout=open(logs / "master.log", "w"), stderr=subprocess.STDOUT, env=env)
+    worker = subprocess.Popen(
+        [str(spark_class), "org.apache.spark.deploy.worker.Worker", url, "--host",
+         "127.0.0.1", "--cores", "1", "--memory", "2g", "--webui-port", str(_free_port()),
+         "--work-dir", str(logs / "work")],
+        stdout=open(logs / "worker.log", "w"), stderr=subprocess.STDOUT, env=env)
+    try:
+        deadline = time.monotonic() + 90
+        while "Successfully registered with master" not in (logs / "worker.log").read_text():
+            assert time.monotonic() < deadline, (logs / "worker.log").read_text()[-2000:]
+            assert worker.poll() is None and master.poll() is None
+            time.sleep(0.5)
+        yield url
+    finally:
+        for process in (worker, master):
+            process.terminate()
+            process.wait(timeout=30)
+
+
+@pytest.mark.spark
+@needs_mirror
+def test_the_cli_runs_the_pipeline_on_a_standalone_cluster(
+        spark_cluster: str, real_slice: Path, tmp_path: Path, monkeypatch) -> None:
+    """Data shipped to an executor process and results gathered back, as on a cluster: the
+    same tables as DuckDB's."""
+    monkeypatch.setenv("ATRISK_MIRROR", str(MIRROR))
+    runner = CliRunner()
+    tables = {}
+    for engine, extra in (("duckdb", []), ("spark", ["--spark-master", spark_cluster])):
+        monkeypatch.setenv("ATRISK_BUILD_DIR", str(tmp_path / engine))
+        result = runner.invoke(app, ["events", "build", "--engine", engine, "--export",
+                                     str(real_slice), *extra])
+        assert result.exit_code == 0, result.output
+        assert "3,000 exported rows" in result.output
+        tables[engine] = read_counts(tmp_path / engine / "events" / "country_day.parquet")
+    pd.testing.assert_frame_equal(tables["duckdb"], tables["spark"], check_dtype=False)
+
+
+@needs_mirror
+def test_a_published_zip_is_read_like_the_file_inside(real_slice: Path, tmp_path: Path) -> None:
+    import zipfile
+
+    lines = real_slice.read_text(encoding="utf-8").splitlines()[1:]  # published: no header
+    archive = tmp_path / "20250515194500.export.CSV.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("20250515194500.export.CSV", "\n".join(lines) + "\n")
+    inside = gdelt.unzipped(archive, tmp_path / "staging")
+    assert inside.name == "20250515194500.export.CSV"
+    spec = gdelt.layout(inside)
+    assert (spec.version, spec.header) == (2, False)
+    a = build(connect("duckdb"), [inside], tmp_path / "a")
+    b = build(connect("duckdb"), [real_slice], tmp_path / "b")
+    pd.testing.assert_frame_equal(read_counts(a.country_day), read_counts(b.country_day))
+    broken = tmp_path / "broken.export.CSV.zip"
+    broken.write_bytes(archive.read_bytes()[:200])
+    with pytest.raises(SourceError, match="broken.export.CSV.zip"):
+        gdelt.unzipped(broken, tmp_path / "staging")
+
+
+# --- where users see it --------------------------------------------------------------------
+
+def test_api_serves_the_latest_signals(events_built, tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from atrisk.app import create_app
+    from atrisk.settings import Settings
+
+    settings = Settings(mirror=events_built.mirror, build_dir=events_built.build_dir,
+                        database_url=f"sqlite:///{tmp_path / 'atrisk.db'}")
+    with TestClient(create_app(settings)) as client:
+        body = client.get("/api/signals/latest").json()
+    assert body["as_of"] == "2025-06-14"
+    iran = [s for s in body["signals"] if s["iso3"] == "IRN"]
+    assert {s["signal"] for s in iran} >= {"gdelt_violent_share", "hdx_fatalities"}
+    assert body["signals"][0]["level"] == "high"  # ranked: highest level first
+    empty = Settings(mirror=events_built.mirror, build_dir=tmp_path / "none",
+                     database_url=f"sqlite:///{tmp_path / 'other.db'}")
+    with TestClient(create_app(empty)) as client:
+        response = client.get("/api/signals/latest")
+    assert response.status_code == 503 and "atrisk events build" in response.text

@@ -23,7 +23,7 @@ ROLES = ("anonymous", "viewer", "analyst", "admin")
 
 
 @pytest.fixture(scope="module")
-def fuzzed(built: Settings, publish_to, tmp_path_factory: pytest.TempPathFactory
+def fuzzed(events_built: Settings, publish_to, tmp_path_factory: pytest.TempPathFactory
            ) -> dict[str, Any]:
     """A store with published forecasts and back-tests over the shared data build, and a
     user and token for each role."""
@@ -37,7 +37,7 @@ def fuzzed(built: Settings, publish_to, tmp_path_factory: pytest.TempPathFactory
             user = accounts.add_user(s, f"{role}@example.org", "a long enough password", role)
             token = accounts.new_token(s, user, "fuzzing")
             tokens[role] = {"authorization": f"Bearer {token}"}
-    app = create_app(built.model_copy(update={"database_url": url}))
+    app = create_app(events_built.model_copy(update={"database_url": url}))
     return {"app": app, "tokens": tokens}
 
 

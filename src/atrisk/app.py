@@ -7,14 +7,14 @@ from fastapi import FastAPI
 from starlette.middleware.sessions import SessionMiddleware
 
 from atrisk import __version__
-from atrisk.api import forecast_routes, response_routes
+from atrisk.api import forecast_routes, response_routes, watch_routes
 from atrisk.http import errors
 from atrisk.http.cache import RunCache
 from atrisk.http.guards import BodyLimit, SecurityHeaders
 from atrisk.settings import Settings, get_settings
 from atrisk.store import accounts
 from atrisk.store.db import migrate
-from atrisk.web import account_pages, pages, response_pages
+from atrisk.web import account_pages, pages, response_pages, watch_pages
 
 #: How long a signed-in session lasts without signing in again (seconds).
 SESSION_SECONDS = int(accounts.SESSION_LENGTH.total_seconds())
@@ -44,6 +44,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_middleware(SecurityHeaders, production=settings.environment == "production")
     errors.install(app)
     for router in (pages.router, account_pages.router, response_pages.router,
-                   response_routes.router, forecast_routes.router):
+                   watch_pages.router, response_routes.router, forecast_routes.router,
+                   watch_routes.router):
         app.include_router(router)
     return app

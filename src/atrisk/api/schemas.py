@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, Field
 
@@ -256,7 +256,8 @@ class AlertOut(BaseModel):
     iso3: str
     message: str
     value: float
-    run_id: int
+    run_id: int | None = Field(description="The forecast run that raised it; null for a "
+                                           "news signal.")
     created_at: Moment
     acknowledged_at: Moment | None
     acknowledged_by: str | None = Field(
@@ -280,3 +281,21 @@ class RuleOut(BaseModel):
 class RuleCreated(RuleOut):
     webhook_secret: str | None = Field(
         default=None, description="Signs each webhook body (HMAC-SHA256); shown only here.")
+
+
+class Signal(BaseModel):
+    """One escalation signal of one country on one day (``atrisk events signals``)."""
+
+    iso3: str
+    date: date
+    signal: str = Field(description="gdelt_violent_share, gdelt_atrocity_share, "
+                                    "hdx_fatalities or agreement.")
+    value: float = Field(description="A z-score, 30-day deaths, or the number of sources "
+                                     "that agree.")
+    level: Literal["none", "medium", "high"]
+    detail: str
+
+
+class SignalsLatest(BaseModel):
+    as_of: date = Field(description="The latest day of the event tables.")
+    signals: list[Signal]

@@ -23,6 +23,9 @@ def events_build(
     engine: Annotated[str, typer.Option(help="duckdb (embedded) or spark.")] = "duckdb",
     spark_master: Annotated[str | None, typer.Option(
         help="Spark master URL, e.g. spark://host:7077 (default: local[2]).")] = None,
+    exports: Annotated[list[Path] | None, typer.Option(
+        "--export", help="A GDELT export to read (as published, .zip, or unzipped; repeat "
+                         "for more). Default: the mirror's real month.")] = None,
 ) -> None:
     """Read and check the GDELT exports, write the cleaned events and the country-day and
     admin-1-day counts to <build>/events."""
@@ -32,7 +35,8 @@ def events_build(
         raise ConfigError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
     if spark_master and engine != "spark":
         raise ConfigError("--spark-master needs --engine spark")
-    built = build_events(get_settings(), engine, spark_master)
+    built = build_events(get_settings(), engine, spark_master,
+                         exports or ())
     console.print(f"{built.raw_rows:,} exported rows -> {built.event_rows:,} root events, one "
                   f"a day ({built.first_day} to {built.last_day}), on {engine}: "
                   f"{built.events.parent}")

@@ -29,6 +29,9 @@ def connect(engine: Engine = "duckdb", master: str | None = None) -> BaseBackend
         raise ConfigError("--engine spark needs pyspark: install atrisk with its 'spark' "
                           "extra (make install does)") from exc
     host = os.environ.get("SPARK_LOCAL_IP", "127.0.0.1")
+    active = SparkSession.getActiveSession()
+    if active is not None and active.sparkContext.master != (master or "local[2]"):
+        active.stop()  # one session per process: a new master needs a new one
     session = (SparkSession.builder.master(master or "local[2]")
                .appName("atrisk-events")
                .config("spark.ui.enabled", "false")

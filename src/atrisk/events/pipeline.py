@@ -184,9 +184,11 @@ def normalise(raw: ir.Table, source: str = "gdelt2") -> ir.Table:
         atrocity=atrocity_code & targeted,
         quad_class=joined.quad_class,
         goldstein=joined.goldstein,
-        mentions=joined.mentions,
-        sources=joined.sources,
-        articles=joined.articles,
+        # DuckDB sums BIGINTs into HUGEINT, which Parquet stores as DOUBLE; Ibis types the sum
+        # as int64 and would drop a plain cast to it, so the cast goes through float64.
+        mentions=joined.mentions.cast("float64").cast("int64"),
+        sources=joined.sources.cast("float64").cast("int64"),
+        articles=joined.articles.cast("float64").cast("int64"),
         records=joined.records,
         fatalities=ibis.null("float64"),
         url=joined.url,

@@ -5,6 +5,8 @@ find the events behind a raised signal."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
+from functools import lru_cache
 from pathlib import Path
 
 import duckdb
@@ -29,15 +31,44 @@ def events_dir(settings: Settings) -> Path:
     return settings.build_dir / "events"
 
 
-def build_events(settings: Settings, engine: Engine = "duckdb", master: str | None = None
-                 ) -> Built:
-    """Build the event tables from every GDELT export atrisk knows, on ``engine``."""
-    exports = [locate(gdelt.GDELT2_MONTH, settings)]
+#: Days of signals kept with a build (the Watch page's trajectory, the alert rule's week).
+SIGNAL_DAYS = 14
+
+
+def build_events(settings: Settings, engine: Engine = "duckdb", master: str | None = None,
+                 exports: Sequence[Path] = ()) -> Built:
+    """Build the event tables on ``engine`` from ``exports`` (GDELT export files: as
+    published, zipped, or unzipped, gzipped or plain), by default the mirror's real month;
+    then every signal of the last ``SIGNAL_DAYS`` days into ``signals.parquet``."""
+    files = list(exports) or [locate(gdelt.GDELT2_MONTH, settings)]
+    staging = settings.build_dir / "cache" / "gdelt"
     con = connect(engine, master)
     try:
-        return build(con, exports, events_dir(settings))
+        built = build(con, [gdelt.unzipped(path, staging) for path in files],
+                      events_dir(settings))
     finally:
         con.disconnect()
+    days = [built.last_day - dt.timedelta(days=k) for k in range(SIGNAL_DAYS)]
+    recent = pd.concat([signals(settings, day) for day in days if day >= built.first_day],
+                       ignore_index=True)
+    tmp = built.events.parent / ".signals.parquet"
+    recent.assign(date=pd.to_datetime(recent["date"])).to_parquet(tmp, index=False)
+    tmp.replace(built.events.parent / "signals.parquet")
+    return built
+
+
+def recent_signals(settings: Settings) -> pd.DataFrame:
+    """The signals of the build's last ``SIGNAL_DAYS`` days (``date`` as a timestamp)."""
+    path = _built(settings) / "signals.parquet"
+    if not path.is_file():
+        raise NotFoundError(f"no signals in {path.parent}: run `atrisk events build`")
+    return pd.read_parquet(path)
+
+
+def country_days(settings: Settings, iso3: str, days: int = 90) -> pd.DataFrame:
+    """A country's last ``days`` days of counts (what the Watch page draws)."""
+    counts = read_counts(_built(settings) / "country_day.parquet")
+    return counts[counts["iso3"] == iso3].tail(days).reset_index(drop=True)
 
 
 def _built(settings: Settings) -> Path:
@@ -50,7 +81,7 @@ def _built(settings: Settings) -> Path:
 def signals(settings: Settings, as_of: dt.date) -> pd.DataFrame:
     """Every signal for every country as of ``as_of`` (columns ``signals.COLUMNS``), ranked:
     highest level first, then the largest value."""
-    counts = read_counts(_built(settings) / "country_day.parquet")
+    counts = _counts(_built(settings) / "country_day.parquet")
     last = counts["day"].max().date()
     if as_of > last or as_of < counts["day"].min().date():
         raise NotFoundError(f"the event tables cover {counts['day'].min().date()} to {last}; "
@@ -58,7 +89,7 @@ def signals(settings: Settings, as_of: dt.date) -> pd.DataFrame:
     frames = [sig.share_zscore(counts, as_of, column, name)
               for name, column in GDELT_SIGNALS.items()]
     try:
-        deaths = daily_deaths(settings)
+        deaths = _deaths(settings)
     except BuildError:
         deaths = None  # no data build: the news signals alone
     if deaths is not None and deaths["day"].min().date() <= as_of <= deaths["day"].max().date():
@@ -68,6 +99,30 @@ def signals(settings: Settings, as_of: dt.date) -> pd.DataFrame:
         return pd.DataFrame(columns=sig.COLUMNS)
     every = pd.concat(frames, ignore_index=True)
     return sig.ranked(pd.concat([every, sig.agreement(every, SOURCES)], ignore_index=True))
+
+
+@lru_cache(maxsize=2)
+def _counts_at(path: Path, stamp: int) -> pd.DataFrame:
+    return read_counts(path)
+
+
+def _counts(path: Path) -> pd.DataFrame:
+    """The country-day table, read once per build (the signals of 14 days share it)."""
+    return _counts_at(path, path.stat().st_mtime_ns)
+
+
+_DEATHS: dict[Path, pd.DataFrame] = {}
+
+
+def _deaths(settings: Settings) -> pd.DataFrame:
+    """Reported deaths per day, read once per data build."""
+    if not settings.data_dir.exists():
+        raise BuildError("no data build")
+    build = settings.data_dir.resolve()
+    if build not in _DEATHS:
+        _DEATHS.clear()
+        _DEATHS[build] = daily_deaths(settings)
+    return _DEATHS[build]
 
 
 def behind(settings: Settings, iso3: str, as_of: dt.date, days: int = 7, n: int = 5

@@ -9,8 +9,10 @@ from collections.abc import Callable
 from typing import Any
 
 from fastapi import HTTPException, Request
+from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
+from atrisk.http.cache import Body
 from atrisk.store import accounts
 from atrisk.store.db import session
 from atrisk.store.schema import User
@@ -126,3 +128,15 @@ def template_context(request: Request) -> dict[str, Any]:
     except HTTPException:
         user = None
     return {"user": user, "csrf": lambda: csrf_token(request)}
+
+
+async def shared_page(request: Request, key: tuple[Any, ...],
+                      render: Callable[[], Response]) -> Response:
+    """A page every anonymous reader sees alike is rendered once per ``key`` (the runs and
+    build it shows) and served from memory; a signed-in user's page is rendered for them."""
+    if signed_in(request) or "authorization" in request.headers:
+        return await run_in_threadpool(render)
+    cache = request.app.state.cache
+    body = await cache.body(key, lambda: Body.of(bytes(render().body),
+                                                 "text/html; charset=utf-8"))
+    return body.response(request)

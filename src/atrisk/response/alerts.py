@@ -9,7 +9,10 @@ Rules, each for one country or all:
   the threshold (0-1) upwards;
 - ``deaths_above_forecast``: civilian deaths in the latest month with data exceed
   ``threshold`` times the 90th percentile a published forecast gave for that month (and at
-  least 25).
+  least 25);
+- ``signal_level``: a news or reported-deaths signal (``atrisk events``) reaches level
+  ``threshold`` (1 medium, 2 high) on the latest day of the event tables, from below it a
+  week before.
 """
 
 from __future__ import annotations
@@ -29,8 +32,9 @@ from pydantic import BaseModel, EmailStr, Field, HttpUrl
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from atrisk.domain.errors import ForbiddenError
+from atrisk.domain.errors import ConfigError, ForbiddenError, NotFoundError
 from atrisk.domain.fields import Text
+from atrisk.events.watch import recent_signals
 from atrisk.panels.country_month import data_through, known
 from atrisk.response import outbound
 from atrisk.settings import Settings
@@ -45,9 +49,12 @@ from atrisk.store.schema import (
     User,
 )
 
-Kind = Literal["risk_threshold", "rank_climb", "monthly_p100", "deaths_above_forecast"]
+Kind = Literal["risk_threshold", "rank_climb", "monthly_p100", "deaths_above_forecast",
+               "signal_level"]
 KINDS: tuple[str, ...] = ("risk_threshold", "rank_climb", "monthly_p100",
-                          "deaths_above_forecast")
+                          "deaths_above_forecast", "signal_level")
+#: Signal levels a ``signal_level`` rule's threshold names.
+SIGNAL_LEVELS = {1.0: "medium", 2.0: "high"}
 SIGNATURE_HEADER = "X-Atrisk-Signature"
 MIN_DEATHS = 25
 
@@ -68,6 +75,9 @@ def add_rule(s: Session, user: User, entry: RuleIn,
              allowed: Sequence[outbound.Network] = ()) -> AlertRule:
     """Store a rule; a webhook gets its own signing secret (shown to its owner) and must be
     public (or in ``allowed``, the administrator's networks)."""
+    if entry.kind == "signal_level" and entry.threshold not in SIGNAL_LEVELS:
+        raise ConfigError("a signal_level rule's threshold is 1 (medium) or 2 (high), not "
+                          f"{entry.threshold:g}")
     if entry.webhook_url:
         outbound.check_form(str(entry.webhook_url), allowed)
     team = None
@@ -132,15 +142,18 @@ def deliveries(s: Session, alert_id: int) -> list[AlertDelivery]:
                           .order_by(AlertDelivery.id)))
 
 
-def evaluate(s: Session, country_month: pd.DataFrame) -> list[Alert]:
-    """Raise the alerts every active rule calls for on the latest runs (once per event)."""
+def evaluate(s: Session, country_month: pd.DataFrame,
+             signals: pd.DataFrame | None = None) -> list[Alert]:
+    """Raise the alerts every active rule calls for on the latest runs and, for
+    ``signal_level`` rules, the latest days' ``signals`` (once per event)."""
     structural = queries.runs(s, "structural")[:2]
     monthly = queries.runs(s, "monthly")[:2]
     names = {c.iso3: c.name for c in queries.countries(s)}
     raised = []
     for rule in s.scalars(select(AlertRule).where(AlertRule.active.is_(True))):
-        for iso3, value, message, run_id, key in _events(s, rule, structural, monthly,
-                                                          country_month, names):
+        found = (_signal_events(rule, signals, names) if rule.kind == "signal_level"
+                 else _events(s, rule, structural, monthly, country_month, names))
+        for iso3, value, message, run_id, key in found:
             if rule.iso3 and iso3 != rule.iso3:
                 continue
             dedup = f"rule{rule.id}:{iso3}:{key}"
@@ -159,11 +172,32 @@ def evaluate(s: Session, country_month: pd.DataFrame) -> list[Alert]:
     return raised
 
 
+def _signal_events(rule: AlertRule, signals: pd.DataFrame | None, names: dict[str, str]
+                   ) -> list[tuple[str, float, str, int | None, str]]:
+    """Countries whose highest signal level reached the rule's on the latest day, from below
+    it seven days before."""
+    if signals is None or signals.empty:
+        return []
+    rank = signals.assign(rank=signals["level"].map({"none": 0, "medium": 1, "high": 2}))
+    latest = rank["date"].max()
+    now = rank[rank["date"] == latest]
+    before = rank[rank["date"] == latest - pd.Timedelta(days=7)].groupby("iso3")["rank"].max()
+    out: list[tuple[str, float, str, int | None, str]] = []
+    for iso3, rows in now.groupby("iso3"):
+        top = rows.sort_values("rank", ascending=False).iloc[0]
+        if top["rank"] >= rule.threshold and before.get(iso3, 0) < rule.threshold:
+            day = latest.date()
+            out.append((str(iso3), float(top["rank"]),
+                        f"{names.get(str(iso3), iso3)}: {top['level']} signal on {day} "
+                        f"({top['signal']}: {top['detail']})", None, f"signal:{day}"))
+    return out
+
+
 def _events(s: Session, rule: AlertRule, structural: list[ForecastRun],
             monthly: list[ForecastRun], country_month: pd.DataFrame, names: dict[str, str]
-            ) -> list[tuple[str, float, str, int, str]]:
+            ) -> list[tuple[str, float, str, int | None, str]]:
     """(iso3, value, message, run id, event key) for each event of the rule's kind."""
-    out: list[tuple[str, float, str, int, str]] = []
+    out: list[tuple[str, float, str, int | None, str]] = []
     if rule.kind in ("risk_threshold", "rank_climb") and structural:
         now = {r.iso3: r for r in queries.structural_rows(s, structural[0].id)[1]}
         before = ({r.iso3: r for r in queries.structural_rows(s, structural[1].id)[1]}
@@ -203,7 +237,7 @@ SURPRISE_MONTHS = 12
 
 
 def _surprises(s: Session, rule: AlertRule, country_month: pd.DataFrame,
-               names: dict[str, str]) -> list[tuple[str, float, str, int, str]]:
+               names: dict[str, str]) -> list[tuple[str, float, str, int | None, str]]:
     """Countries whose civilian deaths in a month with data (final or provisional, the last
     ``SURPRISE_MONTHS``) beat the newest published forecast of that month: each month is
     checked as soon as a release brings it, so a surge is heard of within a month."""
@@ -219,7 +253,7 @@ def _surprises(s: Session, rule: AlertRule, country_month: pd.DataFrame,
     for forecast, run in found:
         newest.setdefault((forecast.iso3, forecast.month), (forecast, run))
     actual = recent.set_index(["iso3", "month"])
-    out = []
+    out: list[tuple[str, float, str, int | None, str]] = []
     for (iso3, month), (forecast, run) in sorted(newest.items()):
         if (iso3, month) not in actual.index:
             continue
@@ -299,7 +333,11 @@ def _mail(settings: Settings, to: str, subject: str, body: bytes) -> tuple[str, 
 def run_after_forecast(settings: Settings, country_month: pd.DataFrame) -> int:
     """Evaluate every rule (one transaction), then deliver; returns how many were raised."""
     migrate(settings.database)  # a first data build may come before any store exists
+    try:
+        signals = recent_signals(settings)
+    except NotFoundError:
+        signals = None  # no event tables built yet
     with session(settings.database) as s:
-        raised = [a.id for a in evaluate(s, country_month)]
+        raised = [a.id for a in evaluate(s, country_month, signals)]
     deliver(settings.database, settings, raised)
     return len(raised)

@@ -18,6 +18,7 @@ import csv
 import gzip
 import io
 import re
+import shutil
 import zipfile
 from dataclasses import dataclass
 from functools import cache
@@ -157,6 +158,31 @@ def fips_table() -> pd.DataFrame:
 
 def fips_codes() -> frozenset[str]:
     return frozenset(fips_table()["fips"])
+
+
+def unzipped(path: Path, staging: Path) -> Path:
+    """An export the engines can read: a published ``.export.CSV.zip`` is extracted once into
+    ``staging`` (neither DuckDB nor Spark reads zip archives); other files are used as they
+    are."""
+    if path.suffix.lower() != ".zip":
+        return path
+    out = staging / path.name.removesuffix(".zip").removesuffix(".ZIP")
+    if out.is_file() and out.stat().st_mtime >= path.stat().st_mtime:
+        return out
+    staging.mkdir(parents=True, exist_ok=True)
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+            if len(names) != 1:
+                raise SourceError(str(path), f"expected one export in the archive, found "
+                                  f"{len(names)}")
+            tmp = out.with_name(out.name + ".part")
+            with archive.open(names[0]) as src, open(tmp, "wb") as dst:
+                shutil.copyfileobj(src, dst)
+    except (OSError, EOFError, zipfile.BadZipFile) as exc:
+        raise SourceError(str(path), f"not a readable zip archive ({exc})") from exc
+    tmp.replace(out)
+    return out
 
 
 def export_urls(lastupdate: str) -> list[str]:

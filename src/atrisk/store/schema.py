@@ -303,7 +303,8 @@ class Alert(Base):
     dedup_key: Mapped[str] = mapped_column(String(200), unique=True)
     message: Mapped[str] = mapped_column(Text)
     value: Mapped[float] = mapped_column(Float)
-    run_id: Mapped[int] = mapped_column(Integer)
+    #: The forecast run that raised it; none for a news signal (``signal_level``).
+    run_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True),
                                                              nullable=True)

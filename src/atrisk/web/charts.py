@@ -196,3 +196,33 @@ def interval_reliability(rows: Sequence[IntervalCoverage]) -> Spec:
                              {"field": "observed", "format": ".3f"}, {"field": "months"}]}},
         ],
     }
+
+
+def watch_days(days: list[dict[str, Any]], recent: int = 7) -> Spec:
+    """A country's daily share of violent events in all news-coded events, with its mean over
+    the days before the last ``recent`` (the baseline the signal compares against) as a
+    dashed rule and the last ``recent`` days shaded."""
+    shares = [d["share"] for d in days[:-recent] if d["share"] is not None]
+    baseline = sum(shares) / len(shares) if shares else None
+    layers: list[Spec] = []
+    if len(days) > recent:
+        layers.append({"data": {"values": [{"from": days[-recent]["day"],
+                                            "to": days[-1]["day"]}]},
+                       "mark": {"type": "rect", "color": "#fde68a", "opacity": 0.5},
+                       "encoding": {"x": {"field": "from", "type": "temporal"},
+                                    "x2": {"field": "to"}}})
+    layers.append({"data": {"values": days},
+                   "mark": {"type": "line", "point": True, "color": RISK},
+                   "encoding": {
+                       "x": {"field": "day", "type": "temporal", "title": "Day"},
+                       "y": {"field": "share", "type": "quantitative",
+                             "title": "Violent share of events", "axis": {"format": "%"}},
+                       "tooltip": [{"field": "day", "type": "temporal"},
+                                   {"field": "violent", "title": "Violent events"},
+                                   {"field": "events", "title": "All events"},
+                                   {"field": "share", "format": ".1%"}]}})
+    if baseline is not None:
+        layers.append({"data": {"values": [{"baseline": baseline}]},
+                       "mark": {"type": "rule", "strokeDash": [4, 4], "color": "#525252"},
+                       "encoding": {"y": {"field": "baseline", "type": "quantitative"}}})
+    return {"$schema": SCHEMA, "width": "container", "height": 160, "layer": layers}

@@ -4,7 +4,6 @@ record of both forecasts, and methods and data."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,7 +11,6 @@ from typing import Any
 import pycountry
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
-from starlette.concurrency import run_in_threadpool
 
 from atrisk.domain.errors import NotFoundError
 from atrisk.domain.reports import (
@@ -22,9 +20,8 @@ from atrisk.domain.reports import (
     StructuralBacktestReport,
 )
 from atrisk.forecasting.structural import MAX_AUC_LOSS, MAX_TOP30_LOSS
-from atrisk.http import build_data
-from atrisk.http.auth import current_user, reader, signed_in
-from atrisk.http.cache import Body, RunCache
+from atrisk.http import build_data, watch_data
+from atrisk.http.auth import current_user, reader, shared_page
 from atrisk.http.deps import CacheDep, SettingsDep, country_or_404
 from atrisk.models.monthly_registry import MONTHLY_MODELS
 from atrisk.models.registry import MODELS
@@ -70,7 +67,7 @@ readers = [Depends(reader)]
 @router.get("/", response_class=HTMLResponse, dependencies=readers)
 async def overview(request: Request, cache: CacheDep, settings: SettingsDep) -> Response:
     key = ("overview", await cache.latest("structural"), await cache.latest("monthly"))
-    return await _shared(request, key, lambda: _overview(request, settings))
+    return await shared_page(request, key, lambda: _overview(request, settings))
 
 
 def _overview(request: Request, settings: Settings) -> Response:
@@ -108,8 +105,8 @@ async def country(request: Request, iso3: str, cache: CacheDep,
     analysts open most); signed-in users see their team's assessment, rendered for them."""
     key = ("country", iso3.upper(), await cache.latest("structural"),
            await cache.latest("monthly"), await cache.latest("backtest_structural"),
-           build_data.current_id(settings))
-    return await _shared(request, key, lambda: _country(request, settings, iso3))
+           build_data.current_id(settings), watch_data.stamp(settings))
+    return await shared_page(request, key, lambda: _country(request, settings, iso3))
 
 
 def _country(request: Request, settings: Settings, iso3: str) -> HTMLResponse:
@@ -140,6 +137,7 @@ def _country(request: Request, settings: Settings, iso3: str) -> HTMLResponse:
                    if user is not None else [])
     episodes = data.episodes_of(found.ccode)
     history = data.months(found.iso3)
+    watch = watch_data.load(settings) if watch_data.stamp(settings) is not None else None
     drivers = current.drivers if current else []
     return TEMPLATES.TemplateResponse(request, "country.html", {
         "country": found, "run": run, "current": current, "drivers": drivers,
@@ -147,6 +145,8 @@ def _country(request: Request, settings: Settings, iso3: str) -> HTMLResponse:
         "history": history, "forecast": forecast, "monthly": monthly,
         "backtest_run": backtest_run, "backtest": backtest, "published": published,
         "outlook": outlook,
+        "watch": watch.of(found.iso3) if watch else None,
+        "watch_as_of": watch.as_of if watch else None,
         "factors": factors, "levels": assessments.LEVELS,
         "can_assess": user is not None and allows(user.role, "analyst"),
         "specs": {
@@ -162,7 +162,7 @@ async def track_record(request: Request, cache: CacheDep, settings: SettingsDep)
            await cache.latest("backtest_structural"), await cache.latest("backtest_monthly"),
            await cache.latest("backtest_rolling"),
            build_data.current_id(settings))
-    return await _shared(request, key, lambda: _track_record(request, settings))
+    return await shared_page(request, key, lambda: _track_record(request, settings))
 
 
 def _track_record(request: Request, settings: Settings) -> HTMLResponse:
@@ -195,7 +195,7 @@ def _track_record(request: Request, settings: Settings) -> HTMLResponse:
 async def methods(request: Request, cache: CacheDep, settings: SettingsDep) -> Response:
     key = ("methods", await cache.latest("backtest_structural"),
            await cache.latest("backtest_rolling"), build_data.current_id(settings))
-    return await _shared(request, key, lambda: _methods(request, settings))
+    return await shared_page(request, key, lambda: _methods(request, settings))
 
 
 def _methods(request: Request, settings: Settings) -> HTMLResponse:
@@ -244,18 +244,6 @@ def api_docs(request: Request) -> HTMLResponse:
 @router.get("/static/geo/countries-110m.json")
 def world(settings: SettingsDep) -> JSONResponse:
     return JSONResponse(geo.world_110m(settings))
-
-
-async def _shared(request: Request, key: tuple[Any, ...],
-                  render: Callable[[], Response]) -> Response:
-    """A page every anonymous reader sees alike is rendered once per ``key`` (the runs and
-    build it shows) and served from memory; a signed-in user's page is rendered for them."""
-    if signed_in(request) or "authorization" in request.headers:
-        return await run_in_threadpool(render)
-    cache: RunCache = request.app.state.cache
-    body = await cache.body(key, lambda: Body.of(bytes(render().body),
-                                                 "text/html; charset=utf-8"))
-    return body.response(request)
 
 
 @dataclass(frozen=True)
