@@ -40,6 +40,24 @@ def events_build(
     console.print(f"{built.raw_rows:,} exported rows -> {built.event_rows:,} root events, one "
                   f"a day ({built.first_day} to {built.last_day}), on {engine}: "
                   f"{built.events.parent}")
+    _alerts()
+
+
+def _alerts() -> None:
+    """Signal rules are checked against the new signals (with the forecasts' rules, which
+    need the data build)."""
+    from atrisk.domain.errors import BuildError
+    from atrisk.panels.build import read_table
+    from atrisk.response.alerts import run_after_forecast
+
+    settings = get_settings()
+    try:
+        country_month = read_table(settings, "country_month")
+    except BuildError:
+        console.print("alerts: not evaluated (no data build yet)")
+        return
+    raised = run_after_forecast(settings, country_month)
+    console.print(f"alerts: {raised} raised" + (" (see /alerts)" if raised else ""))
 
 
 @events_app.command("signals")
