@@ -35,7 +35,7 @@ run: install
 	$(ATRISK) refresh
 	@mkdir -p $(BUILD)/logs
 	@echo "the event tables, the back-tests and the provisional forecast continue in the background (log: $(BUILD)/logs/background.log)"
-	( $(ATRISK) events build ; \
+	( ( $(ATRISK) events build && $(ATRISK) events evaluate ) ; \
 	  $(ATRISK) backtest structural --models ewp_replica,simple,ensemble --out $(BUILD)/backtest_structural.parquet \
 	  && $(ATRISK) backtest monthly --out $(BUILD)/backtest_monthly.parquet \
 	  && $(ATRISK) forecast structural --year 2026 --provisional ) > $(BUILD)/logs/background.log 2>&1 &

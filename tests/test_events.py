@@ -399,3 +399,27 @@ def test_api_serves_the_latest_signals(events_built, tmp_path: Path) -> None:
     with TestClient(create_app(empty)) as client:
         response = client.get("/api/signals/latest")
     assert response.status_code == 503 and "atrisk events build" in response.text
+
+
+@pytest.mark.slow
+def test_evaluate_scores_every_alarm_and_the_methods_page_shows_it(events_built, tmp_path,
+                                                                  monkeypatch) -> None:
+    from fastapi.testclient import TestClient
+
+    from atrisk.app import create_app
+    from atrisk.settings import Settings
+
+    monkeypatch.setenv("ATRISK_MIRROR", str(events_built.mirror))
+    monkeypatch.setenv("ATRISK_BUILD_DIR", str(events_built.build_dir))
+    result = CliRunner().invoke(app, ["events", "evaluate"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    table = pd.read_parquet(events_built.build_dir / "events" / "evaluation.parquet")
+    assert set(table["period"]) == {"2015-2024", "2018-2024"}
+    assert set(table["alarm"]) == {"GDELT share, z >= 3 (medium)", "GDELT share, z >= 5 (high)",
+                                   "HDX rule, medium or high", "HDX rule, high"}
+    assert (table["surges"] >= 10).all() and (table["hits"] <= table["seen_by_day_30"]).all()
+    settings = Settings(mirror=events_built.mirror, build_dir=events_built.build_dir,
+                        database_url=f"sqlite:///{tmp_path / 'atrisk.db'}")
+    with TestClient(create_app(settings)) as client:
+        page = client.get("/methods").text
+    assert "do the signals lead surges?" in page and "HDX rule, medium or high" in page

@@ -87,3 +87,35 @@ def events_signals(
     for iso3 in raised["iso3"].head(5):
         news = behind(settings, iso3, day)
         console.print(plain(news, f"{iso3}: the violent events most sources reported"))
+
+
+@events_app.command("evaluate")
+def events_evaluate(
+    scores: Annotated[Path | None, typer.Option(
+        help="A rolling back-test's ..._scores.parquet: the monthly model's P(>= 100) is "
+             "scored beside the signals.")] = None,
+    model: Annotated[str | None, typer.Option(
+        help="Whose rows of --scores (default: the shipped monthly model, else "
+             "recent_history).")] = None,
+) -> None:
+    """Do the signals lead surges of civilian deaths? The 19-country weekly GDELT panel and
+    the HDX rule (and the model) against UCDP's surges: hit rate, false alarms per
+    country-year, median lead; written to <build>/events/evaluation.parquet (Methods page)."""
+    import pandas as pd
+
+    from atrisk.evaluation.signals import evaluate
+    from atrisk.events.watch import events_dir
+    from atrisk.models.monthly_registry import DEFAULT
+
+    settings = get_settings()
+    table = pd.read_parquet(scores) if scores is not None else None
+    if table is not None and model is None:
+        model = DEFAULT if DEFAULT in set(table["model"]) else "recent_history"
+    result = evaluate(settings, table, model)
+    out = events_dir(settings) / "evaluation.parquet"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    result.to_parquet(out, index=False)
+    for period, rows in result.groupby("period", sort=False):
+        console.print(plain(rows.drop(columns="period"),
+                            f"Surges of civilian deaths beginning {period}, 19 countries"))
+    console.print(f"written to {out}")

@@ -33,43 +33,68 @@ Z_MEDIUM = 3.0
 Z_HIGH = 5.0
 
 
+def share_zscores(counts: pd.DataFrame, column: str, window: int = 7, baseline: int = 365,
+                  min_baseline: int = 14, min_events: int = 20,
+                  units: Sequence[str] = ("iso3",), freq: str = "D") -> pd.DataFrame:
+    """``share_zscore`` for every period at once: per unit and period (``day``), the
+    ``window``'s events, ``column`` count and share, the baseline's mean share and the z-score
+    (NaN where the unit had fewer than ``min_events`` events or ``min_baseline`` earlier
+    windows with events)."""
+    out = []
+    for key, unit in counts.sort_values([*units, "day"]).groupby(list(units), sort=False):
+        unit = unit.set_index("day")[["events", column]].asfreq(freq, fill_value=0)
+        sums = unit.rolling(window, min_periods=window).sum()
+        shares = (sums[column] / sums["events"]).where(sums["events"] > 0)
+        past = shares.shift(window).rolling(baseline, min_periods=min_baseline)
+        mean, var = past.mean(), past.var(ddof=1)
+        n = sums["events"]
+        p = np.clip(np.maximum(mean, 0.5 / n), 0.0, 1.0)
+        z = (shares - mean) / np.sqrt(var + p * (1 - p) / n)
+        z = z.where((n >= min_events) & mean.notna())
+        key = key if isinstance(key, tuple) else (key,)
+        frame = pd.DataFrame({"events": n, "count": sums[column], "share": shares,
+                              "mean": mean, "z": z}).reset_index()
+        for name, value in zip(units, key, strict=True):
+            frame[name] = value
+        out.append(frame)
+    return pd.concat(out, ignore_index=True) if out else pd.DataFrame()
+
+
 def share_zscore(counts: pd.DataFrame, as_of: dt.date, column: str, signal: str,
                  window: int = 7, baseline: int = 365, min_baseline: int = 14,
-                 min_events: int = 20, units: Sequence[str] = ("iso3",)) -> pd.DataFrame:
-    """For every unit with ``min_events`` events in the ``window`` days to ``as_of``: the
-    z-score of its ``column`` share over those days against the shares of the earlier
-    ``window``-day windows that end in the ``baseline`` days before the recent one (at least
-    ``min_baseline`` of them). ``counts`` has ``units``, ``day``, ``events`` and ``column``,
-    every unit on every day (zero-filled)."""
+                 min_events: int = 20, units: Sequence[str] = ("iso3",),
+                 freq: str = "D") -> pd.DataFrame:
+    """For every unit with ``min_events`` events in the ``window`` periods to ``as_of``: the
+    z-score of its ``column`` share over those periods against the shares of the earlier
+    ``window``-period windows that end in the ``baseline`` periods before the recent one (at
+    least ``min_baseline`` of them). ``counts`` has ``units``, ``day`` (the period's start),
+    ``events`` and ``column``, every unit in every period of frequency ``freq`` (days, or
+    e.g. ``"W-MON"`` for weeks starting on Mondays), zero-filled. A unit with no period at
+    ``as_of`` says nothing."""
     end = pd.Timestamp(as_of)
-    frame = counts[counts["day"] <= end].sort_values([*units, "day"])
+    scored = share_zscores(counts[counts["day"] <= end], column, window, baseline,
+                           min_baseline, min_events, units, freq)
+    return signal_rows(scored[scored["day"] == end] if len(scored) else scored, as_of,
+                       column, signal, window, units, freq)
+
+
+def signal_rows(scored: pd.DataFrame, as_of: dt.date, column: str, signal: str, window: int,
+                units: Sequence[str] = ("iso3",), freq: str = "D") -> pd.DataFrame:
+    """Rows of ``share_zscores`` (one period) as signals: value, level and why."""
     rows = []
-    for key, unit in frame.groupby(list(units), sort=False):
-        unit = unit.set_index("day")[["events", column]].asfreq("D", fill_value=0)
-        if unit.index[-1] != end:
-            continue  # no news from this unit reached as_of: nothing to say
-        sums = unit.rolling(window, min_periods=window).sum()
-        now = sums.iloc[-1]
-        if now["events"] < min_events:
-            continue
-        past = sums.iloc[-(window + baseline):-window]
-        past = past[past["events"] > 0].dropna()
-        if len(past) < min_baseline:
-            continue
-        shares = past[column] / past["events"]
-        share = now[column] / now["events"]
-        mean = float(shares.mean())
-        p = min(max(mean, 0.5 / now["events"]), 1.0)
-        spread = float(np.sqrt(shares.var(ddof=1) + p * (1 - p) / now["events"]))
-        z = (share - mean) / spread
+    for row in scored.dropna(subset=["z"]).itertuples(index=False):
+        z = float(row.z)
         level: Level = "high" if z >= Z_HIGH else "medium" if z >= Z_MEDIUM else "none"
-        key = key if isinstance(key, tuple) else (key,)
-        rows.append((*key, as_of, signal, round(float(z), 2), level,
-                     f"{column} {int(now[column])} of {int(now['events'])} events in "
-                     f"{window} days ({share:.1%}); earlier {window}-day windows "
-                     f"{mean:.1%} on average"))
+        rows.append((*[getattr(row, u) for u in units], as_of, signal, round(z, 2), level,
+                     f"{column} {int(row.count)} of {int(row.events)} events in "
+                     f"{window} {_unit(freq)} ({row.share:.1%}); earlier "
+                     f"{window}-{_unit(freq)[:-1]} windows {row.mean:.1%} on average"))
     return ranked(pd.DataFrame(rows, columns=[*units, "date", "signal", "value", "level",
                                                "detail"]))
+
+
+def _unit(freq: str) -> str:
+    return "days" if freq == "D" else "weeks" if freq.startswith("W") else "periods"
 
 
 def hdx_fatalities(deaths: pd.DataFrame, as_of: dt.date, threshold: float = 100.0

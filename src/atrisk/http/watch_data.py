@@ -97,3 +97,14 @@ def _dayrecords(days: pd.DataFrame) -> list[dict[str, Any]]:
              "share": None if pd.isna(s) else round(float(s), 4)}
             for d, e, v, s in zip(days["day"], days["events"], days["violent"], share,
                                   strict=True)]
+
+
+def evaluation_stamp(settings: Settings) -> int | None:
+    path = watch.events_dir(settings) / "evaluation.parquet"
+    return path.stat().st_mtime_ns if path.is_file() else None
+
+
+def evaluation(settings: Settings) -> pd.DataFrame | None:
+    """The last ``atrisk events evaluate`` table (None before the first)."""
+    path = watch.events_dir(settings) / "evaluation.parquet"
+    return pd.read_parquet(path) if path.is_file() else None

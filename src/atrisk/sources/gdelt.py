@@ -29,7 +29,8 @@ from typing import Literal
 import pandas as pd
 
 from atrisk.domain.errors import SourceError
-from atrisk.sources.base import Source
+from atrisk.settings import Settings
+from atrisk.sources.base import Schema, Source, locate, read
 
 LASTUPDATE_URL = "http://data.gdeltproject.org/gdeltv2/lastupdate.txt"
 MASTER_LIST_URL = "http://data.gdeltproject.org/gdeltv2/masterfilelist.txt"
@@ -64,6 +65,51 @@ def _src(name: str, path: str, version: str) -> Source:
     return Source(name=name, path=path, url=MASTER_LIST_URL, version=version,
                   licence="free for any use with citation (The GDELT Project)",
                   citation=_CITE, producer="The GDELT Project")
+
+
+#: Weekly GDELT aggregates for 19 countries (GitHub CameronPeltz/transcend-conflict-forecasting,
+#: c0efa66, MIT licence): dense from 2014 to 2025-11-24, for evaluating signals over years.
+WEEKLY_19 = Source(
+    name="gdelt_weekly_19", path="events/gdelt/gdelt_country_week_19countries_2005_2025.csv",
+    url="https://github.com/CameronPeltz/transcend-conflict-forecasting",
+    version="c0efa66 (19 countries, weekly, 2005-2025-11-24)",
+    licence="MIT (aggregates); GDELT: free for any use with citation", citation=_CITE,
+    producer="C. Peltz, from The GDELT Project",
+    schema=Schema(columns={"country": "str", "week": "str", "n_events": "int",
+                           "n_material_conflict": "int"},
+                  key=("country", "week"), min_rows=12_000,
+                  ranges={"n_events": (0, 1e7), "n_material_conflict": (0, 1e7)}),
+    period=("week", "2025-11-30"))
+#: Its countries by the names it uses.
+WEEKLY_19_ISO3 = {
+    "Afghanistan": "AFG", "Bolivia": "BOL", "Colombia": "COL", "Ecuador": "ECU",
+    "Eritrea": "ERI", "Ethiopia": "ETH", "Haiti": "HTI", "Kenya": "KEN", "Kyrgyzstan": "KGZ",
+    "Myanmar": "MMR", "Nicaragua": "NIC", "Pakistan": "PAK", "Peru": "PER", "Somalia": "SOM",
+    "South Sudan": "SSD", "Sudan": "SDN", "Tajikistan": "TJK", "Uzbekistan": "UZB",
+    "Venezuela": "VEN"}
+
+
+def weekly_19(settings: Settings | None = None) -> pd.DataFrame:
+    """``iso3, day`` (the week's Monday), ``events``, ``material_conflict`` from 2014 on, every
+    country in every week (the file's few weeks dated 1919-1920 are GDELT date artefacts, and
+    it is sparse before 2014)."""
+    frame = read(WEEKLY_19, settings)
+    file = str(locate(WEEKLY_19, settings))
+    unknown = sorted(set(frame["country"]) - set(WEEKLY_19_ISO3))
+    if unknown:
+        raise SourceError(file, f"unknown country name(s) {unknown[:3]}")
+    days = pd.to_datetime(frame["week"], format="%Y-%m-%d", errors="coerce")
+    if days.isna().any():
+        raise SourceError(file, f"week {frame.loc[days.isna(), 'week'].iloc[0]!r} is not a "
+                          "date (YYYY-MM-DD)")
+    out = pd.DataFrame({"iso3": frame["country"].map(WEEKLY_19_ISO3), "day": days,
+                        "events": frame["n_events"].astype(int),
+                        "material_conflict": frame["n_material_conflict"].astype(int)})
+    out = out[out["day"] >= "2014-01-01"]
+    weeks = pd.date_range(out["day"].min(), out["day"].max(), freq="W-MON")
+    grid = pd.MultiIndex.from_product([sorted(out["iso3"].unique()), weeks],
+                                      names=["iso3", "day"])
+    return (out.set_index(["iso3", "day"]).reindex(grid, fill_value=0).reset_index())
 
 
 #: One real month of GDELT 2.0 (2025-05-15 … 06-14, ~40% of the 15-minute batches).

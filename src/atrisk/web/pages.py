@@ -194,7 +194,8 @@ def _track_record(request: Request, settings: Settings) -> HTMLResponse:
 @router.get("/methods", response_class=HTMLResponse, dependencies=readers)
 async def methods(request: Request, cache: CacheDep, settings: SettingsDep) -> Response:
     key = ("methods", await cache.latest("backtest_structural"),
-           await cache.latest("backtest_rolling"), build_data.current_id(settings))
+           await cache.latest("backtest_rolling"), build_data.current_id(settings),
+           watch_data.evaluation_stamp(settings))
     return await shared_page(request, key, lambda: _methods(request, settings))
 
 
@@ -213,6 +214,7 @@ def _methods(request: Request, settings: Settings) -> HTMLResponse:
         "rolling": _rolling(rolling_run) if rolling_run else None,
         "max_top30_loss": MAX_TOP30_LOSS,
         "data": build_data.load(settings) if manifest else None,
+        "signal_evaluation": watch_data.evaluation(settings),
         "models": MODELS, "monthly_models": MONTHLY_MODELS})
 
 
