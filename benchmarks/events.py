@@ -1,8 +1,9 @@
-"""The event pipeline on the real GDELT month, on DuckDB and on Spark (local[2]) in one
-process: seconds per stage (read and check, normalise and write the events, unit-day counts)
-and the process's peak memory (resident set, this process and Spark's JVM).
+"""The event pipeline on the real GDELT month (or ``--input``: e.g. the synthetic year of
+``benchmarks/gdelt_year.py``), on DuckDB and on Spark (local[2]) in one process: seconds per
+stage (read and check, normalise and write the events, unit-day counts), rows per second, and
+peak memory (this process; Spark's JVM).
 
-Run: ``uv run python benchmarks/events.py`` (``--engines duckdb`` for one).
+Run: ``uv run python benchmarks/events.py`` (``--engines duckdb`` for one; ``--input DIR``).
 """
 
 from __future__ import annotations
@@ -69,8 +70,9 @@ def run(engine: str, path: Path, out: Path) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--engines", default="duckdb,spark")
+    parser.add_argument("--input", type=Path, default=None)
     args = parser.parse_args()
-    path = locate(gdelt.GDELT2_MONTH, get_settings())
+    path = args.input or locate(gdelt.GDELT2_MONTH, get_settings())
     results = {}
     for engine in args.engines.split(","):
         out = Path(tempfile.mkdtemp(prefix=f"atrisk-events-{engine}-"))

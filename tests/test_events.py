@@ -358,6 +358,20 @@ def test_the_cli_runs_the_pipeline_on_a_standalone_cluster(
 
 
 @needs_mirror
+def test_exports_kept_as_parquet_are_read_like_the_text(real_slice: Path, tmp_path: Path) -> None:
+    table = pd.read_csv(real_slice, sep="\t", dtype=str, quoting=3, keep_default_na=False)
+    table = table.replace("", None)
+    (tmp_path / "archive").mkdir()
+    table.to_parquet(tmp_path / "archive" / "part-0.parquet", index=False)
+    a = build(connect("duckdb"), [tmp_path / "archive"], tmp_path / "a")
+    b = build(connect("duckdb"), [real_slice], tmp_path / "b")
+    pd.testing.assert_frame_equal(read_counts(a.country_day), read_counts(b.country_day))
+    table.drop(columns="SQLDATE").to_parquet(tmp_path / "bad.parquet", index=False)
+    with pytest.raises(SourceError, match="missing column.*SQLDATE"):
+        build(connect("duckdb"), [tmp_path / "bad.parquet"], tmp_path / "c")
+
+
+@needs_mirror
 def test_a_published_zip_is_read_like_the_file_inside(real_slice: Path, tmp_path: Path) -> None:
     import zipfile
 

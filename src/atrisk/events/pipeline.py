@@ -61,7 +61,11 @@ class Built:
 
 def read_export(con: BaseBackend, path: Path) -> ir.Table:
     """The export as strings, one column per GDELT field, every row checked (column count,
-    dates, FIPS codes) by the engine; any failure is a ``SourceError`` naming the file."""
+    dates, FIPS codes) by the engine; any failure is a ``SourceError`` naming the file. A
+    folder (or ``.parquet`` file) of GDELT 2.0 exports already stored as Parquet, every
+    column a string, is read too (how an archive is kept for Spark)."""
+    if path.is_dir() or path.suffix == ".parquet":
+        return _read_parquet_exports(con, path)
     spec = gdelt.layout(path)
     names = spec.columns
     try:
@@ -80,6 +84,24 @@ def read_export(con: BaseBackend, path: Path) -> ir.Table:
     except Exception as exc:  # the engines raise their own types for a malformed file
         raise SourceError(str(path), f"not a readable GDELT {spec.version}.0 export: "
                           f"{str(exc).splitlines()[0][:300]}") from exc
+    return raw
+
+
+def _read_parquet_exports(con: BaseBackend, path: Path) -> ir.Table:
+    try:
+        if engine_of(con) == "spark":
+            table = con.read_parquet(str(path))
+        else:
+            pattern = f"{path}/**/*.parquet" if path.is_dir() else str(path)
+            table = con.read_parquet(pattern, hive_partitioning=path.is_dir())
+    except Exception as exc:
+        raise SourceError(str(path), f"not readable Parquet ({str(exc).splitlines()[0]})"
+                          ) from exc
+    missing = [c for c in gdelt.GDELT2_COLUMNS if c not in table.columns]
+    if missing:
+        raise SourceError(str(path), f"not GDELT 2.0 exports: missing column(s) {missing[:5]}")
+    raw = table.select(*[table[c].cast("string") for c in gdelt.GDELT2_COLUMNS])
+    _check_rows(raw, str(path))
     return raw
 
 
