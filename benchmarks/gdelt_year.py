@@ -14,6 +14,7 @@ Run: ``uv run python benchmarks/gdelt_year.py OUT_DIR [DAYS]`` (a few minutes; ~
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 import time
 from pathlib import Path
@@ -45,32 +46,32 @@ def main() -> None:
                row_number() OVER () AS rn
         FROM read_csv('{month}', delim = '\\t', header = true, quote = '', escape = '',
                       columns = {{{columns}}}, auto_detect = false)""")
-    con.execute(f"""
-        COPY (
-          WITH days AS (
-            SELECT i, DATE '2025-01-01' + CAST(i AS INTEGER) AS day,
-                   DATE '{FIRST_SOURCE_DAY}' + CAST(i % {SOURCE_DAYS} AS INTEGER) AS source
-            FROM range({days}) t(i)),
-          copies AS (SELECT c FROM range(3) t(c)),
-          picked AS (
-            SELECT m.*, d.i, d.day, d.day - d.source AS shift, k.c
-            FROM days d JOIN month m ON m.added = d.source CROSS JOIN copies k
-            WHERE hash(m.rn, k.c, d.i) % 100 < 85)
-          SELECT CAST(i * 1000000000 + c * 100000000 + rn AS VARCHAR) AS GLOBALEVENTID,
-                 strftime(strptime(SQLDATE, '%Y%m%d') + to_days(CAST(shift AS INTEGER)),
-                          '%Y%m%d') AS SQLDATE,
-                 strftime(strptime(SQLDATE, '%Y%m%d') + to_days(CAST(shift AS INTEGER)),
-                          '%Y%m') AS MonthYear,
-                 strftime(strptime(SQLDATE, '%Y%m%d') + to_days(CAST(shift AS INTEGER)),
-                          '%Y') AS Year,
-                 {", ".join(keep)},
-                 CASE WHEN c = 0 THEN ActionGeo_FeatureID
-                      ELSE ActionGeo_FeatureID || '-' || c END AS ActionGeo_FeatureID,
-                 strftime(day, '%Y%m%d') || substr(DATEADDED, 9, 6) AS DATEADDED,
-                 strftime(day, '%Y-%m-%d') AS day
-          FROM picked)
-        TO '{out}' (FORMAT parquet, PARTITION_BY (day), COMPRESSION zstd, OVERWRITE true)""")
-    rows = con.execute(f"SELECT count(*) FROM read_parquet('{out}/**/*.parquet')").fetchone()
+    for i in range(days):  # a day at a time: little memory, one folder per day
+        day = f"DATE '2025-01-01' + {i}"
+        folder = out / f"day={(dt.date(2025, 1, 1) + dt.timedelta(days=i)).isoformat()}"
+        folder.mkdir(parents=True, exist_ok=True)
+        con.execute(f"""
+            COPY (
+              WITH picked AS (
+                SELECT m.*, c, {day} - m.added AS shift
+                FROM month m CROSS JOIN range(3) t(c)
+                WHERE m.added = DATE '{FIRST_SOURCE_DAY}' + {i % SOURCE_DAYS}
+                  AND hash(m.rn, c, {i}) % 100 < 85)
+              SELECT CAST({i}::BIGINT * 1000000000 + c * 100000000 + rn AS VARCHAR)
+                       AS GLOBALEVENTID,
+                     strftime(strptime(SQLDATE, '%Y%m%d') + to_days(CAST(shift AS INTEGER)),
+                              '%Y%m%d') AS SQLDATE,
+                     strftime(strptime(SQLDATE, '%Y%m%d') + to_days(CAST(shift AS INTEGER)),
+                              '%Y%m') AS MonthYear,
+                     strftime(strptime(SQLDATE, '%Y%m%d') + to_days(CAST(shift AS INTEGER)),
+                              '%Y') AS Year,
+                     {", ".join(keep)},
+                     CASE WHEN c = 0 THEN ActionGeo_FeatureID
+                          ELSE ActionGeo_FeatureID || '-' || c END AS ActionGeo_FeatureID,
+                     strftime({day}, '%Y%m%d') || substr(DATEADDED, 9, 6) AS DATEADDED
+              FROM picked)
+            TO '{folder}/data_0.parquet' (FORMAT parquet, COMPRESSION zstd)""")
+    rows = con.execute(f"SELECT count(*) FROM read_parquet('{out}/*/*.parquet')").fetchone()
     size = sum(p.stat().st_size for p in out.rglob("*.parquet"))
     print(f"{rows[0] if rows else 0:,} events in {days} days written to {out} "
           f"({size / 1e9:.1f} GB) in {time.perf_counter() - started:.0f} s")

@@ -232,14 +232,15 @@ def test_agreement_raises_a_level_when_independent_sources_agree() -> None:
 @needs_mirror
 def test_duckdb_and_spark_build_the_same_tables(real_slice: Path, tmp_path: Path) -> None:
     tables = {}
+    icews_file = MIRROR / "events" / "icews" / "events.2018.sample.tab"
     for engine in ("duckdb", "spark"):
-        built = build(connect(engine), [real_slice], tmp_path / engine)
+        built = build(connect(engine), [real_slice, icews_file], tmp_path / engine)
         events = pd.read_parquet(built.events).drop(columns=["source"])
         events = events.assign(added_day=pd.to_datetime(events["added_day"].astype(str)))
         tables[engine] = (
             events.sort_values("event_id").reset_index(drop=True)[sorted(events.columns)],
             read_counts(built.country_day), read_counts(built.admin1_day))
-        assert built.raw_rows == 3000
+        assert built.raw_rows == 3000 + 3705
     for duck, spark in zip(tables["duckdb"], tables["spark"], strict=True):
         pd.testing.assert_frame_equal(duck, spark, check_dtype=False)
 
@@ -437,3 +438,45 @@ def test_evaluate_scores_every_alarm_and_the_methods_page_shows_it(events_built,
     with TestClient(create_app(settings)) as client:
         page = client.get("/methods").text
     assert "do the signals lead surges?" in page and "HDX rule, medium or high" in page
+
+
+# --- ICEWS: the same event table from another coder ----------------------------------------
+
+ICEWS = MIRROR / "events" / "icews" / "events.2018.sample.tab"
+
+
+@pytest.mark.skipif(not ICEWS.is_file(), reason="needs the data mirror")
+@pytest.mark.parametrize(("change", "problem"), [
+    (lambda line: "\t".join(line.split("\t")[:12]), "12 tab-separated columns"),
+    (lambda line: line.replace("2018-06-01", "01/06/2018", 1), "'01/06/2018' is not a date"),
+    (lambda line: line.replace("\tVietnam\t21.0245", "\tAtlantis\t21.0245"),
+     "'Atlantis' is not a country"),
+])
+def test_icews_reader_refuses_broken_lines(tmp_path: Path, change, problem: str) -> None:
+    lines = ICEWS.read_text(encoding="utf-8").splitlines()[:60]
+    lines[1] = change(lines[1])
+    path = _write(tmp_path / "broken.tab", lines)
+    with pytest.raises(SourceError, match=re.escape(problem)) as err:
+        build(connect("duckdb"), [path], tmp_path / "out")
+    assert str(path) in str(err.value)
+
+
+@pytest.mark.skipif(not ICEWS.is_file(), reason="needs the data mirror")
+def test_icews_joins_the_event_table_counted_apart(real_slice: Path, tmp_path: Path) -> None:
+    from atrisk.sources import icews
+
+    assert icews.iso3("Democratic Republic of Congo") == "COD"
+    assert icews.iso3("Russian Federation") == "RUS" and icews.iso3("Atlantis") is None
+    built = build(connect("duckdb"), [real_slice, ICEWS], tmp_path / "out")
+    events = pd.read_parquet(built.events)
+    mine = events[events["source"] == "icews"]
+    assert 3000 < len(mine) <= 3705 and mine["iso3"].notna().all()
+    assert set(mine["event_date"].astype(str)) == {"2018-06-01", "2018-06-02"}
+    assert mine["url"].isna().all() and (mine["quad_class"].between(1, 4)).all()
+    days = read_counts(built.country_day)
+    # each source over its own days: ICEWS on its two, GDELT on the slice's
+    assert set(days.loc[days["source"] == "icews", "day"].dt.strftime("%Y-%m-%d")) == {
+        "2018-06-01", "2018-06-02"}
+    assert days.loc[days["source"] == "gdelt2", "day"].min() >= pd.Timestamp("2024-01-01")
+    ind = days[(days["source"] == "icews") & (days["iso3"] == "IND")]
+    assert ind["events"].sum() == (mine["iso3"] == "IND").sum()

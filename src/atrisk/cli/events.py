@@ -66,6 +66,11 @@ def events_signals(
     out: Annotated[Path | None, typer.Option(help="Also write the table (.csv or .parquet).")]
         = None,
     top: Annotated[int, typer.Option(help="Rows to print.")] = 20,
+    engine: Annotated[str | None, typer.Option(
+        help="Build the event tables on this engine first (duckdb or spark); by default the "
+             "tables `atrisk events build` made are read.")] = None,
+    spark_master: Annotated[str | None, typer.Option(
+        help="With --engine spark: the master URL (default: local[2]).")] = None,
 ) -> None:
     """Every country's escalation signals as of a day, highest level first, with the news
     behind each raised one."""
@@ -75,6 +80,8 @@ def events_signals(
         day = dt.date.fromisoformat(as_of)
     except ValueError as exc:
         raise ConfigError(f"--as-of {as_of!r} is not a date (YYYY-MM-DD)") from exc
+    if engine is not None:
+        events_build(engine=engine, spark_master=spark_master, exports=None)
     settings = get_settings()
     table = signals(settings, day)
     if out is not None:

@@ -20,6 +20,7 @@ Cleaning follows what the literature on GDELT found to matter:
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,7 +32,7 @@ from ibis.backends import BaseBackend
 
 from atrisk.domain.errors import SourceError
 from atrisk.events.engine import engine_of
-from atrisk.sources import gdelt
+from atrisk.sources import gdelt, icews
 
 #: CAMEO codes of atrocity-type events (issue taxonomy: violent repression, torture and
 #: killing, assaults, unconventional mass violence) ...
@@ -217,6 +218,107 @@ def normalise(raw: ir.Table, source: str = "gdelt2") -> ir.Table:
     )
 
 
+def is_icews(path: Path) -> bool:
+    """An ICEWS file (its header begins with ``Event ID``), not a GDELT export."""
+    if path.is_dir() or path.suffix.lower() in (".zip", ".gz", ".parquet"):
+        return False
+    with open(path, encoding="utf-8", errors="replace") as fh:
+        return fh.readline().startswith("Event ID\t")
+
+
+def read_icews(con: BaseBackend, path: Path) -> ir.Table:
+    """An ICEWS ``.tab`` file as strings (columns renamed to identifiers), every row checked
+    by the engine: its dates and country names."""
+    icews.layout(path)
+    # Prefixed: SQL names are case-blind, and "ic_event_date" would collide with "event_date".
+    names = ["ic_" + re.sub(r"\W+", "_", c).strip("_").lower() for c in icews.COLUMNS]
+    try:
+        if engine_of(con) == "spark":
+            ddl = ", ".join(f"`{n}` STRING" for n in names)
+            raw = con.read_csv(str(path), sep="\t", header=True, schema=ddl, quote="",
+                               mode="FAILFAST", inferSchema=False)
+        else:
+            raw = con.read_csv(str(path), delim="\t", header=True, quote="", escape="",
+                               columns={n: "VARCHAR" for n in names}, auto_detect=False)
+        bad = raw.filter(raw.ic_event_date.isnull()
+                         | ~raw.ic_event_date.re_search(r"^(19|20)[0-9]{2}-[01][0-9]-[0-3][0-9]$"))
+        n = int(bad.count().to_pandas())
+    except Exception as exc:
+        raise SourceError(str(path), f"not a readable ICEWS file: "
+                          f"{str(exc).splitlines()[0][:300]}") from exc
+    if n:
+        example = bad.ic_event_date.limit(1).to_pandas().iloc[0]
+        raise SourceError(str(path), f"{n} row(s) have an Event Date that is not a date "
+                          f"(YYYY-MM-DD), e.g. {example!r}")
+    countries = raw.select("ic_country").distinct().to_pandas()["ic_country"].dropna()
+    unknown = sorted(c for c in countries if icews.iso3(str(c)) is None)
+    if unknown:
+        raise SourceError(str(path), f"Country {unknown[0]!r} is not a country atrisk knows "
+                          f"({len(unknown)} unknown name(s))")
+    return raw
+
+
+def _na(value: ir.StringValue) -> ir.StringValue:
+    """ICEWS writes ``NA`` where a value is missing."""
+    return value.nullif("NA").nullif("")
+
+
+def _quad(root: ir.StringValue) -> ir.IntegerValue:
+    """CAMEO root -> GDELT's QuadClass: 01-05 verbal and 06-08 material cooperation, 09-13
+    verbal and 14-20 material conflict."""
+    number = root.cast("int32")
+    return ibis.cases((number <= 5, 1), (number <= 8, 2), (number <= 13, 3),
+                      else_=4).cast("int8")
+
+
+def normalise_icews(raw: ir.Table) -> ir.Table:
+    """ICEWS in atrisk's event schema, one a day (day, source and target actor, CAMEO code,
+    place); ``sources`` counts publishers, ``articles`` stories; no URLs, no dates added (an
+    event counts on its own day)."""
+    names = raw.select("ic_country").distinct().to_pandas()["ic_country"].dropna()
+    table = ibis.memtable(pd.DataFrame({"country": list(names),
+                                        "iso3": [icews.iso3(str(c)) for c in names]}))
+    day = raw.ic_event_date
+    keyed = raw.mutate(
+        event_date=ibis.date(day[0:4].cast("int32"), day[5:7].cast("int32"),
+                             day[8:10].cast("int32")),
+        actor1=ibis.coalesce(_blank(raw.ic_source_name), ibis.literal("")),
+        actor2=ibis.coalesce(_blank(raw.ic_target_name), ibis.literal("")),
+        place=ibis.coalesce(raw.ic_latitude.concat(",", raw.ic_longitude), ibis.literal("")))
+    keyed = keyed.mutate(ic_province=_na(keyed.ic_province),
+                         ic_source_sectors=_na(keyed.ic_source_sectors),
+                         ic_target_sectors=_na(keyed.ic_target_sectors))
+    one = keyed.group_by(["event_date", "actor1", "actor2", "ic_cameo_code", "place"]).aggregate(
+        event_id=keyed.ic_event_id.cast("int64").min(), records=keyed.count(),
+        country=keyed.ic_country.min(), province=keyed.ic_province.min(),
+        lat=_na(keyed.ic_latitude).cast("float64").min(),
+        lon=_na(keyed.ic_longitude).cast("float64").min(),
+        actor1_sector=keyed.ic_source_sectors.min(), actor2_sector=keyed.ic_target_sectors.min(),
+        goldstein=_na(keyed.ic_intensity).cast("float64").min(),
+        sources=keyed.ic_publisher.nunique(), articles=keyed.ic_story_id.nunique())
+    joined = one.left_join(table, one.country == table.country)
+    code = joined.ic_cameo_code
+    root = code[0:2]
+    targeted = ibis.or_(*[joined.actor2_sector.contains(word) for word in icews.TARGETED])
+    return joined.select(
+        source=ibis.literal("icews"), event_id=joined.event_id,
+        event_date=joined.event_date, added_day=joined.event_date, iso3=joined.iso3,
+        fips=ibis.null("string"),
+        admin1=joined.province, lat=joined.lat, lon=joined.lon,
+        geo_precision=ibis.null("int8"), actor1=_blank(joined.actor1),
+        actor2=_blank(joined.actor2), actor1_sector=_blank(joined.actor1_sector),
+        actor2_sector=_blank(joined.actor2_sector), cameo=code,
+        event_class=ibis.cases(*[(root == r, name) for r, name in CLASSES.items()],
+                               else_="other"),
+        violent=root.isin(("18", "19", "20")),
+        atrocity=ibis.or_(*[code.startswith(c) for c in ATROCITY_CODES])
+        & ibis.coalesce(targeted, False),
+        quad_class=_quad(root), goldstein=joined.goldstein,
+        mentions=joined.records.cast("int64"), sources=joined.sources.cast("int64"),
+        articles=joined.articles.cast("int64"), records=joined.records.cast("int64"),
+        fatalities=ibis.null("float64"), url=ibis.null("string"))
+
+
 def _days(first: dt.date, last: dt.date) -> ir.Table:
     days = pd.date_range(first, last, freq="D").date
     return ibis.memtable(pd.DataFrame({"day": days}))
@@ -224,10 +326,16 @@ def _days(first: dt.date, last: dt.date) -> ir.Table:
 
 def unit_day(events: ir.Table, first: dt.date, last: dt.date, by: tuple[str, ...]
              ) -> ir.Table:
-    """Counts per unit (``by``: ``iso3``, or ``iso3, admin1``) and event day from ``first`` to
-    ``last``, every unit on every day (a day with no events is a zero, not missing)."""
-    inside = events.filter(events.event_date.between(first, last)
-                           & ibis.and_(*[events[c].notnull() for c in by]))
+    """Counts per source, unit (``by``: ``iso3``, or ``iso3, admin1``) and event day, over the
+    days each source's files were added (within ``first`` … ``last``), every unit a source
+    reports on every one of them (a day with no events is a zero, not missing). Sources are
+    counted apart: their volumes differ, and each is an independent witness."""
+    spans = events.group_by("source").aggregate(first=events.added_day.min(),
+                                                last=events.added_day.max())
+    joined = events.inner_join(spans, "source")
+    inside = joined.filter(joined.event_date.between(joined["first"], joined["last"])
+                           & ibis.and_(*[joined[c].notnull() for c in by]))
+    by = ("source", *by)
     counts = inside.group_by([*[inside[c] for c in by], inside.event_date.name("day")]).aggregate(
         events=inside.count(),
         violent=inside.count(where=inside.violent),
@@ -235,8 +343,9 @@ def unit_day(events: ir.Table, first: dt.date, last: dt.date, by: tuple[str, ...
         atrocity=inside.count(where=inside.atrocity),
         protest=inside.count(where=inside.event_class == "protest"),
     )
-    units = inside.select(*by).distinct()
+    units = inside.select(*by).distinct().inner_join(spans, "source")
     grid = units.cross_join(_days(first, last))
+    grid = grid.filter(grid.day.between(grid["first"], grid["last"]))
     out = grid.left_join(counts, [*[grid[c] == counts[c] for c in by],
                                   grid.day == counts.day])
     return out.select(*[out[c] for c in by], day=out.day,
@@ -247,9 +356,19 @@ def build(con: BaseBackend, exports: list[Path], out: Path, source: str = "gdelt
     """Read and check every export, write the normalised events (Parquet, partitioned by
     source and the day GDELT added them) and the country-day and admin-1-day counts over the
     days the exports cover, into ``out`` (replaced only once everything is written)."""
-    tables = [read_export(con, path) for path in exports]
-    raw = tables[0] if len(tables) == 1 else ibis.union(*tables)
-    events = normalise(raw, source)
+    gdelt_files = [p for p in exports if not is_icews(p)]
+    icews_files = [p for p in exports if is_icews(p)]
+    parts, raw_rows = [], 0
+    if gdelt_files:
+        tables = [read_export(con, path) for path in gdelt_files]
+        raw = tables[0] if len(tables) == 1 else ibis.union(*tables)
+        raw_rows += int(raw.count().to_pandas())
+        parts.append(normalise(raw, source))
+    for path in icews_files:
+        raw = read_icews(con, path)
+        raw_rows += int(raw.count().to_pandas())
+        parts.append(normalise_icews(raw))
+    events = parts[0] if len(parts) == 1 else ibis.union(*parts)
     tmp = out.with_name(f".tmp-{out.name}")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
@@ -262,7 +381,6 @@ def build(con: BaseBackend, exports: list[Path], out: Path, source: str = "gdelt
     _write(con, unit_day(written, first, last, ("iso3",)), tmp / "country_day.parquet")
     _write(con, unit_day(written, first, last, ("iso3", "admin1")),
            tmp / "admin1_day.parquet")
-    raw_rows = int(raw.count().to_pandas())
     if out.exists():
         shutil.rmtree(out)
     tmp.rename(out)
@@ -296,4 +414,5 @@ def read_counts(path: Path) -> pd.DataFrame:
     """A unit-day table as pandas (one file from DuckDB, a folder of parts from Spark)."""
     frame = pd.read_parquet(path)
     return frame.assign(day=pd.to_datetime(frame["day"])).sort_values(
-        [c for c in ("iso3", "admin1", "day") if c in frame.columns]).reset_index(drop=True)
+        [c for c in ("source", "iso3", "admin1", "day") if c in frame.columns]
+    ).reset_index(drop=True)

@@ -18,13 +18,17 @@ from atrisk.events.engine import Engine, connect
 from atrisk.events.pipeline import Built, build, read_counts
 from atrisk.events.ucdp_daily import daily_deaths
 from atrisk.settings import Settings
-from atrisk.sources import gdelt
+from atrisk.sources import gdelt, icews
 from atrisk.sources.base import locate
 
-#: Signals computed from the GDELT country-day counts: name -> counted column.
-GDELT_SIGNALS = {"gdelt_violent_share": "violent", "gdelt_atrocity_share": "atrocity"}
+#: Signals computed from each news source's country-day counts: name -> (source, column).
+NEWS_SIGNALS = {"gdelt_violent_share": ("gdelt2", "violent"),
+                "gdelt_atrocity_share": ("gdelt2", "atrocity"),
+                "icews_violent_share": ("icews", "violent"),
+                "icews_atrocity_share": ("icews", "atrocity")}
 #: Which independent source each signal stands on (``agreement`` counts sources, not signals).
-SOURCES = {**dict.fromkeys(GDELT_SIGNALS, "gdelt"), "hdx_fatalities": "ucdp"}
+SOURCES = {**{name: source for name, (source, _) in NEWS_SIGNALS.items()},
+           "hdx_fatalities": "ucdp"}
 
 
 def events_dir(settings: Settings) -> Path:
@@ -38,11 +42,13 @@ SIGNAL_DAYS = 14
 def build_events(settings: Settings, engine: Engine = "duckdb", master: str | None = None,
                  exports: Sequence[Path] = ()) -> Built:
     """Build the event tables on ``engine`` from ``exports`` (GDELT export files: as
-    published, zipped, or unzipped, gzipped or plain), by default the mirror's real month;
-    then every signal of the last ``SIGNAL_DAYS`` days into ``signals.parquet``."""
-    files = list(exports) or [locate(gdelt.GDELT2_MONTH, settings)]
+    published, zipped, or unzipped, gzipped or plain; ICEWS ``.tab`` files), by default the
+    mirror's real GDELT month and its ICEWS sample; then every signal of the last
+    ``SIGNAL_DAYS`` days into ``signals.parquet``."""
+    files = list(exports) or [locate(gdelt.GDELT2_MONTH, settings),
+                              locate(icews.SAMPLE, settings)]
     staging = settings.build_dir / "cache" / "gdelt"
-    con = connect(engine, master)
+    con = connect(engine, master, spill=settings.build_dir / "cache" / "duckdb")
     try:
         built = build(con, [gdelt.unzipped(path, staging) for path in files],
                       events_dir(settings))
@@ -67,8 +73,9 @@ def recent_signals(settings: Settings) -> pd.DataFrame:
 
 def country_days(settings: Settings, iso3: str, days: int = 90) -> pd.DataFrame:
     """A country's last ``days`` days of counts (what the Watch page draws)."""
-    counts = read_counts(_built(settings) / "country_day.parquet")
-    return counts[counts["iso3"] == iso3].tail(days).reset_index(drop=True)
+    counts = _counts(_built(settings) / "country_day.parquet")
+    gdelt_days = counts[(counts["iso3"] == iso3) & (counts["source"] == "gdelt2")]
+    return gdelt_days.tail(days).reset_index(drop=True)
 
 
 def _built(settings: Settings) -> Path:
@@ -86,8 +93,9 @@ def signals(settings: Settings, as_of: dt.date) -> pd.DataFrame:
     if as_of > last or as_of < counts["day"].min().date():
         raise NotFoundError(f"the event tables cover {counts['day'].min().date()} to {last}; "
                             f"no events for {as_of}")
-    frames = [sig.share_zscore(counts, as_of, column, name)
-              for name, column in GDELT_SIGNALS.items()]
+    frames = [sig.share_zscore(counts[counts["source"] == source], as_of, column, name)
+              for name, (source, column) in NEWS_SIGNALS.items()
+              if (counts["source"] == source).any()]
     try:
         deaths = _deaths(settings)
     except BuildError:
@@ -134,7 +142,7 @@ def behind(settings: Settings, iso3: str, as_of: dt.date, days: int = 7, n: int 
     query = f"""
         select event_date, cameo, event_class, actor1, actor2, admin1, sources, url
         from read_parquet('{path}/**/*.parquet', hive_partitioning = true)
-        where iso3 = ? and violent and event_date between ? and ?
+        where iso3 = ? and violent and url is not null and event_date between ? and ?
         order by sources desc, mentions desc, event_id
         limit {int(n)}"""
     with duckdb.connect() as con:
