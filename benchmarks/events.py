@@ -42,7 +42,7 @@ def _children_peak_mb() -> float:
 def run(engine: str, path: Path, out: Path) -> dict[str, float]:
     timings: dict[str, float] = {}
     started = time.perf_counter()
-    con = connect(engine)  # type: ignore[arg-type]
+    con = connect(engine, spill=out / "spill")  # type: ignore[arg-type]
     timings["start engine"] = time.perf_counter() - started
     t = time.perf_counter()
     raw = read_export(con, path)

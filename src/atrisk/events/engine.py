@@ -49,6 +49,8 @@ def connect(engine: Engine = "duckdb", master: str | None = None,
                .config("spark.driver.bindAddress", host)
                .config("spark.sql.session.timeZone", "UTC")
                .config("spark.sql.shuffle.partitions", "8")
+               # local mode: the driver is the executor too (Spark's default is 1 GB)
+               .config("spark.driver.memory", "6g")
                .config("spark.sql.ansi.enabled", "false")
                .getOrCreate())
     session.sparkContext.setLogLevel("ERROR")

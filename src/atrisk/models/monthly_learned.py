@@ -129,7 +129,7 @@ class QuantileBoost:
     def __init__(self, name: str, target: str, rounds: int = 100, active_months: int = 36,
                  refit_months: int = 36, first_month: str = "1990-01", paths: float = 0.5,
                  learning_rate: float = 0.1, weight_power: float = 1.0,
-                 neighbours: bool = False, seed: int = 0) -> None:
+                 seed: int = 0) -> None:
         self.name = name
         self.target = target
         self.rounds = rounds
@@ -139,7 +139,6 @@ class QuantileBoost:
         self.paths = paths
         self.learning_rate = learning_rate
         self.weight_power = weight_power
-        self.neighbours = neighbours
         self.seed = seed
 
     def params(self) -> dict[str, Any]:
@@ -153,11 +152,6 @@ class QuantileBoost:
                  else pd.DataFrame(np.nan, index=own.index, columns=own.columns))
         values = own.to_numpy(dtype=float)
         feats = path_features(values, other.to_numpy(dtype=float))
-        if self.neighbours:
-            near = _wide_all(history, f"nb_{self.target}").reindex_like(own).to_numpy(float)
-            frame = pd.DataFrame(near.T)
-            feats["nb3"] = np.log1p(frame.rolling(3, min_periods=1).mean().to_numpy().T)
-            feats["nb12"] = np.log1p(frame.rolling(12, min_periods=1).mean().to_numpy().T)
         return own.index, [str(m) for m in own.columns], feats, values
 
     def _active(self, values: np.ndarray) -> np.ndarray:
@@ -214,12 +208,10 @@ class QuantileBoost:
             targets.append(np.log1p(future[rows]))
         return np.vstack(blocks), np.concatenate(targets)
 
-    def _features(self) -> tuple[str, ...]:
-        return FEATURES + (("nb3", "nb12") if self.neighbours else ())
-
-    def _design(self, feats: dict[str, np.ndarray], rows: np.ndarray, step: int) -> np.ndarray:
+    @staticmethod
+    def _design(feats: dict[str, np.ndarray], rows: np.ndarray, step: int) -> np.ndarray:
         columns = [np.full(int(rows.sum()), float(step))]
-        columns += [feats[name][rows] for name in self._features()[1:]]
+        columns += [feats[name][rows] for name in FEATURES[1:]]
         return np.column_stack(columns)
 
     def _quantile_draws(self, X: np.ndarray) -> np.ndarray:
@@ -242,12 +234,11 @@ class QuantileBoost:
         last = len(months) - 1
         seen = ~np.isnan(values[:, last])  # countries that exist at the origin
         countries = index[seen]
-        names = self._features()[1:]
-        now = {name: feats[name][seen, last] for name in names}
+        now = {name: feats[name][seen, last] for name in FEATURES[1:]}
         active = self._active(values)[seen, last]
         rng = np.random.default_rng(self.seed)
         X = np.vstack([np.column_stack([np.full(len(countries), float(step))]
-                                       + [now[name] for name in names])
+                                       + [now[name] for name in FEATURES[1:]])
                        for step in steps])
         logs = self._quantile_draws(X)
         draws = np.round(np.expm1(logs))

@@ -54,21 +54,3 @@ def add_spillover(panel: pd.DataFrame, capitals: pd.DataFrame,
         if feature.endswith("_log2"):
             out[feature] = np.log2(1 + out[feature])
     return out
-
-
-def add_neighbour_months(panel: pd.DataFrame, capitals: pd.DataFrame, columns: tuple[str, ...],
-                         radius_km: float = RADIUS_KM) -> pd.DataFrame:
-    """Add ``nb_<column>`` per country-month: the neighbours' summed deaths that month
-    (months a neighbour did not report count as none; a month nobody reported stays missing)."""
-    matrix = neighbours(capitals, radius_km)
-    out = panel.copy()
-    for column in columns:
-        wide = out.pivot_table(index="month", columns="gwcode", values=column, aggfunc="first")
-        wide = wide.reindex(columns=matrix.index)
-        summed = wide.fillna(0.0).to_numpy() @ matrix.to_numpy().T
-        summed[~wide.notna().any(axis=1).to_numpy()] = np.nan
-        long = pd.DataFrame(summed, index=wide.index, columns=matrix.index).stack(
-            future_stack=True).rename(f"nb_{column}").reset_index()
-        long.columns = ["month", "gwcode", f"nb_{column}"]
-        out = out.merge(long, on=["month", "gwcode"], how="left")
-    return out
