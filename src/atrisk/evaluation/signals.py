@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from atrisk.events.signals import Z_MEDIUM, hdx_fatalities, share_zscores
+from atrisk.events.ucdp_daily import spread_months
 from atrisk.panels.build import read_table
 from atrisk.settings import Settings
 from atrisk.sources.gdelt import WEEKLY_19_ISO3, weekly_19
@@ -140,14 +141,8 @@ def gdelt_alarms(weekly: pd.DataFrame, z: float = Z_MEDIUM) -> pd.DataFrame:
 def hdx_alarms(country_month: pd.DataFrame, high_only: bool = False) -> pd.DataFrame:
     """HDX Signals' rule on each month's UCDP fatalities (all types of violence), known
     ``UCDP_LAG`` after the month's end: the month's deaths spread evenly over its days."""
-    months = country_month[country_month["iso3"].isin(COUNTRIES)
-                           & (country_month["status"] == "final")]
-    starts = pd.PeriodIndex(months["month"], freq="M")
-    spread = months.assign(days=starts.days_in_month.to_numpy(), start=starts.start_time)
-    spread = spread.loc[spread.index.repeat(spread["days"])]
-    spread = spread.assign(
-        day=spread["start"] + pd.to_timedelta(spread.groupby(level=0).cumcount(), unit="D"),
-        deaths=(spread["fatalities"] / spread["days"]).fillna(0.0))[["iso3", "day", "deaths"]]
+    spread = spread_months(country_month[country_month["iso3"].isin(COUNTRIES)
+                                         & (country_month["status"] == "final")])
     rows = []
     for end in pd.period_range("2014-10", spread["day"].max().strftime("%Y-%m"), freq="M"):
         day = end.end_time.normalize()

@@ -16,19 +16,24 @@ from atrisk.settings import Settings
 from atrisk.sources import ged, ucdp
 
 
+def spread_months(months: pd.DataFrame) -> pd.DataFrame:
+    """``iso3, day, deaths``: each country-month's ``fatalities`` spread evenly over its days
+    (an unknown month counts none)."""
+    starts = pd.PeriodIndex(months["month"], freq="M")
+    spread = months.assign(days=starts.days_in_month.to_numpy(), start=starts.start_time)
+    spread = spread.loc[spread.index.repeat(spread["days"])]
+    return spread.assign(
+        day=spread["start"] + pd.to_timedelta(spread.groupby(level=0).cumcount(), unit="D"),
+        deaths=(spread["fatalities"] / spread["days"]).fillna(0.0))[["iso3", "day", "deaths"]]
+
+
 def daily_deaths(settings: Settings, first_month: str = "2021-01") -> pd.DataFrame:
     """``iso3, day, deaths`` (UCDP ``best``, every type of violence) for every country of the
     panel on every day from ``first_month`` to the last day a Candidate release covers."""
     panel = read_table(settings, "country_month")
     iso = panel.drop_duplicates("gwcode").set_index("gwcode")["iso3"]
-    final = panel[(panel["status"] == "final") & (panel["month"] >= first_month)]
-    months = pd.PeriodIndex(final["month"], freq="M")
-    spread = final.assign(days=months.days_in_month.to_numpy(),
-                          start=months.start_time)
-    spread = spread.loc[spread.index.repeat(spread["days"])]
-    spread = spread.assign(
-        day=spread["start"] + pd.to_timedelta(spread.groupby(level=0).cumcount(), unit="D"),
-        deaths=spread["fatalities"] / spread["days"])[["iso3", "day", "deaths"]]
+    spread = spread_months(panel[(panel["status"] == "final")
+                                 & (panel["month"] >= first_month)])
     ids = ucdp.country_ids(settings)
     daily = []
     for release in ged.CANDIDATE_RELEASES:
