@@ -48,10 +48,10 @@ lint: install
 test: lint
 	$(UV) run --frozen pytest
 
-# The inner loop: everything but the slow end-to-end runs (the full back-tests and the
-# crash tests), which `make test` and CI still run.
+# The inner loop: everything but the slow end-to-end runs (the full back-tests, the crash
+# tests) and the Spark runs, which `make test` and CI still run.
 test-fast: install
-	$(UV) run --frozen pytest -m "not slow" -x -q
+	$(UV) run --frozen pytest -m "not slow and not spark" -x -q
 
 bench: install
 	$(UV) run --frozen python benchmarks/structural.py
