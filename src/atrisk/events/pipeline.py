@@ -1,5 +1,5 @@
-"""Raw GDELT exports -> one normalised event table -> zero-filled unit-day counts, as Ibis
-expressions that DuckDB and Spark run alike.
+"""Raw GDELT exports and ICEWS files -> one normalised event table -> zero-filled unit-day
+counts per source, as Ibis expressions that DuckDB and Spark run alike.
 
 Cleaning follows what the literature on GDELT found to matter:
 

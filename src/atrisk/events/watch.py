@@ -1,6 +1,6 @@
 """The event watch as atrisk runs it: build the event tables from the mirror's (or the
-official) GDELT exports into ``<build_dir>/events``, compute every signal as of a day, and
-find the events behind a raised signal."""
+official) GDELT exports and ICEWS files into ``<build_dir>/events``, compute every signal as
+of a day, and find the events behind a raised signal."""
 
 from __future__ import annotations
 
@@ -86,8 +86,8 @@ def _built(settings: Settings) -> Path:
 
 
 def signals(settings: Settings, as_of: dt.date) -> pd.DataFrame:
-    """Every signal for every country as of ``as_of`` (columns ``signals.COLUMNS``), ranked:
-    highest level first, then the largest value."""
+    """Every signal for every country as of ``as_of`` (columns ``signals.COLUMNS``), ranked
+    as ``signals.ranked`` ranks them."""
     counts = _counts(_built(settings) / "country_day.parquet")
     last = counts["day"].max().date()
     if as_of > last or as_of < counts["day"].min().date():

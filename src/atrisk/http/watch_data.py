@@ -74,7 +74,7 @@ def load(settings: Settings) -> WatchData:
             news = watch.behind(settings, str(iso3), as_of)
         except NotFoundError:
             news = pd.DataFrame()
-        raised.append(Raised(str(iso3), level, records(rows), _dayrecords(days),
+        raised.append(Raised(str(iso3), level, records(rows), _day_records(days),
                              records(news)))
     data = WatchData(now, as_of, latest, raised)
     _LOADED[key] = data
@@ -82,6 +82,8 @@ def load(settings: Settings) -> WatchData:
 
 
 def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows as plain records for templates and response models (dates as ISO text, NaN as
+    None)."""
     out = frame.copy()
     for column in out.columns:
         if pd.api.types.is_datetime64_any_dtype(out[column]):
@@ -90,7 +92,7 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
             for row in out.astype(object).to_dict("records")]
 
 
-def _dayrecords(days: pd.DataFrame) -> list[dict[str, Any]]:
+def _day_records(days: pd.DataFrame) -> list[dict[str, Any]]:
     """Per day: all events, violent ones and their share (a day with no events: no share)."""
     share = (days["violent"] / days["events"]).where(days["events"] > 0)
     return [{"day": d.date().isoformat(), "events": int(e), "violent": int(v),
