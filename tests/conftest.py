@@ -81,7 +81,7 @@ def forecasts(built: Settings, tmp_path_factory) -> dict[str, object]:
     from atrisk.models.registry import MODELS
     from atrisk.panels.build import read_table
 
-    structural = forecast(built, 2025, model="simple", bootstrap=0)
+    structural = forecast(built, 2025, model="simple", bootstrap=10)
     monthly = forecast_monthly(built, "2023-12", tmp_path_factory.mktemp("m") / "d.parquet",
                                model="conflictology_country12")
     panel = read_table(built, "panel")

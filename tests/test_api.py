@@ -37,6 +37,9 @@ def test_latest_structural_lists_every_country(client: TestClient, forecasts) ->
     ranks = [i["rank"] for i in body["items"]]
     assert ranks == sorted(ranks)
     assert body["run"]["meta"]["inputs"][0]["sha256"]
+    # How sure each rank is, from the run's bootstrap refits.
+    assert sum(i["p_top10"] for i in body["items"]) == pytest.approx(10)
+    assert all(low <= high for low, high in (i["rank_interval"] for i in body["items"]))
 
 
 def test_pagination_search_and_csv(client: TestClient) -> None:
@@ -46,7 +49,8 @@ def test_pagination_search_and_csv(client: TestClient) -> None:
     assert {i["iso3"] for i in found["items"]} == {"SDN", "SSD"}
     csv = client.get("/api/forecasts/structural/latest?format=csv&limit=5")
     assert csv.headers["content-type"].startswith("text/csv")
-    assert csv.text.splitlines()[0].startswith("rank,iso3,gwcode,name,probability")
+    assert csv.text.splitlines()[0].startswith(
+        "rank,iso3,gwcode,name,probability,low_80,high_80,rank_low,rank_high,p_top10,p_top30")
     assert len(csv.text.splitlines()) == 6
 
 

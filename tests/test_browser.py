@@ -112,6 +112,15 @@ def test_search_filters_the_table(server: str, browser) -> None:
     shown = page.eval_on_selector_all(
         "#ranking tbody tr", "rows => rows.filter(r => !r.hidden).map(r => r.dataset.region)")
     assert len(shown) > 30 and set(shown) == {"Europe and Eurasia"}
+    page.select_option("#region", "")
+    page.select_option("#sort", "top10")  # the surest top-10 places first
+    chances = page.eval_on_selector_all(
+        "#ranking tbody tr", "rows => rows.map(r => Number(r.dataset.top10))")
+    assert chances == sorted(chances, reverse=True) and chances[0] > chances[-1]
+    page.select_option("#sort", "rank")
+    ranks = page.eval_on_selector_all(
+        "#ranking tbody tr", "rows => rows.map(r => Number(r.dataset.rank))")
+    assert ranks == sorted(ranks)
     page.keyboard.press("Tab")  # the page is usable by keyboard: focus moves on
     page.close()
 

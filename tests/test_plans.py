@@ -231,6 +231,7 @@ def test_country_brief_as_html_and_pdf(app_settings: Settings, tmp_path, monkeyp
     html = (tmp_path / "SDN.html").read_text()
     for expected in ("Sudan", "chance that a new episode", "ongoing mass killings",
                      "Monthly outlook", "Capacity to commit atrocity crimes", "severe",
+                     "chance of a top-10 place",
                      "Protect Darfur", "Arms embargoes", "overdue",
                      # every number says what data it stands on
                      "Data: data through 2023-12; UCDP GED, final", "data through 2024 (annual"):

@@ -27,11 +27,15 @@ def client(publish_to, built: Settings, tmp_path: Path) -> TestClient:
 def test_overview_lists_every_country_ranked(client: TestClient, forecasts) -> None:
     page = client.get("/")
     assert page.status_code == 200 and "text/html" in page.headers["content-type"]
-    row = r'<tr data-search="([^"]+)" data-region="[^"]*">\s*<td class="num">(\d+)</td>'
+    row = r'<tr data-search="([^"]+)" data-region="[^"]*"[^>]*>\s*<td class="num">(\d+)</td>'
     rows = re.findall(row, page.text)
-    assert len(rows) == len(forecasts["structural"].table) >= 165
+    table = forecasts["structural"].table
+    assert len(rows) == len(table) >= 165
     assert [int(rank) for _, rank in rows] == sorted(int(rank) for _, rank in rows)
     assert "Search countries" in page.text and "80% interval" in page.text
+    # How sure each rank is: a column and a sort key.
+    top10 = [float(v) for v in re.findall(r'data-top10="([^"]+)"', page.text)]
+    assert sum(top10) == pytest.approx(10) and '<option value="top10">' in page.text
     regions = set(re.findall(r'data-region="([^"]*)"', page.text))
     assert regions == {"Africa", "Americas", "East Asia and Pacific", "Europe and Eurasia",
                        "Middle East and North Africa", "South and Central Asia"}
@@ -89,6 +93,8 @@ def test_country_page_tells_the_story(client: TestClient, forecasts) -> None:
     text = page.text
     row = forecasts["structural"].table.set_index("iso3").loc["SDN"]
     assert f"{100 * row.risk_2yr:.1f}%" in text and f"rank {row['rank']}" in text
+    certainty = re.search(r'<p id="rank-certainty">(.*?)</p>', text, re.S)
+    assert certainty and f"{100 * row.p_top10:.0f}% chance of a top-10 place" in certainty[1]
     specs = _specs(text)
     history = specs["chart-history"]["layer"]
     backtest = history[0]["data"]["values"]

@@ -217,9 +217,11 @@ def _structural_page(s: Session, run: ForecastRun, limit: int, offset: int, q: s
     items = [schemas.structural_item(r) for r in rows]
     if fmt == "csv":
         return _csv(["rank", "iso3", "gwcode", "name", "probability", "low_80", "high_80",
-                     "probability_1yr", "drivers"],
+                     "rank_low", "rank_high", "p_top10", "p_top30", "probability_1yr",
+                     "drivers"],
                     [[i.rank, i.iso3, i.gwcode, i.name, i.probability, i.interval[0],
-                      i.interval[1], i.probability_1yr, "; ".join(d.label for d in i.drivers)]
+                      i.interval[1], i.rank_interval[0], i.rank_interval[1], i.p_top10,
+                      i.p_top30, i.probability_1yr, "; ".join(d.label for d in i.drivers)]
                      for i in items])
     return schemas.StructuralPage(run=_run(run), total=total, limit=limit, offset=offset,
                                   items=items)

@@ -41,6 +41,13 @@ class StructuralItem(BaseModel):
     interval: tuple[float | None, float | None] = Field(description="80% interval.")
     probability_1yr: float
     rank: int
+    rank_interval: tuple[int | None, int | None] = Field(
+        description="The ranks the country kept in 80% of the bootstrap refits (empty for "
+        "runs made without them).")
+    p_top10: float | None = Field(description="Share of the bootstrap refits that ranked the "
+                                  "country in the top 10 (these add up to 10 over countries).")
+    p_top30: float | None = Field(description="Share of the refits that ranked it in the "
+                                  "top 30.")
     drivers: list[Driver]
 
 
@@ -49,7 +56,8 @@ def structural_item(row: Any) -> StructuralItem:
     return StructuralItem(
         iso3=row.iso3, gwcode=row.gwcode, name=row.name, probability=row.probability,
         interval=(row.low_80, row.high_80), probability_1yr=row.probability_1yr,
-        rank=row.rank, drivers=[Driver(**d) for d in row.drivers])
+        rank=row.rank, rank_interval=(row.rank_low, row.rank_high), p_top10=row.p_top10,
+        p_top30=row.p_top30, drivers=[Driver(**d) for d in row.drivers])
 
 
 class StructuralPage(BaseModel):

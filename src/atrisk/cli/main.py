@@ -126,13 +126,16 @@ def forecast_structural(
     table = Table(title=f"Risk of a new mass-killing episode in {year}-{year + 1} "
                         f"({model}, {'provisional ' if provisional else ''}data of {year - 1})",
                   caption=run.meta.data_note)
-    for col in ("rank", "country", "risk 2y", "80% interval", f"risk {year}", "top drivers"):
+    for col in ("rank", "rank range", "top 10", "country", "risk 2y", "80% interval",
+                f"risk {year}", "top drivers"):
         table.add_column(col)
     for r in t.itertuples(index=False):
         interval = ("" if pd.isna(r.low_80) else f"{100 * r.low_80:.1f}-{100 * r.high_80:.1f}%")
+        ranks = "" if pd.isna(r.rank_low) else f"{r.rank_low:.0f}-{r.rank_high:.0f}"
+        top10 = "" if pd.isna(r.p_top10) else f"{100 * r.p_top10:.0f}%"
         drivers = "; ".join(str(r.drivers).split("; ")[:2])
-        table.add_row(str(r.rank), f"{r.name} ({r.iso3})", f"{100 * r.risk_2yr:.1f}%", interval,
-                      f"{100 * r.risk_1yr:.1f}%", drivers)
+        table.add_row(str(r.rank), ranks, top10, f"{r.name} ({r.iso3})",
+                      f"{100 * r.risk_2yr:.1f}%", interval, f"{100 * r.risk_1yr:.1f}%", drivers)
     console.print(table)
     if provisional:
         ok, why = _provisional_verdict(settings, model)

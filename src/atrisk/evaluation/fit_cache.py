@@ -25,7 +25,7 @@ from atrisk.models.base import KEYS, Forecast
 from atrisk.models.registry import TARGETS, ModelSpec
 
 #: Libraries whose version can change a fitted model.
-_LIBRARIES = ("glum", "lightgbm", "scikit-learn", "numpy", "scipy", "pandas")
+_LIBRARIES = ("lightgbm", "scikit-learn", "numpy", "scipy", "pandas")
 
 
 @dataclass(frozen=True)

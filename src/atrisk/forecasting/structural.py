@@ -25,6 +25,7 @@ from atrisk import __version__
 from atrisk.domain.errors import ConfigError
 from atrisk.domain.reports import CarryForwardCost, StructuralRunMeta
 from atrisk.evaluation.backtest import FIRST_TRAIN_YEAR
+from atrisk.forecasting.rank_certainty import rank_certainty
 from atrisk.models.registry import MODELS, TARGETS
 from atrisk.panels.build import LAST_OBSERVED, read_manifest, read_table
 from atrisk.panels.labels import label
@@ -70,11 +71,14 @@ def forecast(settings: Settings, year: int, model: str = "ensemble", bootstrap: 
     base = base.merge(one.predict(current).to_frame()[["gwcode", "probability"]]
                       .rename(columns={"probability": "risk_1yr"}), on="gwcode", how="left")
 
-    low, high = _bootstrap_interval(spec.build, targets["onset_next2"],
-                                    train[train["year"] <= LAST_OBSERVED - 2], current,
-                                    bootstrap, seed, base.set_index("gwcode")["risk_2yr"])
-    base = base.merge(pd.DataFrame({"gwcode": low.index, "low_80": low.to_numpy(),
-                                    "high_80": high.reindex(low.index).to_numpy()}),
+    draws = _bootstrap_draws(spec.build, targets["onset_next2"],
+                             train[train["year"] <= LAST_OBSERVED - 2], current, bootstrap,
+                             seed, base.set_index("gwcode")["risk_2yr"])
+    log_odds = logit(draws)  # percentiles taken on the scale the refits were centred on
+    interval = pd.DataFrame({"low_80": expit(log_odds.quantile(0.1, axis=1)),
+                             "high_80": expit(log_odds.quantile(0.9, axis=1))})
+    certainty = rank_certainty(draws)
+    base = base.merge(interval.join(certainty).rename_axis("gwcode").reset_index(),
                       on="gwcode", how="left")
     drivers = top_drivers(two.contributions(current), current)
     base = base.merge(drivers, on="gwcode", how="left")
@@ -84,7 +88,8 @@ def forecast(settings: Settings, year: int, model: str = "ensemble", bootstrap: 
     base["data_year"] = data_year
     table = base.sort_values("rank")[
         ["rank", "gwcode", "ccode", "iso3", "name", "forecast_year", "data_year", "risk_2yr",
-         "low_80", "high_80", "risk_1yr", "drivers", "drivers_json"]].reset_index(drop=True)
+         "low_80", "high_80", "p_top10", "p_top30", "rank_low", "rank_high", "risk_1yr",
+         "drivers", "drivers_json"]].reset_index(drop=True)
     manifest = read_manifest(settings)
     meta = StructuralRunMeta.model_validate({
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -146,32 +151,27 @@ def _provisional_panel(settings: Settings, panel: pd.DataFrame, year: int, datas
     return provisional_year(panel, inputs.drop(columns="year"), crosswalk.gw_capitals(settings))
 
 
-def _bootstrap_interval(build, target: str, train: pd.DataFrame, current: pd.DataFrame,
-                        n: int, seed: int, point: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """An 80% interval from ``n`` country-cluster bootstrap refits.
-
-    The spread is the 10th-90th percentile range of the refits' log-odds around their median,
-    placed around the full-data estimate ``point`` (indexed by GW code); refits on resampled
-    countries are biased towards the mean, so raw percentiles can miss the estimate itself.
-    """
+def _bootstrap_draws(build, target: str, train: pd.DataFrame, current: pd.DataFrame,
+                     n: int, seed: int, point: pd.Series) -> pd.DataFrame:
+    """``n`` country-cluster bootstrap refits' risks (countries by GW code x refits), each
+    placed around the full-data estimate ``point``: the refits' log-odds minus their median,
+    plus the estimate's. Refits on resampled countries are biased towards the mean, so raw
+    refits can miss the estimate itself. Their 10th-90th percentiles are the 80% interval;
+    ranked, they say how sure the rank is (``rank_certainty``)."""
     if n < 2:
-        nan = pd.Series(np.nan, index=current["gwcode"].to_numpy())
-        return nan, nan
+        return pd.DataFrame(index=pd.Index(current["gwcode"].to_numpy()))
     rng = np.random.default_rng(seed)
     codes = train["gwcode"].unique()
     groups = {code: idx for code, idx in train.groupby("gwcode").indices.items()}
     samples = [np.concatenate([groups[c] for c in rng.choice(codes, size=len(codes))])
                for _ in range(n)]
     # The refits are independent: loky shares them (and the cores' threads) among processes.
-    draws = Parallel(n_jobs=os.cpu_count() or 1)(
+    refits = Parallel(n_jobs=os.cpu_count() or 1)(
         delayed(_refit)(build, target, train.iloc[rows], current) for rows in samples)
     eps = 1e-6
-    z = logit(pd.concat(draws, axis=1).clip(eps, 1 - eps))
+    z = logit(pd.concat(refits, axis=1, ignore_index=True).clip(eps, 1 - eps))
     centre = logit(point.reindex(z.index).clip(eps, 1 - eps))
-    median = z.median(axis=1)
-    low = expit(centre + z.quantile(0.1, axis=1) - median)
-    high = expit(centre + z.quantile(0.9, axis=1) - median)
-    return low, high
+    return expit(z.sub(z.median(axis=1), axis=0).add(centre, axis=0))
 
 
 def _refit(build, target: str, sample: pd.DataFrame, current: pd.DataFrame) -> pd.Series:

@@ -1,4 +1,4 @@
-"""Logistic regressions: EWP's elastic net (glmnet's cv lambda.min, via glum), its 2-variable
+"""Logistic regressions: EWP's elastic net (glmnet's cv lambda.min), its 2-variable
 baseline, and our ridge logit with imputation on our own panel.
 """
 
@@ -10,7 +10,7 @@ from typing import Self
 
 import numpy as np
 import pandas as pd
-from glum import GeneralizedLinearRegressorCV
+from scipy.special import expit
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression, LogisticRegressionCV
 from sklearn.model_selection import KFold, StratifiedKFold
@@ -18,6 +18,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from atrisk.models.base import KEYS, Forecast, check_fitted, training_rows
+from atrisk.models.elastic_net import CrossValidatedPath, cross_validate
 
 #: glmnet's defaults for n > p: 100 lambdas down to 1e-4 of the largest.
 N_LAMBDAS = 100
@@ -45,50 +46,41 @@ class ElasticNetLogit:
         rows = training_rows(panel, self.target).dropna(subset=list(self.features))
         x = rows[list(self.features)].astype(float).to_numpy()
         y = rows[self.target].astype(float).to_numpy()
+        fold = np.empty(len(y), dtype=int)
+        for k, (_, held_out) in enumerate(KFold(self.folds, shuffle=True,
+                                                 random_state=SEED).split(x)):
+            fold[held_out] = k
         path = lambda_path(x, y, self.alpha)
         # Held-out deviance bottoms out a few dozen lambdas into glmnet's path; fitting the
-        # tail only to see it keep rising was most of the cost. Same path, same warm starts,
-        # so the lambda and coefficients are those of the full path unless the minimum lies
-        # near the cut, in which case the full path is fitted.
-        model = self._cross_validate(x, y, path[:FIRST_LAMBDAS])
-        if int(np.argmin(model.deviance_path_.mean(axis=0))) >= FIRST_LAMBDAS - PAST_MINIMUM:
-            model = self._cross_validate(x, y, path)
-        self.model_ = model
+        # tail only to see it keep rising was most of the cost. The path goes on (same warm
+        # starts, so the same lambda and coefficients) only if the minimum lies near the cut.
+        self.path_: CrossValidatedPath = cross_validate(
+            x, y, fold, path[:FIRST_LAMBDAS], self.alpha, extend=path[FIRST_LAMBDAS:],
+            past_minimum=PAST_MINIMUM)
         self.means_ = x.mean(axis=0)
         return self
-
-    def _cross_validate(self, x: np.ndarray, y: np.ndarray,
-                        lambdas: np.ndarray) -> GeneralizedLinearRegressorCV:
-        model = GeneralizedLinearRegressorCV(
-            family="binomial", l1_ratio=self.alpha, alphas=lambdas, scale_predictors=True,
-            cv=KFold(self.folds, shuffle=True, random_state=SEED),
-        )
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            model.fit(x, y)
-        return model
 
     def _complete(self, panel: pd.DataFrame) -> pd.DataFrame:
         return panel.dropna(subset=list(self.features))
 
     def predict(self, panel: pd.DataFrame) -> Forecast:
-        check_fitted(self, "model_")
+        check_fitted(self, "path_")
         rows = self._complete(panel)
         x = rows[list(self.features)].astype(float).to_numpy()
-        p = self.model_.predict(x) if len(rows) else np.array([])
-        return Forecast(self.name, rows[list(KEYS)], np.clip(p, 0.0, 1.0))
+        p = expit(self.path_.intercept + x @ self.path_.coef)
+        return Forecast(self.name, rows[list(KEYS)], p)
 
     def contributions(self, panel: pd.DataFrame) -> pd.DataFrame:
         """Coefficient x deviation from the training mean, on the log-odds scale."""
-        check_fitted(self, "model_")
+        check_fitted(self, "path_")
         rows = self._complete(panel)
         x = rows[list(self.features)].astype(float).to_numpy()
-        return pd.DataFrame((x - self.means_) * self.model_.coef_, columns=self.features,
+        return pd.DataFrame((x - self.means_) * self.path_.coef, columns=self.features,
                             index=rows.index)
 
 
 def lambda_path(x: np.ndarray, y: np.ndarray, l1_ratio: float) -> np.ndarray:
-    """glmnet's (and glum's) penalty path: from the smallest lambda that keeps every
+    """glmnet's penalty path: from the smallest lambda that keeps every
     standardised coefficient at zero, ``N_LAMBDAS`` steps down to ``LAMBDA_MIN_RATIO`` of it."""
     spread = x.std(axis=0)
     z = (x - x.mean(axis=0)) / np.where(spread > 0, spread, 1.0)

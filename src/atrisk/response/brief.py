@@ -12,6 +12,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy.orm import Session
 
 from atrisk.domain.errors import ConfigError
+from atrisk.forecasting import rank_certainty
 from atrisk.response import assessments, plans
 from atrisk.response.framework import framework
 from atrisk.response.toolkit import refresh
@@ -19,6 +20,7 @@ from atrisk.store import queries
 
 _TEMPLATES = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
                          autoescape=select_autoescape(["html"]))
+_TEMPLATES.globals["rank_sentence"] = rank_certainty.sentence
 
 
 def context(s: Session, iso3: str, today: date | None = None) -> dict[str, Any]:

@@ -50,7 +50,9 @@ def publish_structural(url: str, table: pd.DataFrame, meta: StructuralRunMeta) -
         s.add_all(StructuralForecast(
             run_id=run.id, gwcode=int(r.gwcode), iso3=str(r.iso3), name=str(r.name),
             rank=int(r.rank), probability=float(r.risk_2yr), low_80=_num(r.low_80),
-            high_80=_num(r.high_80), probability_1yr=float(r.risk_1yr),
+            high_80=_num(r.high_80), p_top10=_num(r.p_top10), p_top30=_num(r.p_top30),
+            rank_low=_int(r.rank_low), rank_high=_int(r.rank_high),
+            probability_1yr=float(r.risk_1yr),
             drivers=json.loads(str(r.drivers_json)))
             for r in table.itertuples(index=False))
         return int(run.id)
@@ -120,3 +122,7 @@ def _new_run(s: Session, kind: str, period: str, meta: RunMeta) -> ForecastRun:
 
 def _num(value: object) -> float | None:
     return None if value is None or pd.isna(value) else float(value)  # type: ignore[arg-type]
+
+
+def _int(value: object) -> int | None:
+    return None if value is None or pd.isna(value) else int(value)  # type: ignore[call-overload]

@@ -79,6 +79,11 @@ class StructuralForecast(Base):
     probability: Mapped[float] = mapped_column(Float)
     low_80: Mapped[float | None] = mapped_column(Float, nullable=True)
     high_80: Mapped[float | None] = mapped_column(Float, nullable=True)
+    #: How sure the rank is (``forecasting.rank_certainty``); empty for runs made before.
+    p_top10: Mapped[float | None] = mapped_column(Float, nullable=True)
+    p_top30: Mapped[float | None] = mapped_column(Float, nullable=True)
+    rank_low: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    rank_high: Mapped[int | None] = mapped_column(Integer, nullable=True)
     probability_1yr: Mapped[float] = mapped_column(Float)
     drivers: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
 

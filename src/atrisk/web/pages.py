@@ -84,6 +84,8 @@ def _overview(request: Request, settings: Settings) -> Response:
             "rank": r.rank, "iso3": r.iso3, "name": r.name,
             "region": region.get(r.iso3) or "",
             "probability": r.probability, "low": r.low_80, "high": r.high_80,
+            "top10": r.p_top10, "top30": r.p_top30, "rank_low": r.rank_low,
+            "rank_high": r.rank_high,
             "change": (previous[r.iso3] - r.rank) if r.iso3 in previous else None,
             "outlook": outlook.get(r.iso3),
             "driver": r.drivers[0]["label"] if r.drivers else "",
