@@ -115,7 +115,7 @@ def latest_backtest(kind: Literal["structural", "monthly", "rolling"],
                    if kind == "rolling" else kind)
         raise NotFoundError(f"no {kind} back-test published yet: run "
                             f"`atrisk backtest {command}`")
-    return schemas.Backtest(run=_run(run))
+    return schemas.Backtest(run=schemas.run_view(run))
 
 
 @router.get("/api/forecasts/structural/latest", response_model=schemas.StructuralPage,
@@ -141,7 +141,7 @@ async def latest_structural(
 @router.get("/api/forecasts/structural/runs", response_model=list[schemas.Run],
             operation_id="list_structural_runs", dependencies=readers)
 def structural_runs(s: SessionDep) -> list[schemas.Run]:
-    return [_run(r) for r in queries.runs(s, "structural")]
+    return [schemas.run_view(r) for r in queries.runs(s, "structural")]
 
 
 @router.get("/api/forecasts/structural/runs/{run_id}", response_model=schemas.StructuralPage,
@@ -164,7 +164,7 @@ def structural_run(
 @router.get("/api/forecasts/monthly/runs", response_model=list[schemas.Run],
             operation_id="list_monthly_runs", dependencies=readers)
 def monthly_runs(s: SessionDep) -> list[schemas.Run]:
-    return [_run(r) for r in queries.runs(s, "monthly")]
+    return [schemas.run_view(r) for r in queries.runs(s, "monthly")]
 
 
 @router.get("/api/forecasts/monthly/runs/{run_id}", response_model=schemas.MonthlyPage,
@@ -223,8 +223,8 @@ def _structural_page(s: Session, run: ForecastRun, limit: int, offset: int, q: s
                       i.interval[1], i.rank_interval[0], i.rank_interval[1], i.p_top10,
                       i.p_top30, i.probability_1yr, "; ".join(d.label for d in i.drivers)]
                      for i in items])
-    return schemas.StructuralPage(run=_run(run), total=total, limit=limit, offset=offset,
-                                  items=items)
+    return schemas.StructuralPage(run=schemas.run_view(run), total=total, limit=limit,
+                                  offset=offset, items=items)
 
 
 def _monthly_page(s: Session, run: ForecastRun, iso3: str | None, target: str | None,
@@ -234,7 +234,7 @@ def _monthly_page(s: Session, run: ForecastRun, iso3: str | None, target: str | 
     if fmt == "csv":
         return _csv(list(schemas.MonthlyItem.model_fields),
                     [list(i.model_dump().values()) for i in items])
-    return schemas.MonthlyPage(run=_run(run), items=items)
+    return schemas.MonthlyPage(run=schemas.run_view(run), items=items)
 
 
 def _csv(header: list[str], rows: list[list[object]]) -> Response:
@@ -243,11 +243,6 @@ def _csv(header: list[str], rows: list[list[object]]) -> Response:
     writer.writerow(header)
     writer.writerows(rows)
     return Response(buf.getvalue(), media_type="text/csv")
-
-
-def _run(run: ForecastRun) -> schemas.Run:
-    return schemas.Run(id=run.id, kind=run.kind, model=run.model, period=run.period,
-                       created_at=run.created_at, meta=run.report, data_note=run.data_note)
 
 
 def _month(row: MonthlyForecast) -> schemas.MonthlyItem:

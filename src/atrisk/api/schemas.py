@@ -33,6 +33,42 @@ class Run(BaseModel):
                            "data and which of it is provisional or estimated.")
 
 
+def run_view(run: Any) -> Run:
+    """The API's view of a stored run (``store.schema.ForecastRun``)."""
+    return Run(id=run.id, kind=run.kind, model=run.model, period=run.period,
+               created_at=run.created_at, meta=run.report, data_note=run.data_note)
+
+
+class ChangeDriver(BaseModel):
+    feature: str
+    label: str
+    change: float = Field(description="Change in the predictor's push on the log-odds.")
+
+
+class Change(BaseModel):
+    iso3: str
+    name: str
+    risk_before: float
+    risk_after: float
+    points: float = Field(description="Change in the 2-year risk, in percentage points.")
+    rank_before: int
+    rank_after: int
+    drivers: list[ChangeDriver] = Field(description="The predictors whose push moved most in "
+                                        "the direction of the change (at most two).")
+    refit: float | None = Field(description="Change in log-odds the predictors do not account "
+                                "for: the refit's new baseline (empty when a run did not store "
+                                "every predictor's push).")
+    new_year: bool = Field(description="Whether the later run forecasts from a later data "
+                           "year; otherwise the change is revised data or a revised model.")
+    sentence: str
+
+
+class Changes(BaseModel):
+    before: Run
+    after: Run
+    items: list[Change] = Field(description="Largest change in risk first.")
+
+
 class StructuralItem(BaseModel):
     iso3: str
     gwcode: int

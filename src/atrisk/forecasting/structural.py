@@ -80,8 +80,9 @@ def forecast(settings: Settings, year: int, model: str = "ensemble", bootstrap: 
     certainty = rank_certainty(draws)
     base = base.merge(interval.join(certainty).rename_axis("gwcode").reset_index(),
                       on="gwcode", how="left")
-    drivers = top_drivers(two.contributions(current), current)
-    base = base.merge(drivers, on="gwcode", how="left")
+    contributions = two.contributions(current)
+    base = base.merge(top_drivers(contributions, current), on="gwcode", how="left")
+    base = base.merge(every_push(contributions, current), on="gwcode", how="left")
     base = base.merge(countries[["gwcode", "name"]], on="gwcode", how="left")
     base["rank"] = base["risk_2yr"].rank(ascending=False, method="min").astype(int)
     base["forecast_year"] = year
@@ -89,7 +90,7 @@ def forecast(settings: Settings, year: int, model: str = "ensemble", bootstrap: 
     table = base.sort_values("rank")[
         ["rank", "gwcode", "ccode", "iso3", "name", "forecast_year", "data_year", "risk_2yr",
          "low_80", "high_80", "p_top10", "p_top30", "rank_low", "rank_high", "risk_1yr",
-         "drivers", "drivers_json"]].reset_index(drop=True)
+         "drivers", "drivers_json", "contributions_json"]].reset_index(drop=True)
     manifest = read_manifest(settings)
     meta = StructuralRunMeta.model_validate({
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -193,6 +194,16 @@ def top_drivers(contributions: pd.DataFrame, rows: pd.DataFrame,
         text.append("; ".join(f"{d['label']} ({d['contribution']:+.2f})" for d in items))
         structured.append(json.dumps(items))
     return pd.DataFrame({"gwcode": keys, "drivers": text, "drivers_json": structured})
+
+
+def every_push(contributions: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
+    """Every predictor's push on each country's log-odds as JSON (``contributions_json``):
+    what ``forecasting.movers`` compares between runs."""
+    keys = rows.loc[contributions.index, "gwcode"].to_numpy()
+    text = [json.dumps({str(c): round(float(v), 4) for c, v in zip(contributions.columns, values,
+                                                                   strict=True) if v != 0})
+            for values in contributions.to_numpy()]
+    return pd.DataFrame({"gwcode": keys, "contributions_json": text})
 
 
 def code_version() -> str:

@@ -32,6 +32,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
         (403, "Signed in, but the role does not allow it"),
         (404, "No such country, run or record"),
         (405, "Method not allowed (the Allow header lists those that are)"),
+        (409, "The change conflicts with what is stored (e.g. a due date before the start)"),
         (413, "Request body over the size limit"),
         (422, "Invalid input: the message names the field"),
         (429, "Too many attempts from this client; try again later"),

@@ -53,7 +53,9 @@ def publish_structural(url: str, table: pd.DataFrame, meta: StructuralRunMeta) -
             high_80=_num(r.high_80), p_top10=_num(r.p_top10), p_top30=_num(r.p_top30),
             rank_low=_int(r.rank_low), rank_high=_int(r.rank_high),
             probability_1yr=float(r.risk_1yr),
-            drivers=json.loads(str(r.drivers_json)))
+            drivers=json.loads(str(r.drivers_json)),
+            contributions=json.loads(str(r.contributions_json))
+            if "contributions_json" in table.columns else None)
             for r in table.itertuples(index=False))
         return int(run.id)
 

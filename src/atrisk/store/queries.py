@@ -5,6 +5,8 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from atrisk.domain.reports import StructuralRunMeta
+from atrisk.forecasting.movers import Move, RunRow, moves
 from atrisk.store.schema import (
     BacktestForecast,
     Country,
@@ -87,6 +89,25 @@ def structural_history(s: Session, iso3: str) -> list[tuple[ForecastRun, Structu
                      .where(StructuralForecast.iso3 == iso3)
                      .order_by(ForecastRun.id))
     return [(run, row) for run, row in rows]
+
+
+def structural_moves(s: Session, after: ForecastRun, before: ForecastRun) -> list[Move]:
+    """Each country's change in risk and rank from run ``before`` to run ``after``, with
+    the predictors that moved it (largest change first)."""
+    def rows(run: ForecastRun) -> list[RunRow]:
+        return [RunRow(r.iso3, r.name, r.rank, r.probability, r.contributions)
+                for r in structural_rows(s, run.id)[1]]
+
+    years = [run.report.data_year if isinstance(run.report, StructuralRunMeta) else 0
+             for run in (after, before)]
+    return moves(rows(before), rows(after), before.id, after.id, new_year=years[0] > years[1])
+
+
+def previous_structural(s: Session, run: ForecastRun) -> ForecastRun | None:
+    """The structural run published before ``run``."""
+    return s.scalars(select(ForecastRun).where(ForecastRun.kind == "structural",
+                                               ForecastRun.id < run.id)
+                     .order_by(ForecastRun.id.desc()).limit(1)).first()
 
 
 def outlooks(s: Session, run_id: int, iso3: str | None = None,

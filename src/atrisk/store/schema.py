@@ -86,6 +86,9 @@ class StructuralForecast(Base):
     rank_high: Mapped[int | None] = mapped_column(Integer, nullable=True)
     probability_1yr: Mapped[float] = mapped_column(Float)
     drivers: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    #: Every predictor's push on the log-odds (``forecasting.movers``); empty for runs
+    #: stored before migration 0017.
+    contributions: Mapped[dict[str, float] | None] = mapped_column(JSON, nullable=True)
 
 
 class MonthlyForecast(Base):

@@ -61,6 +61,8 @@ def map_key(iso3: str) -> str | None:
 
 
 router = APIRouter(include_in_schema=False)
+#: How many risers and fallers the overview lists.
+MOVERS = 5
 readers = [Depends(reader)]
 
 
@@ -77,6 +79,9 @@ def _overview(request: Request, settings: Settings) -> Response:
         runs = queries.runs(s, "structural")
         previous = ({r.iso3: r.rank for r in queries.structural_rows(s, runs[1].id)[1]}
                     if len(runs) > 1 else {})
+        moved = queries.structural_moves(s, runs[0], runs[1]) if len(runs) > 1 else []
+        movers = {"up": [m for m in moved if m.points >= 0.05][:MOVERS],
+                  "down": [m for m in moved if m.points <= -0.05][:MOVERS]}
         monthly = queries.latest_run(s, "monthly")
         outlook = queries.outlook(s, monthly.id) if monthly else {}
         region = {c.iso3: c.region for c in queries.countries(s)}
@@ -96,7 +101,7 @@ def _overview(request: Request, settings: Settings) -> Response:
                   for r in rows if map_key(r.iso3)]
     return TEMPLATES.TemplateResponse(request, "overview.html", {
         "run": run, "rows": table, "spec": json.dumps(charts.world_map(values)),
-        "monthly": monthly,
+        "monthly": monthly, "movers": movers, "since": runs[1] if len(runs) > 1 else None,
         "regions": sorted({t["region"] for t in table if t["region"]})})
 
 
@@ -117,6 +122,9 @@ def _country(request: Request, settings: Settings, iso3: str) -> HTMLResponse:
         found = country_or_404(s, iso3)
         run = queries.latest_run(s, "structural")
         current = queries.structural_for(s, run.id, found.iso3) if run else None
+        before = queries.previous_structural(s, run) if run else None
+        move = next((m for m in queries.structural_moves(s, run, before)
+                     if m.iso3 == found.iso3), None) if run and before else None
         published = [{"year": int(r.period), "risk": round(100 * f.probability, 2),
                       "label": f"run {r.id} ({r.period}-{int(r.period) + 1})"}
                      for r, f in queries.structural_history(s, found.iso3)]
@@ -142,7 +150,7 @@ def _country(request: Request, settings: Settings, iso3: str) -> HTMLResponse:
     watch = watch_data.load(settings) if watch_data.stamp(settings) is not None else None
     drivers = current.drivers if current else []
     return TEMPLATES.TemplateResponse(request, "country.html", {
-        "country": found, "run": run, "current": current, "drivers": drivers,
+        "country": found, "run": run, "current": current, "drivers": drivers, "move": move,
         "episodes": episodes, "indicators": data.indicators(found.gwcode),
         "history": history, "forecast": forecast, "monthly": monthly,
         "backtest_run": backtest_run, "backtest": backtest, "published": published,

@@ -1,0 +1,105 @@
+"""What moved a country's risk between two structural runs, and by how much.
+
+Each run stores every predictor's push on the country's log-odds (coefficient x deviation
+from the training average for the logit, SHAP values for the trees; ``contributions``). The
+change in log-odds between two runs is the sum of the changes in those pushes plus what the
+refit itself moved (the model's baseline: new training years, revised data); the drivers of
+the change are the predictors whose push moved most in the direction of the change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.special import logit
+
+from atrisk.panels.labels import label
+
+#: How many drivers a change is explained by, and the smallest push worth naming.
+TOP = 2
+SMALLEST = 0.02
+
+
+@dataclass(frozen=True)
+class Driver:
+    feature: str
+    label: str
+    #: Change in the predictor's push on the log-odds between the two runs.
+    change: float
+
+
+@dataclass(frozen=True)
+class Move:
+    """One country's change from run ``before`` to run ``after``."""
+
+    iso3: str
+    name: str
+    before: int
+    after: int
+    risk_before: float
+    risk_after: float
+    rank_before: int
+    rank_after: int
+    drivers: tuple[Driver, ...]
+    #: Change in log-odds the predictors do not account for: the refit's new baseline
+    #: (unknown when either run did not store every predictor's push).
+    refit: float | None
+    #: Whether the later run forecasts from a later data year (else: revised data or model).
+    new_year: bool
+
+    @property
+    def points(self) -> float:
+        """Change in risk, in percentage points."""
+        return 100 * (self.risk_after - self.risk_before)
+
+    def sentence(self) -> str:
+        ranks = (f"rank {self.rank_before} → {self.rank_after}"
+                 if self.rank_before != self.rank_after else f"rank {self.rank_after} kept")
+        text = f"{self.points:+.1f} points since run {self.before} ({ranks})"
+        if self.drivers:
+            named = " and ".join(f"{d.label} ({d.change:+.2f})" for d in self.drivers)
+            text += f", mostly {named} on the log-odds"
+        if self.refit is not None and abs(self.refit) >= SMALLEST:
+            text += f"; the refit itself moved it {self.refit:+.2f}"
+        why = ("a new data year" if self.new_year else "the same data year, revised")
+        return f"{text} ({why})."
+
+
+@dataclass(frozen=True)
+class RunRow:
+    """What a stored run says about one country (``store.schema.StructuralForecast``)."""
+
+    iso3: str
+    name: str
+    rank: int
+    probability: float
+    contributions: Mapping[str, float] | None
+
+
+def moves(before: Sequence[RunRow], after: Sequence[RunRow], before_id: int, after_id: int,
+          new_year: bool) -> list[Move]:
+    """Every country in both runs, largest change in risk first."""
+    old = {r.iso3: r for r in before}
+    out = []
+    for new in after:
+        if new.iso3 not in old:
+            continue
+        prior = old[new.iso3]
+        total = float(logit(np.clip(new.probability, 1e-9, 1 - 1e-9))
+                      - logit(np.clip(prior.probability, 1e-9, 1 - 1e-9)))
+        drivers: tuple[Driver, ...] = ()
+        refit = None
+        if new.contributions is not None and prior.contributions is not None:
+            features = set(new.contributions) | set(prior.contributions)
+            change = {f: new.contributions.get(f, 0.0) - prior.contributions.get(f, 0.0)
+                      for f in features}
+            refit = round(total - sum(change.values()), 4)
+            sign = 1.0 if total >= 0 else -1.0
+            ranked = sorted((f for f in change if sign * change[f] >= SMALLEST),
+                            key=lambda f: -sign * change[f])[:TOP]
+            drivers = tuple(Driver(f, label(f), round(change[f], 4)) for f in ranked)
+        out.append(Move(new.iso3, new.name, before_id, after_id, prior.probability,
+                        new.probability, prior.rank, new.rank, drivers, refit, new_year))
+    return sorted(out, key=lambda m: -abs(m.risk_after - m.risk_before))

@@ -1,0 +1,94 @@
+"""What moved a country's risk between two structural runs."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from scipy.special import logit
+
+from atrisk.forecasting.movers import RunRow, moves
+from atrisk.forecasting.structural import forecast
+from atrisk.settings import Settings
+
+
+def test_drivers_of_a_change_by_hand() -> None:
+    before = [RunRow("SDN", "Sudan", 9, 0.10, {"coup": 0.0, "deaths": 0.5, "imr": 0.3}),
+              RunRow("NOR", "Norway", 150, 0.001, None)]
+    after = [RunRow("SDN", "Sudan", 4, 0.20, {"coup": 0.6, "deaths": 0.7, "imr": 0.29}),
+             RunRow("NOR", "Norway", 151, 0.001, None), RunRow("SSD", "South Sudan", 3, .3, {})]
+    found = moves(before, after, 3, 5, new_year=True)
+    assert [m.iso3 for m in found] == ["SDN", "NOR"]  # largest change first; SSD is new
+    sudan = found[0]
+    assert [d.feature for d in sudan.drivers] == ["coup", "deaths"]  # imr moved the other way
+    total = logit(0.20) - logit(0.10)
+    assert sudan.refit == pytest.approx(total - (0.6 + 0.2 - 0.01), abs=1e-4)
+    assert sudan.sentence().startswith("+10.0 points since run 3 (rank 9 → 4), mostly ")
+    assert "(a new data year)" in sudan.sentence()
+    assert found[1].drivers == () and found[1].refit is None
+    assert found[1].sentence() == ("+0.0 points since run 3 (rank 150 → 151) "
+                                   "(a new data year).")
+
+
+def test_a_real_change_adds_up(built: Settings) -> None:
+    """Two real runs a data year apart: for every country the change in log-odds is the sum
+    of the predictors' changes in push plus the refit's, and the named drivers moved in the
+    direction of the change."""
+    runs = [forecast(built, year, model="simple", bootstrap=0).table for year in (2024, 2025)]
+
+    def rows(table) -> list[RunRow]:
+        return [RunRow(r.iso3, r.name, int(r.rank), float(r.risk_2yr),
+                       json.loads(r.contributions_json)) for r in table.itertuples()]
+
+    found = moves(rows(runs[0]), rows(runs[1]), 1, 2, new_year=True)
+    assert len(found) >= 160
+    for m in found:
+        total = logit(m.risk_after) - logit(m.risk_before)
+        assert all(np.sign(d.change) == np.sign(total) for d in m.drivers)
+    # The refit's part is one number for every country: the model's baseline moved.
+    assert np.ptp([m.refit for m in found]) < 1e-3
+
+
+def test_changes_between_two_published_runs(store: str, publish_to, forecasts,
+                                            built: Settings) -> None:
+    """A second run in which one predictor pushes Norway's risk up: the API, the overview and
+    Norway's page name that predictor as what moved it; the refit moved nothing."""
+    from fastapi.testclient import TestClient
+    from scipy.special import expit
+
+    from atrisk.app import create_app
+    from atrisk.store.publish import publish_structural
+
+    publish_to(store)
+    first = forecasts["structural"]
+    table = first.table.copy()
+    i = table.index[table["iso3"] == "NOR"][0]
+    pushes = json.loads(table.at[i, "contributions_json"])
+    feature = sorted(pushes)[0]
+    pushes[feature] += 2.0
+    table.at[i, "contributions_json"] = json.dumps(pushes)
+    table.at[i, "risk_2yr"] = expit(logit(table.at[i, "risk_2yr"]) + 2.0)
+    publish_structural(store, table, first.meta)
+    settings = Settings(mirror=built.mirror, build_dir=built.build_dir, database_url=store)
+    client = TestClient(create_app(settings))
+
+    body = client.get("/api/forecasts/structural/changes").json()
+    norway = body["items"][0]
+    assert body["after"]["id"] > body["before"]["id"] and body["before"]["kind"] == "structural"
+    assert norway["iso3"] == "NOR" and norway["points"] > 0
+    assert [d["feature"] for d in norway["drivers"]] == [feature]
+    assert norway["drivers"][0]["change"] == pytest.approx(2.0)
+    assert norway["refit"] == pytest.approx(0.0, abs=1e-3)
+    assert all(item["points"] == 0 for item in body["items"][1:])
+    one = client.get("/api/forecasts/structural/changes?iso3=nor").json()["items"]
+    assert [item["iso3"] for item in one] == ["NOR"]
+    missing = client.get("/api/forecasts/structural/changes?before=99999")
+    assert missing.status_code == 404 and "99999" in missing.json()["error"]
+
+    overview = client.get("/").text
+    assert "Largest moves since run" in overview
+    risers = overview[overview.index('id="movers"'):overview.index('id="ranking"')]
+    assert "Norway" in risers and "mostly" in risers
+    page = client.get("/countries/NOR").text
+    assert 'id="what-moved"' in page and norway["drivers"][0]["label"] in page
