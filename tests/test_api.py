@@ -97,7 +97,8 @@ def test_runs_and_stable_operation_ids(client: TestClient) -> None:
     assert client.get(f"/api/forecasts/monthly/runs/{runs[0]['id']}").json()["status"] == 404
     ops = {op["operationId"] for path in client.get("/openapi.json").json()["paths"].values()
            for op in path.values()}
-    assert ops == {"health", "whoami", "latest_signals", "structural_changes", "list_countries",
+    assert ops == {"health", "whoami", "latest_signals", "structural_changes",
+                   "structural_what_if", "list_countries",
                    "get_country", "get_country_history", "latest_backtest",
                    "latest_structural_forecast", "list_structural_runs",
                    "get_structural_run", "latest_monthly_forecast", "list_assessments",

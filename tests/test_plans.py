@@ -151,7 +151,10 @@ WRITES = [("post", "/api/countries/SDN/assessments",
           ("post", "/api/countries/SDN/plans", {"title": "Protect Darfur"}),
           ("post", "/api/plans/1/actions", ACTION),
           ("patch", "/api/plans/1/actions/1", {"status": "in progress"}),
-          ("post", "/api/plans/1/comments", {"text": "Embargo renewal due."})]
+          ("post", "/api/plans/1/comments", {"text": "Embargo renewal due."}),
+          # A scenario on the published model (EWP's simple model in the shared forecast).
+          ("post", "/api/forecasts/structural/what-if",
+           {"iso3": "SDN", "inputs": {"mk_ongoing_count_log2": 0.0}})]
 READS = ["/api/countries/SDN/assessments", "/api/countries/SDN/suggestions", "/api/plans",
          "/api/coverage"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from atrisk.domain.reports import RunMeta
 
@@ -67,6 +67,39 @@ class Changes(BaseModel):
     before: Run
     after: Run
     items: list[Change] = Field(description="Largest change in risk first.")
+
+
+class WhatIfIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+    iso3: str = Field(min_length=3, max_length=3)
+    presets: list[Literal["coup_attempt", "battle_deaths_1000", "movement_bottom_10",
+                          "neighbour_mass_killing", "one_sided_100"]] = Field(
+        default=[], max_length=5, description="Scenarios in plain words (see the Methods page).")
+    inputs: dict[Annotated[str, Field(max_length=60)], float] = Field(
+        default={}, max_length=60, description="Any predictor of the published model set to a "
+        "value; values outside the range seen in training are refused.")
+
+
+class WhatIfChange(BaseModel):
+    feature: str
+    label: str
+    before: float | None
+    after: float
+
+
+class WhatIf(BaseModel):
+    run: Run
+    iso3: str
+    changes: list[WhatIfChange]
+    risk_before: float
+    risk: float
+    interval: tuple[float | None, float | None] = Field(description="80% interval of the "
+                                                        "changed risk (bootstrap refits).")
+    rank_before: int
+    rank: int
+    rank_interval: tuple[int | None, int | None]
+    sentence: str
 
 
 class StructuralItem(BaseModel):

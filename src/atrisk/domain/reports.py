@@ -49,6 +49,9 @@ class StructuralRunMeta(_Record):
     data_note: str = Field(default_factory=lambda data: (
         f"data through {data['data_year']} (annual sources: V-Dem, World Bank, UN, EPR, "
         "UCDP final)"))
+    #: The run's folder under the build folder (its tables and what-if kit); runs stored
+    #: before it was recorded have none.
+    directory: str | None = None
 
 
 class MonthlyRunMeta(_Record):

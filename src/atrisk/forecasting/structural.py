@@ -25,7 +25,9 @@ from atrisk import __version__
 from atrisk.domain.errors import ConfigError
 from atrisk.domain.reports import CarryForwardCost, StructuralRunMeta
 from atrisk.evaluation.backtest import FIRST_TRAIN_YEAR
+from atrisk.forecasting import what_if
 from atrisk.forecasting.rank_certainty import rank_certainty
+from atrisk.models.base import StructuralModel
 from atrisk.models.registry import MODELS, TARGETS
 from atrisk.panels.build import LAST_OBSERVED, read_manifest, read_table
 from atrisk.panels.labels import label
@@ -71,9 +73,9 @@ def forecast(settings: Settings, year: int, model: str = "ensemble", bootstrap: 
     base = base.merge(one.predict(current).to_frame()[["gwcode", "probability"]]
                       .rename(columns={"probability": "risk_1yr"}), on="gwcode", how="left")
 
-    draws = _bootstrap_draws(spec.build, targets["onset_next2"],
-                             train[train["year"] <= LAST_OBSERVED - 2], current, bootstrap,
-                             seed, base.set_index("gwcode")["risk_2yr"])
+    trained = train[train["year"] <= LAST_OBSERVED - 2]
+    refits = _bootstrap_refits(spec.build, targets["onset_next2"], trained, bootstrap, seed)
+    draws = _bootstrap_draws(refits, current, base.set_index("gwcode")["risk_2yr"])
     log_odds = logit(draws)  # percentiles taken on the scale the refits were centred on
     interval = pd.DataFrame({"low_80": expit(log_odds.quantile(0.1, axis=1)),
                              "high_80": expit(log_odds.quantile(0.9, axis=1))})
@@ -92,6 +94,7 @@ def forecast(settings: Settings, year: int, model: str = "ensemble", bootstrap: 
          "low_80", "high_80", "p_top10", "p_top30", "rank_low", "rank_high", "risk_1yr",
          "drivers", "drivers_json", "contributions_json"]].reset_index(drop=True)
     manifest = read_manifest(settings)
+    path = _run_dir(settings, year)
     meta = StructuralRunMeta.model_validate({
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "model": model, "model_description": spec.description, "forecast_year": year,
@@ -99,13 +102,19 @@ def forecast(settings: Settings, year: int, model: str = "ensemble", bootstrap: 
         "code_version": code_version(), "inputs": manifest["inputs"],
         "build_created": manifest["created"], "n_countries": len(table),
         "provisional": provisional,
+        "directory": str(path.relative_to(settings.build_dir)),
         "data_note": (f"provisional: {data_year} carried forward from {data_year - 1} but for "
                       f"{', '.join(UPDATED_INPUTS)}; carried: {'; '.join(CARRIED)}"
                       if provisional else
                       f"data through {data_year} (annual sources: V-Dem, World Bank, UN, EPR, "
                       "UCDP final)"),
     })
-    path = _store(settings, table, meta)
+    _store(path, table, meta)
+    features = tuple(getattr(two, "features", ()))
+    numbers = trained[list(features)].astype(float)
+    what_if.save(path, what_if.Scenario(
+        two, refits, current.reset_index(drop=True),
+        pd.DataFrame({"low": numbers.min(), "high": numbers.max()}), features))
     return ForecastRun(table, path, meta)
 
 
@@ -152,32 +161,41 @@ def _provisional_panel(settings: Settings, panel: pd.DataFrame, year: int, datas
     return provisional_year(panel, inputs.drop(columns="year"), crosswalk.gw_capitals(settings))
 
 
-def _bootstrap_draws(build, target: str, train: pd.DataFrame, current: pd.DataFrame,
-                     n: int, seed: int, point: pd.Series) -> pd.DataFrame:
-    """``n`` country-cluster bootstrap refits' risks (countries by GW code x refits), each
-    placed around the full-data estimate ``point``: the refits' log-odds minus their median,
-    plus the estimate's. Refits on resampled countries are biased towards the mean, so raw
-    refits can miss the estimate itself. Their 10th-90th percentiles are the 80% interval;
-    ranked, they say how sure the rank is (``rank_certainty``)."""
+def _bootstrap_refits(build, target: str, train: pd.DataFrame, n: int, seed: int
+                      ) -> list[StructuralModel]:
+    """``n`` refits on country-cluster bootstrap samples of the training rows (none if
+    ``n < 2``): what the interval, the rank certainty and the what-if scenarios share."""
     if n < 2:
-        return pd.DataFrame(index=pd.Index(current["gwcode"].to_numpy()))
+        return []
     rng = np.random.default_rng(seed)
     codes = train["gwcode"].unique()
     groups = {code: idx for code, idx in train.groupby("gwcode").indices.items()}
     samples = [np.concatenate([groups[c] for c in rng.choice(codes, size=len(codes))])
                for _ in range(n)]
     # The refits are independent: loky shares them (and the cores' threads) among processes.
-    refits = Parallel(n_jobs=os.cpu_count() or 1)(
-        delayed(_refit)(build, target, train.iloc[rows], current) for rows in samples)
+    return list(Parallel(n_jobs=os.cpu_count() or 1)(
+        delayed(_refit)(build, target, train.iloc[rows]) for rows in samples))
+
+
+def _bootstrap_draws(refits: Sequence[StructuralModel], current: pd.DataFrame,
+                     point: pd.Series) -> pd.DataFrame:
+    """The refits' risks (countries by GW code x refits), each placed around the full-data
+    estimate ``point``: the refits' log-odds minus their median, plus the estimate's. Refits
+    on resampled countries are biased towards the mean, so raw refits can miss the estimate
+    itself. Their 10th-90th percentiles are the 80% interval; ranked, they say how sure the
+    rank is (``rank_certainty``)."""
+    if len(refits) < 2:
+        return pd.DataFrame(index=pd.Index(current["gwcode"].to_numpy()))
+    risks = [m.predict(current).to_frame().set_index("gwcode")["probability"] for m in refits]
     eps = 1e-6
-    z = logit(pd.concat(refits, axis=1, ignore_index=True).clip(eps, 1 - eps))
+    z = logit(pd.concat(risks, axis=1, ignore_index=True).clip(eps, 1 - eps))
     centre = logit(point.reindex(z.index).clip(eps, 1 - eps))
     return expit(z.sub(z.median(axis=1), axis=0).add(centre, axis=0))
 
 
-def _refit(build, target: str, sample: pd.DataFrame, current: pd.DataFrame) -> pd.Series:
-    return build(target).fit(sample).predict(current).to_frame().set_index("gwcode")[
-        "probability"]
+def _refit(build, target: str, sample: pd.DataFrame) -> StructuralModel:
+    model: StructuralModel = build(target).fit(sample)
+    return model
 
 
 def top_drivers(contributions: pd.DataFrame, rows: pd.DataFrame,
@@ -216,9 +234,12 @@ def code_version() -> str:
         return __version__
 
 
-def _store(settings: Settings, table: pd.DataFrame, meta: StructuralRunMeta) -> Path:
+def _run_dir(settings: Settings, year: int) -> Path:
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
-    path = settings.build_dir / "forecasts" / f"structural-{meta.forecast_year}-{stamp}"
+    return settings.build_dir / "forecasts" / f"structural-{year}-{stamp}"
+
+
+def _store(path: Path, table: pd.DataFrame, meta: StructuralRunMeta) -> Path:
     path.mkdir(parents=True, exist_ok=True)
     table.to_parquet(path / "forecast.parquet", index=False)
     table.to_csv(path / "forecast.csv", index=False)

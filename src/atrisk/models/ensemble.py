@@ -22,6 +22,9 @@ class LogOddsEnsemble:
         self.name = name
         self.members = tuple(members)
         self.target = target
+        #: Every member's inputs, in order, each once.
+        self.features = tuple(dict.fromkeys(
+            f for m in self.members for f in getattr(m, "features", ())))
 
     def fit(self, panel: pd.DataFrame) -> Self:
         for member in self.members:

@@ -9,15 +9,19 @@ from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Depends, Form, Request
+import pandas as pd
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 
 from atrisk.domain.errors import ConfigError, NotFoundError
+from atrisk.forecasting import what_if
 from atrisk.http import build_data
 from atrisk.http.auth import check_csrf, require
 from atrisk.http.deps import SettingsDep, country_or_404
+from atrisk.http.scenarios import what_if_kit
+from atrisk.panels.labels import label
 from atrisk.response import alerts, assessments, brief, outbound, plans
 from atrisk.response.coverage import coverage
 from atrisk.response.suggest import suggest
@@ -94,6 +98,34 @@ def country_brief(request: Request, iso3: str, ext: str,
     name = f"atrisk-brief-{iso3.upper()}-{date.today():%Y-%m-%d}.pdf"
     return Response(brief.render_pdf(html), media_type="application/pdf",
                     headers={"content-disposition": f'attachment; filename="{name}"'})
+
+
+@router.get("/countries/{iso3}/what-if", response_class=HTMLResponse)
+def what_if_page(request: Request, iso3: str, settings: SettingsDep, user: Analyst,
+                 preset: Annotated[list[str] | None, Query()] = None,
+                 feature: str = "", value: float | None = None) -> HTMLResponse:
+    """The published model's answer for this country with the chosen changes; each answer
+    can be saved to one of the country's plans (as a comment on it)."""
+    with session(request.app.state.database_url) as s:
+        found = country_or_404(s, iso3)
+        run = queries.latest_run(s, "structural")
+        if run is None:
+            raise NotFoundError("no structural forecast published yet")
+        kit = what_if_kit(settings.build_dir, run)
+        inputs = {feature: value} if feature and value is not None else {}
+        outcome = (what_if.run(kit, found.iso3, preset or [], inputs)
+                   if preset or inputs else None)
+        country_plans = [p for p in plans.plans_of(s, found.iso3) if p.status == "active"]
+    row = kit.current.set_index("iso3").loc[found.iso3] if found.iso3 in set(
+        kit.current["iso3"]) else None
+    inputs_table = [{"feature": f, "label": label(f),
+                     "value": None if row is None or pd.isna(row.get(f)) else float(row[f]),
+                     "low": float(kit.ranges.loc[f, "low"]),
+                     "high": float(kit.ranges.loc[f, "high"])} for f in kit.features]
+    return TEMPLATES.TemplateResponse(request, "what_if.html", {
+        "country": found, "run": run, "presets": what_if.PRESETS, "chosen": preset or [],
+        "feature": feature, "value": value, "inputs": inputs_table, "outcome": outcome,
+        "plans": country_plans})
 
 
 @router.get("/admin/toolkit", response_class=HTMLResponse)

@@ -1,4 +1,5 @@
-"""The API's change route: what moved each country's risk between two structural runs."""
+"""The API's decision routes: what moved each country's risk between two structural runs, and
+what-if scenarios on the published model."""
 
 from __future__ import annotations
 
@@ -9,9 +10,11 @@ from sqlalchemy.orm import Session
 
 from atrisk.api import schemas
 from atrisk.domain.errors import NotFoundError
+from atrisk.forecasting import what_if
 from atrisk.forecasting.movers import Move
-from atrisk.http.auth import reader
-from atrisk.http.deps import LARGEST, SessionDep
+from atrisk.http.auth import reader, require
+from atrisk.http.deps import LARGEST, SessionDep, SettingsDep
+from atrisk.http.scenarios import what_if_kit
 from atrisk.store import queries
 from atrisk.store.schema import ForecastRun
 
@@ -41,6 +44,28 @@ def structural_changes(
         found = [m for m in found if m.iso3 == iso3.upper()]
     return schemas.Changes(before=schemas.run_view(earlier), after=schemas.run_view(later),
                            items=[_change(m) for m in found[:limit]])
+
+
+@router.post("/api/forecasts/structural/what-if", response_model=schemas.WhatIf,
+             operation_id="structural_what_if", dependencies=[Depends(require("analyst"))])
+def structural_what_if(entry: schemas.WhatIfIn, s: SessionDep,
+                       settings: SettingsDep) -> schemas.WhatIf:
+    """The latest run's risk, interval, rank and rank range for one country with some inputs
+    changed (presets or any predictor), from the same model and bootstrap refits."""
+    run = queries.latest_run(s, "structural")
+    if run is None:
+        raise NotFoundError("no structural forecast published yet: run "
+                            "`atrisk forecast structural`")
+    outcome = what_if.run(what_if_kit(settings.build_dir, run), entry.iso3, entry.presets,
+                          entry.inputs)
+    return schemas.WhatIf(
+        run=schemas.run_view(run), iso3=outcome.iso3,
+        changes=[schemas.WhatIfChange(feature=c.feature, label=c.label, before=c.before,
+                                      after=c.after) for c in outcome.changes],
+        risk_before=outcome.risk_before, risk=outcome.risk,
+        interval=(outcome.low_80, outcome.high_80), rank_before=outcome.rank_before,
+        rank=outcome.rank, rank_interval=(outcome.rank_low, outcome.rank_high),
+        sentence=outcome.sentence())
 
 
 def _structural(s: Session, run_id: int) -> ForecastRun:
