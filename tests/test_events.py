@@ -124,12 +124,17 @@ def test_empty_and_missing_files_are_named(tmp_path: Path) -> None:
         gdelt.layout(tmp_path / "nowhere.tsv")
 
 
-def test_export_urls_come_from_lastupdate() -> None:
+def test_exports_come_from_the_file_list() -> None:
+    from atrisk.sources.gdelt_fetch import listed_exports
+
     text = ("150383 297a16b493de7cf6ca809a7cc31d0b93 http://data.gdeltproject.org/gdeltv2/"
             "20250614164500.export.CSV.zip\n318084 bb27f78ba45f69a17ea6ed7755e9f8ff http://"
             "data.gdeltproject.org/gdeltv2/20250614164500.mentions.CSV.zip\n")
-    assert gdelt.export_urls(text) == [
-        "http://data.gdeltproject.org/gdeltv2/20250614164500.export.CSV.zip"]
+    [only] = listed_exports(text, "lastupdate.txt")
+    assert only.url == "http://data.gdeltproject.org/gdeltv2/20250614164500.export.CSV.zip"
+    assert (only.size, only.stamp) == (150383, dt.datetime(2025, 6, 14, 16, 45))
+    with pytest.raises(SourceError, match="lastupdate.txt: line 1 is not 'size md5 url'"):
+        listed_exports("12 nothex http://x/20250614164500.export.CSV.zip\n", "lastupdate.txt")
 
 
 # --- cleaning and counting ----------------------------------------------------------------
@@ -480,3 +485,52 @@ def test_icews_joins_the_event_table_counted_apart(real_slice: Path, tmp_path: P
     assert days.loc[days["source"] == "gdelt2", "day"].min() >= pd.Timestamp("2024-01-01")
     ind = days[(days["source"] == "icews") & (days["iso3"] == "IND")]
     assert ind["events"].sum() == (mine["iso3"] == "IND").sum()
+
+
+@needs_mirror
+def test_fetch_downloads_the_newest_exports_and_checks_them(tmp_path: Path) -> None:
+    """A local stand-in for GDELT's server: three 15-minute exports cut from the real month,
+    listed with their size and MD5. The last day's two are downloaded and kept; a second
+    run downloads nothing; an export altered in transit is refused, naming its URL."""
+    import hashlib
+    import http.server
+    import threading
+    import zipfile
+
+    from atrisk.sources.gdelt_fetch import fetch
+
+    served = tmp_path / "server"
+    served.mkdir()
+    lines = _lines(30)[1:]  # published exports have no header
+    stamps = ["20250613100000", "20250614113000", "20250614114500"]
+    listing = []
+    for k, stamp in enumerate(stamps):
+        name = f"{stamp}.export.CSV.zip"
+        with zipfile.ZipFile(served / name, "w") as archive:
+            archive.writestr(f"{stamp}.export.CSV", "\n".join(lines[k * 10:(k + 1) * 10]))
+        body = (served / name).read_bytes()
+        listing.append(f"{len(body)} {hashlib.md5(body).hexdigest()} URL/{name}")
+        listing.append(f"10 {'0' * 32} URL/{stamp}.mentions.CSV.zip")
+    handler = lambda *a: http.server.SimpleHTTPRequestHandler(  # noqa: E731
+        *a, directory=str(served))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    (served / "masterfilelist.txt").write_text("\n".join(listing).replace("URL", base) + "\n")
+    try:
+        folder = tmp_path / "exports"
+        got = fetch(folder, days=1, list_url=f"{base}/masterfilelist.txt")
+        assert got.listed == 3
+        assert [p.name for p in got.downloaded] == [f"{s}.export.CSV.zip" for s in stamps[1:]]
+        again = fetch(folder, days=1, list_url=f"{base}/masterfilelist.txt")
+        assert again.downloaded == [] and len(again.kept) == 2
+        (folder / f"{stamps[2]}.export.CSV.zip").unlink()
+        with zipfile.ZipFile(served / f"{stamps[2]}.export.CSV.zip", "a") as archive:
+            archive.writestr("extra.txt", "x")  # the file no longer matches the list
+        with pytest.raises(SourceError, match=f"{stamps[2]}.export.CSV.zip: "):
+            fetch(folder, days=1, list_url=f"{base}/masterfilelist.txt")
+        assert not (folder / f"{stamps[2]}.export.CSV.zip").exists()
+        with pytest.raises(SourceError, match="download failed"):
+            fetch(folder, list_url=f"{base}/nothing.txt")
+    finally:
+        server.shutdown()

@@ -239,6 +239,10 @@ def test_country_brief_as_html_and_pdf(app_settings: Settings, tmp_path, monkeyp
                      # every number says what data it stands on
                      "Data: data through 2023-12; UCDP GED, final", "data through 2024 (annual"):
         assert expected in html, expected
+    # The country page's charts, drawn without a browser.
+    for chart in ("brief-rank", "brief-history", "brief-drivers", "brief-fan"):
+        figure = html[html.index(f'<figure id="{chart}">'):]
+        assert figure.index("<svg") < figure.index("</figure>"), chart
     pdf = (tmp_path / "SDN.pdf").read_bytes()
     assert pdf.startswith(b"%PDF") and len(pdf) > 10_000
     assert client.get("/countries/SDN/brief.pdf").json()["status"] == 401  # not public

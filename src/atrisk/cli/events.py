@@ -18,6 +18,27 @@ events_app = typer.Typer(help="News-coded events: build the tables, list escalat
                          no_args_is_help=True)
 
 
+@events_app.command("fetch")
+def events_fetch(
+    days: Annotated[float, typer.Option(min=0.01, max=400,
+                                        help="How many days of exports to keep up to date.")
+                    ] = 1.0,
+    file_list: Annotated[str, typer.Option(
+        "--list", help="GDELT's file list: masterfilelist.txt (default) or lastupdate.txt "
+                       "for the newest 15 minutes.")] = "",
+) -> None:
+    """Download GDELT 2.0's event exports of the last DAYS days (each checked against the
+    list's size and MD5) for `atrisk events build`."""
+    from atrisk.events.watch import downloads_dir
+    from atrisk.sources import gdelt, gdelt_fetch
+
+    folder = downloads_dir(get_settings())
+    got = gdelt_fetch.fetch(folder, days, file_list or gdelt.MASTER_LIST_URL,
+                            progress=lambda name: console.print(f"  {name}"))
+    console.print(f"{len(got.downloaded)} new export(s) of {got.listed:,} listed; "
+                  f"{len(got.kept)} in {folder}: run `atrisk events build`")
+
+
 @events_app.command("build")
 def events_build(
     engine: Annotated[str, typer.Option(help="duckdb (embedded) or spark.")] = "duckdb",

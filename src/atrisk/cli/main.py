@@ -267,13 +267,14 @@ def report(
 ) -> None:
     """A country brief: risk and interval, drivers, monthly outlook, the latest assessment
     and the plan's status."""
+    from atrisk.http.country_charts import brief_charts
     from atrisk.response import brief
     from atrisk.store.db import migrate, session
 
     settings = _settings()
     migrate(settings.database)
     with session(settings.database) as s:
-        written = brief.write(s, country, out)
+        written = brief.write(s, country, out, charts=brief_charts(settings, s, country))
     console.print(f"wrote the brief for {country.upper()} to {written}")
 
 

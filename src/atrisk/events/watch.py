@@ -18,7 +18,7 @@ from atrisk.events.engine import Engine, connect
 from atrisk.events.pipeline import Built, build, read_counts
 from atrisk.events.ucdp_daily import daily_deaths
 from atrisk.settings import Settings
-from atrisk.sources import gdelt, icews
+from atrisk.sources import gdelt, gdelt_fetch, icews
 from atrisk.sources.base import locate
 
 #: Signals computed from each news source's country-day counts: name -> (source, column).
@@ -39,14 +39,20 @@ def events_dir(settings: Settings) -> Path:
 SIGNAL_DAYS = 14
 
 
+def downloads_dir(settings: Settings) -> Path:
+    """Where ``atrisk events fetch`` keeps the exports it downloads."""
+    return settings.cache_dir / "gdelt" / "exports"
+
+
 def build_events(settings: Settings, engine: Engine = "duckdb", master: str | None = None,
                  exports: Sequence[Path] = ()) -> Built:
     """Build the event tables on ``engine`` from ``exports`` (GDELT export files: as
-    published, zipped, or unzipped, gzipped or plain; ICEWS ``.tab`` files), by default the
-    mirror's real GDELT month and its ICEWS sample; then every signal of the last
-    ``SIGNAL_DAYS`` days into ``signals.parquet``."""
-    files = list(exports) or [locate(gdelt.GDELT2_MONTH, settings),
-                              locate(icews.SAMPLE, settings)]
+    published, zipped, or unzipped, gzipped or plain; ICEWS ``.tab`` files); by default the
+    exports ``atrisk events fetch`` downloaded, or, before any, the mirror's real GDELT month
+    and its ICEWS sample; then every signal of the last ``SIGNAL_DAYS`` days into
+    ``signals.parquet``."""
+    files = (list(exports) or gdelt_fetch.downloaded(downloads_dir(settings))
+             or [locate(gdelt.GDELT2_MONTH, settings), locate(icews.SAMPLE, settings)])
     staging = settings.build_dir / "cache" / "gdelt"
     con = connect(engine, master, spill=settings.build_dir / "cache" / "duckdb")
     try:

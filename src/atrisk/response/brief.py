@@ -4,11 +4,13 @@ HTML, or PDF printed by WeasyPrint."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from atrisk.domain.errors import ConfigError
@@ -23,8 +25,10 @@ _TEMPLATES = Environment(loader=FileSystemLoader(Path(__file__).parent / "templa
 _TEMPLATES.globals["rank_sentence"] = rank_certainty.sentence
 
 
-def context(s: Session, iso3: str, today: date | None = None) -> dict[str, Any]:
-    """Everything the brief shows, read from the store in one transaction."""
+def context(s: Session, iso3: str, today: date | None = None,
+            charts: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Everything the brief shows, read from the store in one transaction; ``charts`` are
+    the country page's charts drawn to SVG by the caller (``http.country_charts``)."""
     country = queries.country(s, iso3.upper())
     if country is None:
         raise ConfigError(f"no country with ISO3 code {iso3!r}")
@@ -44,6 +48,7 @@ def context(s: Session, iso3: str, today: date | None = None) -> dict[str, Any]:
         "levels": assessments.LEVELS, "framework": framework(), "tools": refresh(s),
         "plans": [{"plan": p, "actions": plans.actions(s, p.id)} for p in mine],
         "today": today or date.today(), "made": datetime.now(UTC),
+        "charts": {name: Markup(svg) for name, svg in (charts or {}).items()},
     }
 
 
@@ -62,11 +67,11 @@ def render_pdf(html: str) -> bytes:
     return pdf
 
 
-def write(s: Session, iso3: str, out: Path) -> Path:
+def write(s: Session, iso3: str, out: Path, charts: Mapping[str, str] | None = None) -> Path:
     """Write the brief to ``out``: HTML or PDF by its extension."""
     if out.suffix not in (".html", ".pdf"):
         raise ConfigError(f"{out}: the brief is written as .html or .pdf")
-    html = render_html(context(s, iso3))
+    html = render_html(context(s, iso3, charts=charts))
     out.parent.mkdir(parents=True, exist_ok=True)
     if out.suffix == ".html":
         out.write_text(html, encoding="utf-8")

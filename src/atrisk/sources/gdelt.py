@@ -14,7 +14,6 @@ lines (column count, header, dates, FIPS codes) before the event pipeline
 
 from __future__ import annotations
 
-import csv
 import gzip
 import io
 import re
@@ -232,13 +231,3 @@ def unzipped(path: Path, staging: Path) -> Path:
         raise SourceError(str(path), f"not a readable zip archive ({exc})") from exc
     tmp.replace(out)
     return out
-
-
-def export_urls(lastupdate: str) -> list[str]:
-    """The event-export URLs named in a ``lastupdate.txt`` (or a ``masterfilelist.txt``): each
-    line is ``size md5 url``; the mentions and GKG files are left out."""
-    urls = []
-    for row in csv.reader(io.StringIO(lastupdate), delimiter=" "):
-        if len(row) == 3 and row[2].endswith(".export.CSV.zip"):
-            urls.append(row[2])
-    return urls

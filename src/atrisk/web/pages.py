@@ -20,8 +20,9 @@ from atrisk.domain.reports import (
     StructuralBacktestReport,
 )
 from atrisk.forecasting.structural import MAX_AUC_LOSS, MAX_TOP30_LOSS
-from atrisk.http import build_data, watch_data
+from atrisk.http import build_data, charts, watch_data
 from atrisk.http.auth import current_user, reader, shared_page
+from atrisk.http.country_charts import country_charts
 from atrisk.http.deps import CacheDep, SettingsDep, country_or_404
 from atrisk.models.monthly_registry import MONTHLY_MODELS
 from atrisk.models.registry import MODELS
@@ -33,7 +34,6 @@ from atrisk.store import queries
 from atrisk.store.accounts import allows
 from atrisk.store.db import session
 from atrisk.store.schema import ForecastRun
-from atrisk.web import charts
 from atrisk.web.render import TEMPLATES
 
 #: The only files served from the npm packages (UMD builds).
@@ -125,45 +125,26 @@ def _country(request: Request, settings: Settings, iso3: str) -> HTMLResponse:
         before = queries.previous_structural(s, run) if run else None
         move = next((m for m in queries.structural_moves(s, run, before)
                      if m.iso3 == found.iso3), None) if run and before else None
-        published = [{"year": int(r.period), "risk": round(100 * f.probability, 2),
-                      "label": f"run {r.id} ({r.period}-{int(r.period) + 1})"}
-                     for r, f in queries.structural_history(s, found.iso3)]
-        backtest_run = queries.latest_run(s, "backtest_structural")
-        backtest = ([{"year": b.data_year + 1, "risk": round(100 * b.probability, 2)}
-                     for b in queries.backtest_for(s, backtest_run.id, found.iso3,
-                                                   backtest_run.model)]
-                    if backtest_run else [])
         monthly = queries.latest_run(s, "monthly")
-        months = (queries.monthly_rows(s, monthly.id, found.iso3, "civilian_deaths")
-                  if monthly else [])
         outlook = (queries.outlook(s, monthly.id, found.iso3).get(found.iso3)
                    if monthly else None)
-        forecast = [{"month": m.month, "median": m.median, "q10": m.q10, "q90": m.q90,
-                     "p_ge_1": m.p_ge_1, "p_ge_25": m.p_ge_25, "p_ge_100": m.p_ge_100,
-                     "p_ge_1000": m.p_ge_1000} for m in months]
+        drawn = country_charts(settings, s, found, current, monthly)
         user = current_user(request)
         factors = (assessments.compare(current.drivers if current else [],
                                        assessments.latest(s, found.iso3))
                    if user is not None else [])
-    episodes = data.episodes_of(found.ccode)
-    history = data.months(found.iso3)
     watch = watch_data.load(settings) if watch_data.stamp(settings) is not None else None
-    drivers = current.drivers if current else []
     return TEMPLATES.TemplateResponse(request, "country.html", {
-        "country": found, "run": run, "current": current, "drivers": drivers, "move": move,
-        "episodes": episodes, "indicators": data.indicators(found.gwcode),
-        "history": history, "forecast": forecast, "monthly": monthly,
-        "backtest_run": backtest_run, "backtest": backtest, "published": published,
-        "outlook": outlook,
+        "country": found, "run": run, "current": current, "drivers": drawn.drivers,
+        "move": move, "episodes": drawn.episodes, "indicators": data.indicators(found.gwcode),
+        "history": drawn.history, "forecast": drawn.forecast, "monthly": monthly,
+        "backtest_run": drawn.backtest_run, "backtest": drawn.backtest,
+        "published": drawn.published, "outlook": outlook,
         "watch": watch.of(found.iso3) if watch else None,
         "watch_as_of": watch.as_of if watch else None,
         "factors": factors, "levels": assessments.LEVELS,
         "can_assess": user is not None and allows(user.role, "analyst"),
-        "specs": {
-            "history": json.dumps(charts.risk_history(backtest, published, episodes)),
-            "drivers": json.dumps(charts.drivers(drivers)),
-            "fan": json.dumps(charts.fan(history, forecast)),
-        }})
+        "specs": {name: json.dumps(spec) for name, spec in drawn.specs().items()}})
 
 
 @router.get("/track-record", response_class=HTMLResponse, dependencies=readers)

@@ -19,6 +19,7 @@ from atrisk.domain.errors import ConfigError, NotFoundError
 from atrisk.forecasting import what_if
 from atrisk.http import build_data
 from atrisk.http.auth import check_csrf, require
+from atrisk.http.country_charts import brief_charts
 from atrisk.http.deps import SettingsDep, country_or_404
 from atrisk.http.scenarios import what_if_kit
 from atrisk.panels.labels import label
@@ -86,13 +87,14 @@ def plan_page(request: Request, iso3: str, settings: SettingsDep,
 
 
 @router.get("/countries/{iso3}/brief.{ext}", response_model=None)
-def country_brief(request: Request, iso3: str, ext: str,
+def country_brief(request: Request, iso3: str, ext: str, settings: SettingsDep,
                   _: Annotated[User, Depends(require("viewer"))]) -> Response:
     if ext not in ("html", "pdf"):
         raise NotFoundError("a brief is .html or .pdf")
     with session(request.app.state.database_url) as s:
         country_or_404(s, iso3)
-        html = brief.render_html(brief.context(s, iso3))
+        html = brief.render_html(brief.context(
+            s, iso3, charts=brief_charts(settings, s, iso3)))
     if ext == "html":
         return HTMLResponse(html)
     name = f"atrisk-brief-{iso3.upper()}-{date.today():%Y-%m-%d}.pdf"

@@ -9,13 +9,12 @@ import json
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
-from atrisk.http import watch_data
+from atrisk.http import charts, watch_data
 from atrisk.http.auth import reader, shared_page
 from atrisk.http.deps import CacheDep, SettingsDep
 from atrisk.settings import Settings
 from atrisk.store import queries
 from atrisk.store.db import session
-from atrisk.web import charts
 from atrisk.web.render import TEMPLATES
 
 router = APIRouter(include_in_schema=False)

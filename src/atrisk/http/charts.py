@@ -1,7 +1,7 @@
 """Vega-Lite specifications of the dashboard's charts. Each takes rows (plain or typed
-records) and returns a spec; the pages embed it with vega-embed (served by us). Every value
-charted is also in a table on the same page, so nothing depends on colour or on the chart
-drawing."""
+records) and returns a spec; the pages embed it with vega-embed (served by us), the brief
+draws it to SVG (``svg``). Every value charted is also in a table or sentence beside it, so
+nothing depends on colour or on the chart drawing."""
 
 from __future__ import annotations
 
@@ -14,6 +14,35 @@ Spec = dict[str, Any]
 SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"
 RISK = "#c2410c"
 EPISODE = "#7f1d1d"
+
+
+def svg(spec: Spec, width: int = 620) -> str:
+    """The chart drawn to SVG without a browser (vl-convert runs Vega-Lite in an embedded
+    JavaScript engine, offline); a chart as wide as its container gets ``width``."""
+    import vl_convert
+
+    fixed = {**spec, "width": width} if spec.get("width") == "container" else spec
+    drawn: str = vl_convert.vegalite_to_svg(fixed, vl_version="6.4")
+    return drawn
+
+
+def rank_range(rank: int, low: int, high: int, countries: int) -> Spec:
+    """The rank (dot) and the ranks kept in 80% of the bootstrap refits (bar), first place
+    on the left."""
+    row = {"rank": rank, "low": low, "high": high}
+    scale = {"domain": [1, max(countries, high)], "nice": False}
+    return {
+        "$schema": SCHEMA, "width": "container", "height": 40,
+        "data": {"values": [row]},
+        "layer": [
+            {"mark": {"type": "rule", "strokeWidth": 6, "color": "#fdba74"},
+             "encoding": {"x": {"field": "low", "type": "quantitative", "scale": scale,
+                                "title": "rank among all countries (1 = highest risk)"},
+                          "x2": {"field": "high"}}},
+            {"mark": {"type": "point", "filled": True, "size": 90, "color": RISK},
+             "encoding": {"x": {"field": "rank", "type": "quantitative", "scale": scale}}},
+        ],
+    }
 
 
 def world_map(values: list[dict[str, Any]]) -> Spec:
