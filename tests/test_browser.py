@@ -285,3 +285,35 @@ def test_an_analyst_walks_from_warning_to_action(server: str, browser, tmp_path)
     _shoot(page, "walk-4-country")
     assert hosts == {"127.0.0.1"}, hosts
     page.close()
+
+
+def test_from_the_priorities_to_a_what_if_saved_to_the_plan(server: str, browser) -> None:
+    """An analyst opens the priorities, goes from the country with the most lives at stake to
+    its what-if page, asks a question of the model and saves the answer to the plan."""
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    page.goto(server + "/login?next=/priorities")
+    page.fill("#email", "analyst@example.org")
+    page.fill("#password", PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/priorities$"))
+    first = page.locator("#priorities tbody tr").first
+    iso3 = first.get_attribute("data-iso3")
+    assert iso3 and "civilian deaths" in page.locator("#priorities thead").inner_text().lower()
+    _shoot(page, "priorities")
+    page.goto(f"{server}/countries/{iso3}/plan")
+    if page.locator("#plan-title").count():
+        page.fill("#plan-title", "Prevent the next wave")
+        page.click("#start-plan button")
+    page.goto(server + "/priorities")
+    page.locator(f'#priorities tr[data-iso3="{iso3}"] a.what-if').click()
+    page.wait_for_url(re.compile(rf"/countries/{iso3}/what-if"))
+    page.select_option("#w-feature", "mk_ongoing_count_log2")
+    page.fill("#w-value", "0")
+    page.click("#what-if-form button")
+    answer = page.locator("#what-if-result").inner_text()
+    assert answer.startswith("Answer") and "If ongoing mass killings" in answer
+    _shoot(page, "what-if")
+    page.click("#save-scenario button")
+    page.wait_for_url(re.compile(rf"/countries/{iso3}/plan"))
+    assert "Scenario (run" in page.content()
+    page.close()

@@ -156,7 +156,7 @@ WRITES = [("post", "/api/countries/SDN/assessments",
           ("post", "/api/forecasts/structural/what-if",
            {"iso3": "SDN", "inputs": {"mk_ongoing_count_log2": 0.0}})]
 READS = ["/api/countries/SDN/assessments", "/api/countries/SDN/suggestions", "/api/plans",
-         "/api/coverage"]
+         "/api/coverage", "/api/priorities"]
 
 
 def test_api_refuses_every_private_read_and_write_without_its_role(

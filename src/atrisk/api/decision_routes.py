@@ -12,9 +12,11 @@ from atrisk.api import schemas
 from atrisk.domain.errors import NotFoundError
 from atrisk.forecasting import what_if
 from atrisk.forecasting.movers import Move
+from atrisk.http import lives_data
 from atrisk.http.auth import reader, require
 from atrisk.http.deps import LARGEST, SessionDep, SettingsDep
 from atrisk.http.scenarios import what_if_kit
+from atrisk.response import plans, priorities
 from atrisk.store import queries
 from atrisk.store.schema import ForecastRun
 
@@ -66,6 +68,35 @@ def structural_what_if(entry: schemas.WhatIfIn, s: SessionDep,
         interval=(outcome.low_80, outcome.high_80), rank_before=outcome.rank_before,
         rank=outcome.rank, rank_interval=(outcome.rank_low, outcome.rank_high),
         sentence=outcome.sentence())
+
+
+@router.get("/api/priorities", response_model=schemas.Priorities,
+            operation_id="priorities", dependencies=[Depends(require("viewer"))])
+def list_priorities(
+    s: SessionDep, settings: SettingsDep,
+    effectiveness: Annotated[float, Query(ge=0, le=1)] = priorities.EFFECTIVENESS,
+    cost: Annotated[float, Query(gt=0, le=1e6)] = priorities.COST,
+    threshold: Annotated[float, Query(ge=0, le=1e9)] = priorities.THRESHOLD,
+) -> schemas.Priorities:
+    """Countries by the civilian lives at stake (12 and 24 months, with 80% intervals), with
+    how sure their risk rank is, whether a plan is active, and the lives an effort could save
+    under the given assumptions (the caller's, not findings)."""
+    assume = priorities.Assumptions(effectiveness=effectiveness, cost=cost,
+                                    threshold=threshold)
+    run = queries.latest_run(s, "structural")
+    rows = priorities.priorities(
+        queries.structural_rows(s, run.id)[1] if run else [], lives_data.lives(settings, s),
+        {p.iso3 for p in plans.plans_of(s) if p.status == "active"}, assume)
+    return schemas.Priorities(
+        effectiveness=effectiveness, cost=cost, threshold=threshold,
+        items=[schemas.PriorityItem(
+            iso3=p.iso3, name=p.name, risk=p.risk, rank=p.rank,
+            rank_interval=(p.rank_low, p.rank_high), p_top10=p.p_top10,
+            expected_12=p.expected_12, interval_12=(p.low_12, p.high_12),
+            expected_24=p.expected_24, interval_24=(p.low_24, p.high_24),
+            ongoing_12=p.ongoing_12, new_24=p.new_24, covered=p.covered,
+            lives_saved=p.lives_saved, per_unit=p.per_unit, worth_it=p.worth_it)
+            for p in rows])
 
 
 def _structural(s: Session, run_id: int) -> ForecastRun:

@@ -102,6 +102,34 @@ class WhatIf(BaseModel):
     sentence: str
 
 
+class PriorityItem(BaseModel):
+    iso3: str
+    name: str
+    risk: float = Field(description="2-year risk of a new mass-killing episode.")
+    rank: int
+    rank_interval: tuple[int | None, int | None]
+    p_top10: float | None
+    expected_12: float = Field(description="Expected civilian deaths in the next 12 months.")
+    interval_12: tuple[float, float] = Field(description="Its 80% interval.")
+    expected_24: float
+    interval_24: tuple[float, float]
+    ongoing_12: float = Field(description="Of the 12 months: what is already happening "
+                              "(the monthly model).")
+    new_24: float = Field(description="Of the 24 months: the 2-year risk times a new "
+                          "episode's toll.")
+    covered: bool = Field(description="Whether a prevention plan is active.")
+    lives_saved: float = Field(description="Effectiveness x expected deaths over 24 months.")
+    per_unit: float = Field(description="Lives saved per unit of cost.")
+    worth_it: bool = Field(description="Whether lives saved per unit reach the threshold.")
+
+
+class Priorities(BaseModel):
+    effectiveness: float
+    cost: float
+    threshold: float
+    items: list[PriorityItem] = Field(description="Largest expected toll first.")
+
+
 class StructuralItem(BaseModel):
     iso3: str
     gwcode: int

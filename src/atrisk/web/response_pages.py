@@ -17,13 +17,13 @@ from sqlalchemy.orm import Session
 
 from atrisk.domain.errors import ConfigError, NotFoundError
 from atrisk.forecasting import what_if
-from atrisk.http import build_data
+from atrisk.http import build_data, lives_data
 from atrisk.http.auth import check_csrf, require
 from atrisk.http.country_charts import brief_charts
 from atrisk.http.deps import SettingsDep, country_or_404
 from atrisk.http.scenarios import what_if_kit
 from atrisk.panels.labels import label
-from atrisk.response import alerts, assessments, brief, outbound, plans
+from atrisk.response import alerts, assessments, brief, outbound, plans, priorities
 from atrisk.response.coverage import coverage
 from atrisk.response.suggest import suggest
 from atrisk.response.toolkit import (
@@ -128,6 +128,28 @@ def what_if_page(request: Request, iso3: str, settings: SettingsDep, user: Analy
         "country": found, "run": run, "presets": what_if.PRESETS, "chosen": preset or [],
         "feature": feature, "value": value, "inputs": inputs_table, "outcome": outcome,
         "plans": country_plans})
+
+
+@router.get("/priorities", response_class=HTMLResponse)
+def priorities_page(request: Request, settings: SettingsDep,
+                    _: Annotated[User, Depends(require("viewer"))],
+                    effectiveness: float = priorities.EFFECTIVENESS * 100,
+                    cost: float = priorities.COST,
+                    threshold: float = priorities.THRESHOLD) -> HTMLResponse:
+    """Countries by the civilian lives at stake, with the coverage gap and the lives an
+    effort could save under the analyst's assumptions (effectiveness in percent here)."""
+    assume = _valid(priorities.Assumptions, effectiveness=effectiveness / 100, cost=cost,
+                    threshold=threshold)
+    with session(request.app.state.database_url) as s:
+        run = queries.latest_run(s, "structural")
+        monthly = queries.latest_run(s, "monthly")
+        table = priorities.priorities(
+            queries.structural_rows(s, run.id)[1] if run else [], lives_data.lives(settings, s),
+            {p.iso3 for p in plans.plans_of(s) if p.status == "active"}, assume)
+    return TEMPLATES.TemplateResponse(request, "priorities.html", {
+        "rows": table, "assume": assume, "run": run, "monthly": monthly,
+        "worth": sum(p.worth_it for p in table),
+        "uncovered": sum(p.worth_it and not p.covered for p in table)})
 
 
 @router.get("/admin/toolkit", response_class=HTMLResponse)

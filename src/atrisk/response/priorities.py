@@ -1,0 +1,79 @@
+"""Where acting pays most: countries ranked by the civilian lives at stake, with how sure
+their risk rank is, whether anyone is working on them, and the lives an effort could save.
+
+The "value of acting" follows Mueller & Rauh (J. European Economic Association 2022, "The
+hard problem of prediction for conflict prevention"): what prevention is worth depends on the
+harm expected, the share of it an effort averts, and what the effort costs. Both are the
+analyst's assumptions, not findings: the defaults are placeholders to move (the evidence on
+how often each tool worked, in the toolkit on each plan page, is the place to start).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from atrisk.store.schema import StructuralForecast
+
+#: The analyst's assumptions: share of the expected deaths an effort averts, its cost in
+#: units of effort (e.g. a mission-year), and the lives saved per unit that justify it.
+EFFECTIVENESS, COST, THRESHOLD = 0.1, 1.0, 50.0
+
+
+class Assumptions(BaseModel):
+    model_config = ConfigDict(allow_inf_nan=False)
+
+    effectiveness: float = Field(EFFECTIVENESS, ge=0, le=1, description=(
+        "Share of the expected civilian deaths over 24 months that an effort averts."))
+    cost: float = Field(COST, gt=0, le=1e6, description="Cost of an effort, in units the "
+                        "analyst chooses (e.g. one mission-year).")
+    threshold: float = Field(THRESHOLD, ge=0, le=1e9, description="Lives saved per unit of "
+                             "cost above which acting is marked as worth it.")
+
+
+@dataclass(frozen=True)
+class Priority:
+    iso3: str
+    name: str
+    risk: float
+    rank: int
+    p_top10: float | None
+    rank_low: int | None
+    rank_high: int | None
+    expected_12: float
+    low_12: float
+    high_12: float
+    expected_24: float
+    low_24: float
+    high_24: float
+    ongoing_12: float
+    new_24: float
+    covered: bool
+    lives_saved: float
+    per_unit: float
+    worth_it: bool
+
+
+def priorities(rows: Sequence[StructuralForecast], lives: Mapping[str, Mapping[str, float]],
+               planned: set[str], assume: Assumptions) -> list[Priority]:
+    """``rows``: the structural run's stored rows; ``lives``: per ISO3 the lives-at-stake
+    figures; ``planned``: countries with an active plan. Largest expected toll first."""
+    out = []
+    for r in rows:
+        iso3 = r.iso3
+        if iso3 not in lives:
+            continue
+        life = lives[iso3]
+        saved = assume.effectiveness * life["expected_24"]
+        out.append(Priority(
+            iso3=iso3, name=r.name, risk=r.probability,
+            rank=r.rank, p_top10=r.p_top10,
+            rank_low=r.rank_low, rank_high=r.rank_high,
+            expected_12=life["expected_12"], low_12=life["low_12"], high_12=life["high_12"],
+            expected_24=life["expected_24"], low_24=life["low_24"], high_24=life["high_24"],
+            ongoing_12=life["ongoing_12"], new_24=life["new_24"], covered=iso3 in planned,
+            lives_saved=saved, per_unit=saved / assume.cost,
+            worth_it=saved / assume.cost >= assume.threshold))
+    return sorted(out, key=lambda p: -p.expected_12)

@@ -1,0 +1,91 @@
+"""Lives at stake: the toll model, the 12- and 24-month figures, their back-test, and the
+priorities page and API."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from fastapi.testclient import TestClient
+
+from atrisk.evaluation.lives_backtest import METHODS, backtest_lives, summary
+from atrisk.forecasting.lives import lives_at_stake
+from atrisk.models.toll import SEVERITY, fit_toll
+from atrisk.settings import Settings
+
+
+def test_toll_is_learned_from_past_episodes_only(panel: pd.DataFrame) -> None:
+    everything = fit_toll(panel, years=2, last_year=2024)
+    early = fit_toll(panel[panel["year"] <= 2005], years=2, last_year=2005)
+    assert everything.episodes > early.episodes >= 20
+    rows = panel[panel["year"] == 2024].dropna(subset=list(SEVERITY))
+    tolls = everything.expected(rows)
+    assert np.isfinite(tolls).all() and (tolls > 0).all()
+
+
+def test_lives_at_stake_adds_what_is_happening_and_what_may_begin(forecasts,
+                                                                  panel: pd.DataFrame) -> None:
+    monthly = forecasts["monthly"]
+    draws = pd.read_parquet(monthly.meta.draws_file)
+    draws = draws[draws["target"] == "civilian_deaths"]
+    table = forecasts["structural"].table
+    severity = panel.loc[panel["year"] == 2024, ["iso3", *SEVERITY]]
+    risks = table[["iso3", "risk_1yr", "risk_2yr"]].merge(severity, on="iso3", how="left")
+    tolls = (fit_toll(panel, 1, 2024), fit_toll(panel, 2, 2024))
+    out = lives_at_stake(draws, risks, tolls).set_index("iso3")
+    assert len(out) >= 160
+    assert out["expected_12"].to_numpy() == pytest.approx(
+        (out["ongoing_12"] + out["new_12"]).to_numpy())
+    assert out["expected_24"].to_numpy() == pytest.approx(
+        (out["ongoing_24"] + out["new_24"]).to_numpy())
+    assert (out["ongoing_24"] >= out["ongoing_12"]).all()
+    assert (out["low_12"] <= out["high_12"]).all() and (out["low_24"] <= out["high_24"]).all()
+    ongoing = draws.groupby(["iso3", "draw"])["value"].sum().groupby("iso3").mean()
+    assert out["ongoing_12"].to_numpy() == pytest.approx(ongoing.reindex(out.index).to_numpy())
+    again = lives_at_stake(draws, risks, tolls).set_index("iso3")
+    pd.testing.assert_frame_equal(out, again)  # seeded: the same intervals every time
+
+
+def test_the_lives_backtest_is_reproducible(forecasts, panel: pd.DataFrame) -> None:
+    past, _ = forecasts["backtest"]
+    first = backtest_lives(panel, past, "simple", first=2013, last=2022)
+    assert set(first["method"]) == set(METHODS) and first["year"].min() == 2013
+    assert first["top10_in_top20"].between(0, 10).all()
+    assert first["deaths_in_top20"].between(0, 1).all()
+    pd.testing.assert_frame_equal(first, backtest_lives(panel, past, "simple", 2013, 2022))
+    board = summary(first).set_index("method")
+    assert board.loc["expected toll", "years"] == 10
+
+
+def test_priorities_page_and_api(store: str, publish_to, built: Settings,
+                                 tmp_path: Path) -> None:
+    from atrisk.app import create_app
+    from atrisk.store import accounts
+    from atrisk.store.db import session
+
+    publish_to(store)
+    with session(store) as s:
+        viewer = accounts.add_user(s, "viewer@example.org", "a long pass phrase", "viewer")
+        analyst = accounts.add_user(s, "analyst@example.org", "a long pass phrase", "analyst")
+        headers = {"authorization": f"Bearer {accounts.new_token(s, viewer, 'test')}"}
+        writer = {"authorization": f"Bearer {accounts.new_token(s, analyst, 'test')}"}
+    settings = Settings(mirror=built.mirror, build_dir=built.build_dir, database_url=store)
+    client = TestClient(create_app(settings))
+    assert client.get("/api/priorities").json()["status"] == 401
+    body = client.get("/api/priorities?effectiveness=0.2&threshold=0", headers=headers).json()
+    items = body["items"]
+    assert len(items) >= 160 and body["effectiveness"] == 0.2
+    expected = [i["expected_12"] for i in items]
+    assert expected == sorted(expected, reverse=True)
+    top = items[0]
+    assert top["lives_saved"] == pytest.approx(0.2 * top["expected_24"])
+    assert all(i["worth_it"] for i in items) and not top["covered"]
+    client.post(f"/api/countries/{top['iso3']}/plans", json={"title": "Act"}, headers=writer)
+    again = client.get("/api/priorities", headers=headers).json()["items"]
+    assert next(i for i in again if i["iso3"] == top["iso3"])["covered"]
+    assert client.get("/api/priorities?cost=0", headers=headers).status_code == 422
+    page = client.get("/priorities?effectiveness=10&cost=2&threshold=1", headers=headers)
+    assert page.status_code == 200 and 'id="assumptions"' in page.text
+    assert f'data-iso3="{top["iso3"]}"' in page.text and "Mueller" in page.text
