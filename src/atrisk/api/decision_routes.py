@@ -75,7 +75,7 @@ def structural_what_if(entry: schemas.WhatIfIn, s: SessionDep,
 def list_priorities(
     s: SessionDep, settings: SettingsDep,
     effectiveness: Annotated[float, Query(ge=0, le=1)] = priorities.EFFECTIVENESS,
-    cost: Annotated[float, Query(gt=0, le=1e6)] = priorities.COST,
+    cost: Annotated[float, Query(ge=0.001, le=1e6)] = priorities.COST,
     threshold: Annotated[float, Query(ge=0, le=1e9)] = priorities.THRESHOLD,
 ) -> schemas.Priorities:
     """Countries by the civilian lives at stake (12 and 24 months, with 80% intervals), with

@@ -38,6 +38,15 @@ def lives(settings: Settings, s: Session) -> dict[str, dict[str, float]]:
     return _KEPT[key]
 
 
+def lives_of(settings: Settings, s: Session, iso3: str) -> dict[str, float] | None:
+    """One country's lives at stake, or None when they cannot be computed yet (no monthly
+    run or its draws; the page says so instead of failing)."""
+    try:
+        return lives(settings, s).get(iso3)
+    except NotFoundError:
+        return None
+
+
 #: Tables by (store, build, structural run, monthly run): runs never change once published.
 _KEPT: dict[tuple[str, str, int, int], dict[str, dict[str, float]]] = {}
 

@@ -27,8 +27,8 @@ class Assumptions(BaseModel):
 
     effectiveness: float = Field(EFFECTIVENESS, ge=0, le=1, description=(
         "Share of the expected civilian deaths over 24 months that an effort averts."))
-    cost: float = Field(COST, gt=0, le=1e6, description="Cost of an effort, in units the "
-                        "analyst chooses (e.g. one mission-year).")
+    cost: float = Field(COST, ge=0.001, le=1e6, description="Cost of an effort, in units "
+                        "the analyst chooses (e.g. one mission-year).")
     threshold: float = Field(THRESHOLD, ge=0, le=1e9, description="Lives saved per unit of "
                              "cost above which acting is marked as worth it.")
 

@@ -20,7 +20,7 @@ from atrisk.domain.reports import (
     StructuralBacktestReport,
 )
 from atrisk.forecasting.structural import MAX_AUC_LOSS, MAX_TOP30_LOSS
-from atrisk.http import build_data, charts, watch_data
+from atrisk.http import build_data, charts, lives_data, watch_data
 from atrisk.http.auth import current_user, reader, shared_page
 from atrisk.http.country_charts import country_charts
 from atrisk.http.deps import CacheDep, SettingsDep, country_or_404
@@ -129,6 +129,7 @@ def _country(request: Request, settings: Settings, iso3: str) -> HTMLResponse:
         outlook = (queries.outlook(s, monthly.id, found.iso3).get(found.iso3)
                    if monthly else None)
         drawn = country_charts(settings, s, found, current, monthly)
+        at_stake = lives_data.lives_of(settings, s, found.iso3)
         user = current_user(request)
         factors = (assessments.compare(current.drivers if current else [],
                                        assessments.latest(s, found.iso3))
@@ -136,7 +137,8 @@ def _country(request: Request, settings: Settings, iso3: str) -> HTMLResponse:
     watch = watch_data.load(settings) if watch_data.stamp(settings) is not None else None
     return TEMPLATES.TemplateResponse(request, "country.html", {
         "country": found, "run": run, "current": current, "drivers": drawn.drivers,
-        "move": move, "episodes": drawn.episodes, "indicators": data.indicators(found.gwcode),
+        "move": move, "at_stake": at_stake, "episodes": drawn.episodes,
+        "indicators": data.indicators(found.gwcode),
         "history": drawn.history, "forecast": drawn.forecast, "monthly": monthly,
         "backtest_run": drawn.backtest_run, "backtest": drawn.backtest,
         "published": drawn.published, "outlook": outlook,
