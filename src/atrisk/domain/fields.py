@@ -3,12 +3,27 @@ characters, which some stores reject and others keep invisibly) and money that i
 
 from __future__ import annotations
 
+import math
 from datetime import date
 from typing import Annotated
 
 from pydantic import AfterValidator, BeforeValidator, Field
 
 _ALLOWED_CONTROLS = {"\n", "\r", "\t"}
+
+
+def optional_float(value: object) -> float | None:
+    """A table cell as a float, or None where it is missing (None, NaN, pandas' NA)."""
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except TypeError:  # None, pandas.NA
+        return None
+    return None if math.isnan(number) else number
+
+
+def optional_int(value: object) -> int | None:
+    number = optional_float(value)
+    return None if number is None else int(number)
 
 
 def printable(value: str) -> str:

@@ -22,6 +22,7 @@ import pandas as pd
 from scipy.special import expit, logit
 
 from atrisk.domain.errors import ConfigError, NotFoundError
+from atrisk.domain.fields import optional_float, optional_int
 from atrisk.forecasting.rank_certainty import rank_certainty
 from atrisk.models.base import StructuralModel
 from atrisk.panels.labels import label
@@ -187,12 +188,14 @@ def run(kit: Scenario, iso3: str, presets: Sequence[str] = (),
     certainty = rank_certainty(draws_after)
     return Outcome(
         iso3=str(row["iso3"]),
-        changes=tuple(Change(f, label(f), _number(row.get(f)), v) for f, v in wanted.items()),
+        changes=tuple(Change(f, label(f), optional_float(row.get(f)), v)
+                      for f, v in wanted.items()),
         risk_before=float(base[i]), risk=float(after[i]),
         low_80=None if log_odds is None else float(expit(log_odds.quantile(0.1))),
         high_80=None if log_odds is None else float(expit(log_odds.quantile(0.9))),
         rank_before=_rank(base, i), rank=_rank(after, i),
-        rank_low=_int(certainty.loc[i, "rank_low"]), rank_high=_int(certainty.loc[i, "rank_high"]),
+        rank_low=optional_int(certainty.loc[i, "rank_low"]),
+        rank_high=optional_int(certainty.loc[i, "rank_high"]),
         presets=tuple(presets))
 
 
@@ -214,14 +217,6 @@ def _draws(kit: Scenario, rows: pd.DataFrame, point: np.ndarray) -> pd.DataFrame
 
 def _rank(risks: np.ndarray, i: int) -> int:
     return int(np.sum(risks > risks[i])) + 1
-
-
-def _number(value: object) -> float | None:
-    return None if value is None or pd.isna(value) else float(value)  # type: ignore[arg-type]
-
-
-def _int(value: object) -> int | None:
-    return None if value is None or pd.isna(value) else int(value)  # type: ignore[call-overload]
 
 
 def _value(value: float | None) -> str:

@@ -9,6 +9,7 @@ import pandas as pd
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
+from atrisk.domain.fields import optional_float, optional_int
 from atrisk.domain.reports import (
     MonthlyBacktestReport,
     MonthlyRunMeta,
@@ -49,9 +50,10 @@ def publish_structural(url: str, table: pd.DataFrame, meta: StructuralRunMeta) -
         run = _new_run(s, "structural", str(meta.forecast_year), meta)
         s.add_all(StructuralForecast(
             run_id=run.id, gwcode=int(r.gwcode), iso3=str(r.iso3), name=str(r.name),
-            rank=int(r.rank), probability=float(r.risk_2yr), low_80=_num(r.low_80),
-            high_80=_num(r.high_80), p_top10=_num(r.p_top10), p_top30=_num(r.p_top30),
-            rank_low=_int(r.rank_low), rank_high=_int(r.rank_high),
+            rank=int(r.rank), probability=float(r.risk_2yr), low_80=optional_float(r.low_80),
+            high_80=optional_float(r.high_80), p_top10=optional_float(r.p_top10),
+            p_top30=optional_float(r.p_top30),
+            rank_low=optional_int(r.rank_low), rank_high=optional_int(r.rank_high),
             probability_1yr=float(r.risk_1yr),
             drivers=json.loads(str(r.drivers_json)),
             contributions=json.loads(str(r.contributions_json))
@@ -91,7 +93,8 @@ def publish_structural_backtest(url: str, forecasts: pd.DataFrame,
         run = _new_run(s, "backtest_structural", f"{meta.first}-{meta.last}", meta)
         s.add_all(BacktestForecast(
             run_id=run.id, model=str(r.model), gwcode=int(r.gwcode), data_year=int(r.data_year),
-            iso3=str(r.iso3), probability=float(r.probability), onset_next2=_num(r.onset_next2))
+            iso3=str(r.iso3), probability=float(r.probability),
+            onset_next2=optional_float(r.onset_next2))
             for r in known.itertuples(index=False))
         return int(run.id)
 
@@ -121,10 +124,3 @@ def _new_run(s: Session, kind: str, period: str, meta: RunMeta) -> ForecastRun:
                  model=run.model)
     return run
 
-
-def _num(value: object) -> float | None:
-    return None if value is None or pd.isna(value) else float(value)  # type: ignore[arg-type]
-
-
-def _int(value: object) -> int | None:
-    return None if value is None or pd.isna(value) else int(value)  # type: ignore[call-overload]
