@@ -138,3 +138,29 @@ def test_country_page_sets_analysts_beside_the_model(app_settings: Settings) -> 
     _login(viewer, "viewer")
     seen = viewer.get("/countries/SDN").text
     assert "factor 10" in seen and "assess-form" not in seen
+
+
+def test_analysts_saving_the_same_factor_at_once_each_get_a_version(
+        app_settings: Settings) -> None:
+    """Found by the concurrent API fuzzing: two writers read the same latest version and the
+    second insert broke the unique key (a server error). Eight writers at once, each in its
+    own transaction, must all land, numbered 1..8."""
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    from atrisk.response.assessments import AssessmentIn, history, record
+
+    start = Barrier(8)
+
+    def write(i: int) -> int:
+        with session(app_settings.database) as s:
+            user = accounts.user_by_email(s, "analyst@example.org")
+            assert user is not None
+            start.wait()
+            return record(s, user, "SDN", AssessmentIn(**{**ENTRY, "level": i % 4})).version
+
+    with ThreadPoolExecutor(8) as pool:
+        versions = sorted(pool.map(write, range(8)))
+    assert versions == list(range(1, 9))
+    with session(app_settings.database) as s:
+        assert sorted(a.version for a in history(s, "SDN", factor=2)) == list(range(1, 9))

@@ -89,3 +89,19 @@ def test_priorities_page_and_api(store: str, publish_to, built: Settings,
     page = client.get("/priorities?effectiveness=10&cost=2&threshold=1", headers=headers)
     assert page.status_code == 200 and 'id="assumptions"' in page.text
     assert f'data-iso3="{top["iso3"]}"' in page.text and "Mueller" in page.text
+
+
+def test_a_country_without_severity_inputs_still_gets_a_toll(forecasts, panel) -> None:
+    """Missing population or democracy scores are filled with all countries' mean (as the
+    back-test does), so no country's lives at stake is unknown."""
+    monthly = forecasts["monthly"]
+    draws = pd.read_parquet(monthly.meta.draws_file)
+    draws = draws[draws["target"] == "civilian_deaths"]
+    table = forecasts["structural"].table
+    severity = panel.loc[panel["year"] == 2024, ["iso3", *SEVERITY]]
+    risks = table[["iso3", "risk_1yr", "risk_2yr"]].merge(severity, on="iso3", how="left")
+    risks.loc[risks["iso3"] == "SDN", list(SEVERITY)] = np.nan
+    tolls = (fit_toll(panel, 1, 2024), fit_toll(panel, 2, 2024))
+    out = lives_at_stake(draws, risks, tolls).set_index("iso3")
+    assert np.isfinite(out.loc["SDN"].to_numpy(dtype=float)).all()
+    assert out.loc["SDN", "new_12"] > 0

@@ -188,6 +188,47 @@ def forecast_monthly_cmd(
     _alerts(settings)
 
 
+@forecast_app.command("subnational")
+def forecast_subnational_cmd(
+    country: Annotated[str, typer.Option(help="ISO3 code of a country with a complete event "
+                                              "history (here: CAF, MEX, MMR).")],
+    out: Annotated[Path, typer.Option(help="Where to write every draw (.parquet).")],
+    level: Annotated[str, typer.Option(help="cell (PRIO-GRID, 0.5 degrees) or region "
+                                            "(first-level, GED's adm_1).")] = "cell",
+    top: Annotated[int, typer.Option(help="Places to print.")] = 15,
+) -> None:
+    """Where in the country: the latest national monthly forecast shared among its cells or
+    regions (1,000 draws each; they add up to the national draws)."""
+    from atrisk.forecasting.subnational import SERIOUS, UNIT_COLUMN, forecast_subnational
+
+    if out.suffix != ".parquet":
+        raise typer.BadParameter("--out must end in .parquet")
+    if level not in UNIT_COLUMN:
+        raise typer.BadParameter("--level must be cell or region")
+    settings = _settings()
+    with steps(f"sub-national forecast for {country.upper()} by {level}") as step:
+        step("sharing out the national forecast")
+        run = forecast_subnational(settings, country, out, level)  # type: ignore[arg-type]
+    meta = run.meta
+    table = Table(title=f"Civilian deaths in {meta.iso3}, {meta.months[0]} to "
+                        f"{meta.months[meta.outlook_months - 1]}, by {level}",
+                  caption=meta.data_note)
+    for col in (UNIT_COLUMN[level], "expected", f"P(>= {SERIOUS})", "last 12 months"):
+        table.add_column(col, justify="left" if col == UNIT_COLUMN[level] else "right")
+    places = run.units.assign(unit=run.units["unit"].astype(str)).set_index("unit")
+    for r in run.outlook.head(top).itertuples(index=False):
+        where = str(r.unit)
+        if level == "cell":
+            cell = places.loc[where]
+            where += (f" ({cell['region'] + ', ' if cell['region'] else ''}"
+                      f"{abs(cell['lat']):.2f}{'N' if cell['lat'] >= 0 else 'S'} "
+                      f"{abs(cell['lon']):.2f}{'E' if cell['lon'] >= 0 else 'W'})")
+        table.add_row(where, f"{r.expected:,.1f}", f"{100 * r.p_ge_serious:.0f}%",
+                      f"{r.last_12_months:,.0f}")
+    console.print(table)
+    console.print(f"draws in {out}; summaries and run record in {run.path}")
+
+
 def _provisional_verdict(settings: Settings, model: str) -> tuple[bool, str]:
     """The latest published back-test's cost of forecasting a year early, and whether a
     provisional run of ``model`` may be published on it."""

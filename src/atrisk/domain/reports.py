@@ -78,6 +78,35 @@ class MonthlyRunMeta(_Record):
         return self.data.describe() if self.data else f"data through {self.last_data_month}"
 
 
+class SubnationalRunMeta(_Record):
+    """A sub-national forecast run: a national monthly forecast shared among a country's
+    cells or regions (the draws stay in Parquet at ``draws_file``)."""
+
+    kind: Literal["subnational"] = "subnational"
+    created: str
+    iso3: str
+    level: Literal["cell", "region"]
+    model: str
+    settings: dict[str, Any] = {}
+    national_model: str
+    national_last_data_month: str
+    months: list[str]
+    history: str = Field(description="The complete event history the places come from.")
+    history_vintage: str
+    history_last_month: str
+    units: int
+    draws: int
+    code_version: str
+    draws_file: str
+    outlook_months: int
+
+    @property
+    def data_note(self) -> str:
+        return (f"how many: the national forecast from data through "
+                f"{self.national_last_data_month}; where: GED events through "
+                f"{self.history_last_month} ({self.history_vintage})")
+
+
 class Score(_Record):
     """A structural model's scores on the back-test's country-years."""
 

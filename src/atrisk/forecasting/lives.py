@@ -34,36 +34,64 @@ def lives_at_stake(draws: pd.DataFrame, risks: pd.DataFrame, tolls: tuple[TollMo
     ``risks``: per ``iso3`` the annual ``risk_1yr`` and ``risk_2yr`` and the ``SEVERITY``
     inputs of the data year; ``tolls``: the one-year and the two-year ``TollModel``."""
     rng = np.random.default_rng(seed)
-    wide = draws.pivot_table(index=["iso3", "draw"], columns="month", values="value",
-                             aggfunc="sum").sort_index(axis=1)
-    months = wide.to_numpy()
-    ongoing_12 = pd.Series(months.sum(axis=1), index=wide.index)
-    ongoing_24 = ongoing_12 + 12 * pd.Series(months[:, -1], index=wide.index)
-    rows = risks.set_index("iso3")
+    isos, cube = _paths(draws)
+    ongoing = {12: cube.sum(axis=2)}  # country x draw
+    ongoing[24] = ongoing[12] + 12 * cube[:, :, -1]
+    rows = risks.drop_duplicates("iso3").set_index("iso3").reindex(isos)
+    # Severity inputs a country lacks are filled with the mean of all countries (as in the
+    # back-test, evaluation.lives_backtest), so every country gets a toll.
+    log_means = {h: toll.log_mean(rows) for h, toll in zip((12, 24), tolls, strict=True)}
+    expected = {h: toll.expected(rows) for h, toll in zip((12, 24), tolls, strict=True)}
+    sigma = {12: tolls[0].sigma, 24: tolls[1].sigma}
+    risk = {12: rows["risk_1yr"].to_numpy(dtype=float),
+            24: rows["risk_2yr"].to_numpy(dtype=float)}
+    known = set(risks["iso3"])
     out = []
-    for iso3, one in ongoing_12.groupby(level="iso3"):
-        if iso3 not in rows.index:
+    for i, iso3 in enumerate(isos):
+        if iso3 not in known:
             continue
-        row = rows.loc[[iso3]]
-        n = len(one)
-        totals = {}
-        news = {}
-        for horizon, ongoing, risk, toll in ((12, one, "risk_1yr", tolls[0]),
-                                             (24, ongoing_24.loc[iso3], "risk_2yr", tolls[1])):
-            p = float(row[risk].iloc[0])
-            onset = rng.random(n) < p
-            size = np.expm1(rng.normal(toll.log_mean(row)[0], toll.sigma, n))
-            totals[horizon] = np.asarray(ongoing).ravel() + onset * size
-            news[horizon] = p * float(toll.expected(row)[0])
+        n = cube.shape[1]
+        totals, news = {}, {}
+        for h in (12, 24):
+            onset = rng.random(n) < risk[h][i]
+            size = np.expm1(rng.normal(log_means[h][i], sigma[h], n))
+            totals[h] = ongoing[h][i] + onset * size
+            news[h] = risk[h][i] * float(expected[h][i])
+        mean = {h: float(ongoing[h][i].mean()) for h in (12, 24)}
         out.append({
-            "iso3": iso3,
-            "ongoing_12": float(np.mean(np.asarray(one))),
-            "ongoing_24": float(np.mean(np.asarray(ongoing_24.loc[iso3]))),
+            "iso3": iso3, "ongoing_12": mean[12], "ongoing_24": mean[24],
             "new_12": news[12], "new_24": news[24],
-            "expected_12": float(np.mean(np.asarray(one))) + news[12],
-            "expected_24": float(np.mean(np.asarray(ongoing_24.loc[iso3]))) + news[24],
+            "expected_12": mean[12] + news[12], "expected_24": mean[24] + news[24],
             **{f"{'low' if q < 0.5 else 'high'}_{h}": float(np.quantile(totals[h], q))
                for h in (12, 24) for q in QUANTILES},
         })
     table = pd.DataFrame(out)
     return table.sort_values("expected_12", ascending=False).reset_index(drop=True)
+
+
+def _paths(draws: pd.DataFrame) -> tuple[list[str], np.ndarray]:
+    """The draws as a country x draw x month cube (months in order), and the countries."""
+    isos, iso_codes = _sorted_codes(draws["iso3"])
+    kept, draw_codes = _sorted_codes(draws["draw"])
+    months, month_codes = _sorted_codes(draws["month"])
+    shape = (len(isos), len(kept), len(months))
+    flat = (iso_codes * shape[1] + draw_codes) * shape[2] + month_codes
+    cube = np.bincount(flat, weights=draws["value"].to_numpy(dtype=float),
+                       minlength=int(np.prod(shape)))
+    return [str(x) for x in isos], cube.reshape(shape)
+
+
+def _sorted_codes(values: pd.Series) -> tuple[list[object], np.ndarray]:
+    """The distinct values in order and each row's position among them (the draws' text
+    columns are dictionary-encoded and millions of rows long: read through their codes)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        codes = values.cat.codes.to_numpy().astype(np.int64)
+        labels = np.asarray(values.cat.categories.astype(str))
+    else:  # draw numbers: 0..999
+        codes = values.to_numpy().astype(np.int64)
+        labels = np.arange(int(codes.max()) + 1 if len(codes) else 0)
+    used = np.flatnonzero(np.bincount(codes, minlength=len(labels)))
+    order = used[np.argsort(labels[used], kind="stable")]
+    rank = np.full(len(labels), -1, dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return list(labels[order]), rank[codes]

@@ -3,6 +3,7 @@ page and its API (computed once per pair of runs and build, then kept in memory)
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pandas as pd
@@ -31,11 +32,12 @@ def lives(settings: Settings, s: Session) -> dict[str, dict[str, float]]:
                           for r in queries.structural_rows(s, structural.id)[1]],
                          columns=["iso3", "risk_1yr", "risk_2yr"])
     key = (settings.database, build_data.current_id(settings), structural.id, monthly.id)
-    if key not in _KEPT:
-        while len(_KEPT) >= 4:
-            _KEPT.pop(next(iter(_KEPT)))
-        _KEPT[key] = _lives(settings, months.draws_file, report.data_year, risks)
-    return _KEPT[key]
+    with _COMPUTING:  # requests that arrive together compute the table once
+        if key not in _KEPT:
+            while len(_KEPT) >= 4:
+                _KEPT.pop(next(iter(_KEPT)))
+            _KEPT[key] = _lives(settings, months.draws_file, report.data_year, risks)
+        return _KEPT[key]
 
 
 def lives_of(settings: Settings, s: Session, iso3: str) -> dict[str, float] | None:
@@ -49,6 +51,7 @@ def lives_of(settings: Settings, s: Session, iso3: str) -> dict[str, float] | No
 
 #: Tables by (store, build, structural run, monthly run): runs never change once published.
 _KEPT: dict[tuple[str, str, int, int], dict[str, dict[str, float]]] = {}
+_COMPUTING = threading.Lock()
 
 
 def _lives(settings: Settings, draws_file: str, data_year: int, risks: pd.DataFrame

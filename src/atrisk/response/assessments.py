@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from atrisk.domain.fields import Text, Whole
 from atrisk.response.framework import framework
 from atrisk.store import audit
-from atrisk.store.schema import Assessment, User
+from atrisk.store.schema import Assessment, Country, User
 
 LEVELS = ("absent", "low", "elevated", "severe")
 Trend = Literal["improving", "stable", "worsening"]
@@ -41,17 +41,24 @@ class AssessmentIn(BaseModel):
 
 
 def record(s: Session, author: User, iso3: str, entry: AssessmentIn) -> Assessment:
-    """Add a new version of the assessment of ``entry.factor`` in ``iso3`` (audited)."""
-    current = s.scalar(select(func.max(Assessment.version)).where(
-        Assessment.iso3 == iso3, Assessment.factor_id == entry.factor)) or 0
+    """Add a new version of the assessment of ``entry.factor`` in ``iso3`` (audited).
+
+    Two analysts saving the same factor at once both get a version: the number is computed by
+    the INSERT itself (atomic under SQLite's write lock), and on PostgreSQL the country's row
+    is locked first, so the second writer counts the first's version."""
+    s.execute(select(Country.gwcode).where(Country.iso3 == iso3).with_for_update())
+    after = (select(func.coalesce(func.max(Assessment.version), 0) + 1)
+             .where(Assessment.iso3 == iso3, Assessment.factor_id == entry.factor)
+             .scalar_subquery())
     row = Assessment(
-        iso3=iso3, factor_id=entry.factor, version=int(current) + 1, level=entry.level,
+        iso3=iso3, factor_id=entry.factor, version=after, level=entry.level,
         trend=entry.trend, confidence=entry.confidence, evidence=entry.evidence,
         sources=[{"title": x.title, "url": str(x.url)} for x in entry.sources],
         framework_version=framework().version, author_id=author.id,
         created_at=datetime.now(UTC))
     s.add(row)
     s.flush()
+    s.refresh(row, ["version"])
     audit.record(s, author, "assessment.add", "assessment", row.id, iso3=iso3,
                  factor=entry.factor, version=row.version, level=entry.level)
     return row

@@ -28,7 +28,15 @@ import pandas as pd
 
 from atrisk.domain.errors import SourceError
 from atrisk.settings import Settings
-from atrisk.sources.base import Schema, Source, locate, parse_file, read, validate
+from atrisk.sources.base import (
+    Schema,
+    Source,
+    check_period,
+    locate,
+    parse_file,
+    read,
+    validate,
+)
 
 log = logging.getLogger(__name__)
 
@@ -154,6 +162,77 @@ CANDIDATE_2026_02 = _release("ged_candidate_2026_02", "GEDEvent_v26_0_2.csv.gz",
 #: The releases after GED's final months that the country-month panel is built from, oldest
 #: first (a newer release wins where two cover a month).
 CANDIDATE_RELEASES: tuple[Release, ...] = (CANDIDATE_2025, CANDIDATE_2026_02)
+
+
+@dataclass(frozen=True)
+class EventHistory:
+    """Every GED event of some countries through ``last_month``: what the sub-national panels
+    need (the country-month aggregate and the Candidate releases hold no complete record of
+    where). ``countries`` (ISO3) is None for the full global release."""
+
+    source: Source
+    vintage: str
+    last_month: str
+    countries: tuple[str, ...] | None = None
+
+
+def _history(name: str, file: str, version: str, vintage: str, last: str, iso3: str,
+             min_events: int) -> EventHistory:
+    source = Source(
+        name=name, path=f"conflict/ucdp/events/{file}",
+        url="https://ucdp.uu.se/downloads/ged/ged" + vintage.split("-")[1].replace(".", "")
+        + "-csv.zip", version=version, licence="CC BY 4.0", citation=_CITE,
+        producer="Uppsala Conflict Data Program",
+        schema=replace(SCHEMA, min_rows=min_events), period=("date_start", last))
+    return EventHistory(source, vintage, last, (iso3,))
+
+
+#: Complete event histories of single countries in the mirror (extracts of a GED release:
+#: the official download is the whole release, from which the country's rows are taken).
+HISTORY_CAF = EventHistory(replace(GED_CAR, schema=replace(SCHEMA, min_rows=1500),
+                                   period=("date_start", "2022-12")),
+                           "ged-23.1", "2022-12", ("CAF",))
+HISTORY_MEX = _history("ged_mexico", "ged241_mexico.csv.gz",
+                       "24.1 (every event in Mexico)", "ged-24.1", "2023-12", "MEX", 18000)
+HISTORY_MMR = _history("ged_myanmar", "ged241_myanmar.csv.gz",
+                       "24.1 (every event in Myanmar)", "ged-24.1", "2023-12", "MMR", 7000)
+#: The single-country histories the build reads; the full release, where a mirror or the
+#: download cache holds it, covers every country and takes precedence (``full_history``).
+EVENT_HISTORIES: tuple[EventHistory, ...] = (HISTORY_CAF, HISTORY_MEX, HISTORY_MMR)
+FULL_HISTORY = EventHistory(replace(GED_FULL, schema=replace(SCHEMA, min_rows=250000),
+                                    period=("date_start", FINAL_LAST_MONTH)),
+                            FINAL_VINTAGE, FINAL_LAST_MONTH)
+
+
+def full_history(settings: Settings) -> EventHistory | None:
+    """The full global GED when a copy is at hand (the mirror's, or one already downloaded
+    into the cache: 250 MB is not fetched unasked); None otherwise."""
+    root = settings.mirror if settings.mirror is not None else settings.cache_dir
+    return FULL_HISTORY if (Path(root) / GED_FULL.path).is_file() else None
+
+
+def history_events(history: EventHistory, settings: Settings | None = None) -> pd.DataFrame:
+    """A history's events, validated as any GED file, none dated after its last month and,
+    for a single-country extract, none elsewhere."""
+    path = locate(history.source, settings)
+    if path.suffix.lower() == ".geojson":
+        frame = read_events(path).table
+        check_period(frame, history.source, str(path))
+        if len(frame) < (history.source.schema.min_rows if history.source.schema else 1):
+            raise SourceError(str(path), f"only {len(frame)} events (truncated?)")
+    else:
+        frame = _checked_events(read(history.source, settings), str(path)).table
+    if history.countries is not None:
+        ids = set(frame["country_id"].unique())
+        expected = {_GW[iso3] for iso3 in history.countries}
+        if not ids <= expected:
+            raise SourceError(str(path), f"events in countries {sorted(ids - expected)} "
+                              f"(expected only {', '.join(history.countries)})")
+    return frame
+
+
+#: GW codes of the countries with single-country histories (GED's ``country_id``).
+_GW = {"CAF": 482, "MEX": 70, "MMR": 775}
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,162 @@
+"""Sub-national panels and models on the three complete event histories in the mirror
+(Central African Republic, GED 23.1; Mexico and Myanmar, GED 24.1): the PRIO-GRID
+arithmetic, cells and regions that add up to the country, and the benchmarks' definitions."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from atrisk.domain import priogrid
+from atrisk.domain.errors import NotFoundError
+from atrisk.models.monthly import N_DRAWS
+from atrisk.models.subnational import NationalShares, subnational_models, unit_history
+from atrisk.panels import subnational
+from atrisk.settings import Settings
+from atrisk.sources import ged
+
+COUNTRIES = ("CAF", "MEX", "MMR")
+
+
+def test_grid_arithmetic_places_known_coordinates_in_their_cells() -> None:
+    assert priogrid.cell_of(19.42847, -99.12766) == 157122  # Mexico City, GED event 182027
+    assert priogrid.cell_of(5.399784, 26.486881) == 137213  # south-east CAR, GED event 36210
+    assert priogrid.cell_of(-90, -180) == 1 and priogrid.cell_of(90, 180) == 360 * 720
+    lat, lon = priogrid.centre(157122)
+    south, west, north, east = priogrid.bounds(157122)
+    assert (south, west, north, east) == (19.0, -99.5, 19.5, -99.0)
+    assert south < 19.42847 < north and west < -99.12766 < east
+    assert (lat, lon) == (19.25, -99.25)
+    ring = priogrid.neighbours(720)  # the last cell of the first row: wraps east to cell 1
+    assert 1 in ring and (ring == -1).sum() == 3  # nothing south of the southernmost row
+    assert priogrid.distance_km(0, 0, 0, 1) == pytest.approx(111.19, abs=0.01)
+    with pytest.raises(ValueError):
+        priogrid.cell_of(91, 0)
+
+
+@pytest.mark.parametrize("iso3", COUNTRIES)
+def test_every_event_falls_in_the_cell_ged_gives_it(iso3: str, settings: Settings) -> None:
+    events = ged.history_events(subnational.history_for(iso3, settings), settings)
+    given = pd.to_numeric(events["priogrid_gid"]).to_numpy()
+    assert (priogrid.cell_of(events["latitude"], events["longitude"]) == given).all()
+
+
+@pytest.mark.parametrize("iso3", COUNTRIES)
+def test_cells_and_regions_add_up_to_the_country(iso3: str, settings: Settings) -> None:
+    history = subnational.history_for(iso3, settings)
+    months = ged.to_country_month(ged.history_events(history, settings)).set_index("month")
+    for level in subnational.LEVELS:
+        panel = subnational.unit_panel(iso3, level, settings)
+        table = panel.table
+        n_months = len(pd.period_range(ged.GED_FIRST_MONTH, history.last_month, freq="M"))
+        assert len(table) == len(panel.units) * n_months  # every unit, every month, zero-filled
+        assert table["month"].max() == history.last_month  # later months unknown, not zero
+        assert (table["vintage"] == history.vintage).all()
+        total = table.groupby("month")[["civilian_deaths", "fatalities", "events"]].sum()
+        for column in ("civilian_deaths", "fatalities", "events"):
+            expected = months[column].reindex(total.index).fillna(0.0)
+            np.testing.assert_allclose(total[column].to_numpy(), expected.to_numpy())
+
+
+def test_cells_cover_the_country_and_every_event(settings: Settings) -> None:
+    cells = subnational.unit_panel("CAF", "cell", settings).units
+    inside = subnational.country_cells("CAF", settings)
+    assert 180 < len(inside) < 230  # 623,000 km2 in cells of ~3,000 km2
+    assert set(inside) <= set(cells["unit"])
+    bangui = priogrid.cell_of(4.3612, 18.5550)
+    assert bangui in set(cells["unit"])
+    assert (cells["south"] < cells["lat"]).all() and (cells["lat"] < cells["north"]).all()
+
+
+def test_a_region_renamed_by_ged_is_one_region(settings: Settings) -> None:
+    regions = set(subnational.unit_panel("MMR", "region", settings).units["unit"])
+    assert {"Bago", "Kayin", "Magway", "Sagaing", subnational.UNLOCATED} <= regions
+    assert not any(name.endswith(("division", "region", "state")) for name in regions)
+    mexico = set(subnational.unit_panel("MEX", "region", settings).units["unit"])
+    assert "Ciudad de México" in mexico and "Distrito Federal" not in mexico
+
+
+def test_a_country_without_a_complete_history_says_why(settings: Settings) -> None:
+    with pytest.raises(NotFoundError, match="CAF, MEX, MMR"):
+        subnational.unit_panel("SDN", "cell", settings)
+
+
+def _history(settings: Settings, last: str) -> pd.DataFrame:
+    table = subnational.unit_panel("CAF", "cell", settings).table
+    return unit_history(table[table["month"] <= last], "CAF")
+
+
+def test_benchmarks_are_the_views_definitions_at_cell_level(settings: Settings) -> None:
+    history = _history(settings, "2013-10")
+    models = subnational_models()
+    cells = history["gwcode"].nunique()
+    last = history[history["month"] == "2013-10"].set_index("gwcode")["civilian_deaths"]
+    year = history[history["month"] > "2012-10"].pivot(index="gwcode", columns="month",
+                                                       values="civilian_deaths")
+    for name in ("exactly_zero", "last_historical", "conflictology_country12"):
+        fc = models[name]("civilian_deaths").fit(history).predict(history, [3])
+        assert fc.draws.shape == (cells, N_DRAWS)
+        by_cell = pd.DataFrame(fc.draws, index=fc.keys["gwcode"])
+        if name == "exactly_zero":
+            assert not fc.draws.any()
+        elif name == "last_historical":  # Poisson around the last month
+            np.testing.assert_allclose(by_cell.mean(axis=1), last.reindex(by_cell.index),
+                                       atol=4 * np.sqrt(last.max() / N_DRAWS) + 0.05)
+        else:  # only values the cell had in its last 12 months
+            for cell in year.index[year.sum(axis=1) > 0]:
+                assert set(by_cell.loc[cell]) <= set(year.loc[cell])
+
+
+def test_national_shares_add_up_to_the_national_draws(settings: Settings) -> None:
+    history = _history(settings, "2013-10")
+    model = NationalShares("national_shares", "civilian_deaths").fit(history)
+    national = np.random.default_rng(1).poisson(40, size=(2, N_DRAWS)).astype(float)
+    fc = model.predict(history, [3, 4], national=national)
+    per_step = fc.draws.reshape(2, -1, N_DRAWS).sum(axis=1)
+    np.testing.assert_array_equal(per_step, national)
+    share = model.shares(history)
+    assert share.sum() == pytest.approx(1.0) and (share > 0).all()
+    busiest = history[history["month"] > "2012-10"].groupby("gwcode")["civilian_deaths"].sum()
+    assert share.idxmax()[0] in set(busiest.nlargest(5).index)
+
+
+def test_the_forecast_shares_the_national_draws_among_cells(built: Settings, forecasts,
+                                                             tmp_path) -> None:
+    """`atrisk forecast subnational`: every cell and month of the latest national run, in
+    the long format with the cell in place of the country, adding up to the national draws."""
+    from typer.testing import CliRunner
+
+    from atrisk.cli.main import app
+
+    out = tmp_path / "caf.parquet"
+    env = {"ATRISK_MIRROR": str(built.mirror), "ATRISK_BUILD_DIR": str(built.build_dir),
+           "COLUMNS": "200"}
+    result = CliRunner().invoke(app, ["forecast", "subnational", "--country", "CAF", "--out",
+                                      str(out)], env=env)
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())  # as printed, wrapped to the terminal
+    assert "GED events through 2022-12" in said and "Ouaka" in said
+    draws = pd.read_parquet(out)
+    assert list(draws.columns) == ["priogrid_gid", "iso3", "month", "target", "model", "draw",
+                                   "value"]
+    national = pd.read_parquet(forecasts["monthly"].meta.draws_file,
+                               filters=[("iso3", "==", "CAF")])
+    assert sorted(draws["month"].unique()) == sorted(national["month"].astype(str).unique())
+    cells = subnational.unit_panel("CAF", "cell", built).units
+    assert draws["priogrid_gid"].nunique() == len(cells)
+    summed = draws.groupby(["target", "month", "draw"])["value"].sum()
+    national = national.assign(target=national["target"].astype(str),
+                               month=national["month"].astype(str))
+    expected = national.groupby(["target", "month", "draw"])["value"].sum().round()
+    np.testing.assert_allclose(summed.sort_index().to_numpy(),
+                               expected.reindex(summed.sort_index().index).to_numpy())
+
+    regions = CliRunner().invoke(app, ["forecast", "subnational", "--country", "MMR",
+                                       "--level", "region", "--out", str(out)], env=env)
+    assert regions.exit_code == 0, regions.output
+    assert "adm1" in pd.read_parquet(out).columns
+    refused = CliRunner().invoke(app, ["forecast", "subnational", "--country", "SDN", "--out",
+                                       str(out)], env=env)
+    assert refused.exit_code != 0
+    assert "no complete event history for SDN" in " ".join(refused.output.split())
