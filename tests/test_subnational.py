@@ -160,3 +160,60 @@ def test_the_forecast_shares_the_national_draws_among_cells(built: Settings, for
                                        str(out)], env=env)
     assert refused.exit_code != 0
     assert "no complete event history for SDN" in " ".join(refused.output.split())
+
+
+def test_country_page_and_api_show_the_cells_and_regions(built: Settings, forecasts, publish_to,
+                                                          tmp_path) -> None:
+    from fastapi.testclient import TestClient
+
+    from atrisk.app import create_app
+    from atrisk.forecasting.subnational import forecast_subnational
+    from atrisk.store.db import migrate
+
+    for level in subnational.LEVELS:
+        forecast_subnational(built, "CAF", tmp_path / f"{level}.parquet", level)
+    url = f"sqlite:///{tmp_path / 'atrisk.db'}"
+    migrate(url)
+    publish_to(url)
+    client = TestClient(create_app(Settings(mirror=built.mirror, build_dir=built.build_dir,
+                                            database_url=url)))
+    page = client.get("/countries/CAF").text
+    assert 'id="chart-cells"' in page and 'id="regions"' in page and "Ouaka" in page
+    assert "GED events through 2022-12" in page
+    other = client.get("/countries/SDN").text
+    assert 'id="places-why"' in other and "no complete event history for SDN" in other
+
+    body = client.get("/api/forecasts/subnational/CAF").json()
+    cells = body["items"]
+    assert body["run"]["level"] == "cell" and len(cells) == body["run"]["units"]
+    expected = [c["expected"] for c in cells]
+    assert expected == sorted(expected, reverse=True)
+    assert all(c["north"] - c["south"] == 0.5 for c in cells)
+    regions = client.get("/api/forecasts/subnational/caf?level=region&format=csv")
+    assert regions.headers["content-type"].startswith("text/csv")
+    assert regions.text.splitlines()[0].startswith("unit,region,lat,lon")
+    missing = client.get("/api/forecasts/subnational/SDN")
+    assert missing.status_code == 404 and "complete event history" in missing.text
+    assert client.get("/api/forecasts/subnational/CAF?level=province").status_code == 422
+    from atrisk.store import accounts
+    from atrisk.store.db import session
+
+    with session(url) as s:
+        viewer = accounts.add_user(s, "viewer@example.org", "a long pass phrase", "viewer")
+        token = accounts.new_token(s, viewer, "test")
+    brief = client.get("/countries/CAF/brief.html", headers={"authorization": f"Bearer {token}"})
+    assert brief.status_code == 200 and 'id="brief-cells"' in brief.text
+
+
+def test_the_map_draws_cells_as_squares_the_right_way_round() -> None:
+    """d3 (Vega's maps) reads a polygon's ring by its winding: counter-clockwise would be the
+    whole globe but the square."""
+    from atrisk.http.charts import cell_map
+
+    south, west, north, east = priogrid.bounds(157122)
+    spec = cell_map([{"unit": "157122", "south": south, "west": west, "north": north,
+                      "east": east, "expected": 2.0, "p_ge_serious": 0.1}], None)
+    ring = np.asarray(spec["layer"][0]["data"]["values"][0]["geometry"]["coordinates"][0])
+    x, y = ring[:, 0], ring[:, 1]
+    signed_area = 0.5 * np.sum(x[:-1] * y[1:] - x[1:] * y[:-1])
+    assert signed_area == pytest.approx(-0.25)  # clockwise, 0.5 x 0.5 degrees

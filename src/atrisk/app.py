@@ -7,7 +7,13 @@ from fastapi import FastAPI
 from starlette.middleware.sessions import SessionMiddleware
 
 from atrisk import __version__
-from atrisk.api import decision_routes, forecast_routes, response_routes, watch_routes
+from atrisk.api import (
+    decision_routes,
+    forecast_routes,
+    response_routes,
+    subnational_routes,
+    watch_routes,
+)
 from atrisk.http import errors
 from atrisk.http.cache import RunCache
 from atrisk.http.guards import BodyLimit, SecurityHeaders
@@ -45,6 +51,6 @@ def create_app(settings: Settings) -> FastAPI:
     errors.install(app)
     for router in (pages.router, account_pages.router, response_pages.router,
                    watch_pages.router, response_routes.router, forecast_routes.router,
-                   decision_routes.router, watch_routes.router):
+                   decision_routes.router, watch_routes.router, subnational_routes.router):
         app.include_router(router)
     return app

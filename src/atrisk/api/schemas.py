@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from atrisk.domain.reports import RunMeta
+from atrisk.domain.reports import RunMeta, SubnationalRunMeta
 
 #: A moment, always sent with its offset (RFC 3339): the store keeps UTC, and SQLite hands it
 #: back without the offset.
@@ -404,3 +404,30 @@ class Signal(BaseModel):
 class SignalsLatest(BaseModel):
     as_of: date = Field(description="The latest day of the event tables.")
     signals: list[Signal]
+
+
+class SubnationalPlace(BaseModel):
+    """One cell or region of a sub-national forecast."""
+
+    unit: str = Field(description="PRIO-GRID id (cells) or region name (regions).")
+    expected: float = Field(description="Expected civilian deaths over the outlook's months.")
+    p_ge_25: float = Field(description="Chance of at least 25 civilian deaths in them.")
+    last_12_months: float = Field(description="Civilian deaths in the history's last 12 "
+                                  "months.")
+    region: str | None = Field(default=None, description="Cells: the region most of its "
+                               "events were in.")
+    lat: float | None = None
+    lon: float | None = None
+    south: float | None = None
+    west: float | None = None
+    north: float | None = None
+    east: float | None = None
+
+
+class Subnational(BaseModel):
+    """A country's latest sub-national forecast: the national monthly forecast shared among
+    its cells or regions."""
+
+    run: SubnationalRunMeta
+    data_note: str
+    items: list[SubnationalPlace]

@@ -191,21 +191,44 @@ def forecast_monthly_cmd(
 @forecast_app.command("subnational")
 def forecast_subnational_cmd(
     country: Annotated[str, typer.Option(help="ISO3 code of a country with a complete event "
-                                              "history (here: CAF, MEX, MMR).")],
-    out: Annotated[Path, typer.Option(help="Where to write every draw (.parquet).")],
-    level: Annotated[str, typer.Option(help="cell (PRIO-GRID, 0.5 degrees) or region "
-                                            "(first-level, GED's adm_1).")] = "cell",
+                                              "history (here: CAF, MEX, MMR), or 'all'.")],
+    out: Annotated[Path, typer.Option(help="Where to write every draw (.parquet); with "
+                                           "--country all, a folder for ISO3_level.parquet "
+                                           "files.")],
+    level: Annotated[str, typer.Option(help="cell (PRIO-GRID, 0.5 degrees), region "
+                                            "(first-level, GED's adm_1) or both.")] = "cell",
     top: Annotated[int, typer.Option(help="Places to print.")] = 15,
 ) -> None:
     """Where in the country: the latest national monthly forecast shared among its cells or
     regions (1,000 draws each; they add up to the national draws)."""
+    from atrisk.forecasting.subnational import UNIT_COLUMN
+    from atrisk.panels.subnational import countries_with_histories
+
+    levels = list(UNIT_COLUMN) if level == "both" else [level]
+    if any(lv not in UNIT_COLUMN for lv in levels):
+        raise typer.BadParameter("--level must be cell, region or both")
+    settings = _settings()
+    if country.lower() == "all":
+        if out.suffix:
+            raise typer.BadParameter("with --country all, --out is a folder")
+        countries = list(countries_with_histories(settings))
+        if not countries:  # the full GED: every country the national forecast covers
+            from atrisk.forecasting.subnational import latest_monthly_run
+
+            draws = pd.read_parquet(latest_monthly_run(settings).draws_file, columns=["iso3"])
+            countries = sorted(draws["iso3"].astype(str).unique())
+        targets = [(c, lv, out / f"{c}_{lv}.parquet") for c in countries for lv in levels]
+    else:
+        if out.suffix != ".parquet" or len(levels) > 1:
+            raise typer.BadParameter("--out must end in .parquet (one country, one level)")
+        targets = [(country, levels[0], out)]
+    for iso3, lv, path in targets:
+        _subnational(settings, iso3, lv, path, top)
+
+
+def _subnational(settings: Settings, country: str, level: str, out: Path, top: int) -> None:
     from atrisk.forecasting.subnational import SERIOUS, UNIT_COLUMN, forecast_subnational
 
-    if out.suffix != ".parquet":
-        raise typer.BadParameter("--out must end in .parquet")
-    if level not in UNIT_COLUMN:
-        raise typer.BadParameter("--level must be cell or region")
-    settings = _settings()
     with steps(f"sub-national forecast for {country.upper()} by {level}") as step:
         step("sharing out the national forecast")
         run = forecast_subnational(settings, country, out, level)  # type: ignore[arg-type]

@@ -255,3 +255,37 @@ def watch_days(days: list[dict[str, Any]], recent: int = 7) -> Spec:
                        "mark": {"type": "rule", "strokeDash": [4, 4], "color": "#525252"},
                        "encoding": {"y": {"field": "baseline", "type": "quantitative"}}})
     return {"$schema": SCHEMA, "width": "container", "height": 160, "layer": layers}
+
+
+def cell_map(cells: list[dict[str, Any]], outline: dict[str, Any] | None) -> Spec:
+    """A country's PRIO-GRID cells as squares (from each cell's bounds), coloured by the
+    civilian deaths expected in the coming months, over the country's outline."""
+    features = [{"type": "Feature",  # clockwise: d3's spherical polygons read the
+                 "geometry": {"type": "Polygon", "coordinates": [[  # other way as the globe
+                     [c["west"], c["south"]], [c["west"], c["north"]],
+                     [c["east"], c["north"]], [c["east"], c["south"]],
+                     [c["west"], c["south"]]]]},
+                 "properties": {"cell": c["unit"], "region": c.get("region") or "",
+                                "expected": round(float(c["expected"]), 2),
+                                "p": round(100 * float(c["p_ge_serious"]), 1)}}
+                for c in cells]
+    layers: list[Spec] = []
+    if outline is not None:
+        layers.append({"data": {"values": [{"type": "Feature", "geometry": outline,
+                                            "properties": {}}]},
+                       "mark": {"type": "geoshape", "fill": "#f3f4f6", "stroke": "#6b7280",
+                                "strokeWidth": 0.8}})
+    layers.append({
+        "data": {"values": features},
+        "mark": {"type": "geoshape", "stroke": "#ffffff", "strokeWidth": 0.3},
+        "encoding": {
+            "color": {"field": "properties.expected", "type": "quantitative",
+                      "title": "Expected civilian deaths",
+                      "scale": {"scheme": "orangered", "type": "sqrt"}},
+            "tooltip": [{"field": "properties.cell", "title": "Cell (PRIO-GRID)"},
+                        {"field": "properties.region", "title": "Region"},
+                        {"field": "properties.expected", "title": "Expected deaths",
+                         "format": ".1f"},
+                        {"field": "properties.p", "title": "P(≥ 25) %"}]}})
+    return {"$schema": SCHEMA, "width": "container", "height": 380,
+            "projection": {"type": "mercator"}, "layer": layers}

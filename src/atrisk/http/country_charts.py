@@ -1,6 +1,6 @@
 """A country's charts, the same on its page (drawn by vega-embed in the browser) and in its
 brief (drawn to SVG without a browser): the risk history against the episodes, the drivers,
-the monthly fan chart and the rank range."""
+the monthly fan chart, the rank range and, where there is one, the map of grid cells."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from atrisk.http import build_data, charts
+from atrisk.domain.errors import NotFoundError
+from atrisk.http import build_data, charts, subnational_data
 from atrisk.settings import Settings
 from atrisk.store import queries
 from atrisk.store.schema import Country, ForecastRun, StructuralForecast
@@ -76,5 +77,10 @@ def brief_charts(settings: Settings, s: Session, iso3: str) -> dict[str, str]:
     if found is None or run is None:
         return {}
     current = queries.structural_for(s, run.id, found.iso3)
-    return country_charts(settings, s, found, current,
-                          queries.latest_run(s, "monthly")).svgs()
+    drawn = country_charts(settings, s, found, current, queries.latest_run(s, "monthly")).svgs()
+    try:
+        cells = subnational_data.latest(settings, found.iso3, "cell")
+    except NotFoundError:  # no complete event history, or not run: the brief has no map
+        return drawn
+    return {**drawn, "cells": charts.svg(charts.cell_map(
+        cells.places.to_dict("records"), subnational_data.outline(settings, found.iso3)))}

@@ -20,7 +20,7 @@ from atrisk.domain.reports import (
     StructuralBacktestReport,
 )
 from atrisk.forecasting.structural import MAX_AUC_LOSS, MAX_TOP30_LOSS
-from atrisk.http import build_data, charts, lives_data, watch_data
+from atrisk.http import build_data, charts, lives_data, subnational_data, watch_data
 from atrisk.http.auth import current_user, reader, shared_page
 from atrisk.http.country_charts import country_charts
 from atrisk.http.deps import CacheDep, SettingsDep, country_or_404
@@ -130,6 +130,7 @@ def _country(request: Request, settings: Settings, iso3: str) -> HTMLResponse:
                    if monthly else None)
         drawn = country_charts(settings, s, found, current, monthly)
         at_stake = lives_data.lives_of(settings, s, found.iso3)
+        places = _places(settings, found.iso3)
         user = current_user(request)
         factors = (assessments.compare(current.drivers if current else [],
                                        assessments.latest(s, found.iso3))
@@ -146,7 +147,24 @@ def _country(request: Request, settings: Settings, iso3: str) -> HTMLResponse:
         "watch_as_of": watch.as_of if watch else None,
         "factors": factors, "levels": assessments.LEVELS,
         "can_assess": user is not None and allows(user.role, "analyst"),
-        "specs": {name: json.dumps(spec) for name, spec in drawn.specs().items()}})
+        "cells": places.cells, "regions": places.regions, "places_why": places.why,
+        "specs": {name: json.dumps(spec) for name, spec in
+                  {**drawn.specs(), **places.specs}.items()}})
+
+
+def _places(settings: Settings, iso3: str) -> subnational_data.Places:
+    """The sub-national section: the cell map and the regions, or why there are none."""
+    cells = regions = None
+    why = ""
+    try:
+        cells = subnational_data.latest(settings, iso3, "cell")
+        regions = subnational_data.latest(settings, iso3, "region")
+    except NotFoundError as exc:
+        why = str(exc)
+    specs = ({"cells": charts.cell_map(cells.places.to_dict("records"),
+                                       subnational_data.outline(settings, iso3))}
+             if cells is not None else {})
+    return subnational_data.Places(cells, regions, why, specs)
 
 
 @router.get("/track-record", response_class=HTMLResponse, dependencies=readers)
