@@ -94,7 +94,9 @@ def test_benchmarks_are_the_views_definitions_at_cell_level(settings: Settings) 
     last = history[history["month"] == "2013-10"].set_index("gwcode")["civilian_deaths"]
     year = history[history["month"] > "2012-10"].pivot(index="gwcode", columns="month",
                                                        values="civilian_deaths")
-    for name in ("exactly_zero", "last_historical", "conflictology_country12"):
+    pool = set(history.loc[history["month"] > "1993-10", "civilian_deaths"])  # 240 months
+    for name in ("exactly_zero", "last_historical", "conflictology_country12",
+                 "bootstrap240"):
         fc = models[name]("civilian_deaths").fit(history).predict(history, [3])
         assert fc.draws.shape == (cells, N_DRAWS)
         by_cell = pd.DataFrame(fc.draws, index=fc.keys["gwcode"])
@@ -103,9 +105,11 @@ def test_benchmarks_are_the_views_definitions_at_cell_level(settings: Settings) 
         elif name == "last_historical":  # Poisson around the last month
             np.testing.assert_allclose(by_cell.mean(axis=1), last.reindex(by_cell.index),
                                        atol=4 * np.sqrt(last.max() / N_DRAWS) + 0.05)
-        else:  # only values the cell had in its last 12 months
+        elif name == "conflictology_country12":  # values the cell had in its last 12 months
             for cell in year.index[year.sum(axis=1) > 0]:
                 assert set(by_cell.loc[cell]) <= set(year.loc[cell])
+        else:  # any cell's value in the last 240 months, the same pool for every cell
+            assert set(np.unique(fc.draws)) <= pool and fc.draws.max() > 0
 
 
 def test_national_shares_add_up_to_the_national_draws(settings: Settings) -> None:
@@ -217,3 +221,33 @@ def test_the_map_draws_cells_as_squares_the_right_way_round() -> None:
     x, y = ring[:, 0], ring[:, 1]
     signed_area = 0.5 * np.sum(x[:-1] * y[1:] - x[1:] * y[:-1])
     assert signed_area == pytest.approx(-0.25)  # clockwise, 0.5 x 0.5 degrees
+
+
+def test_the_full_ged_needs_only_more_data(settings: Settings, tmp_path, monkeypatch) -> None:
+    """With UCDP's full release in the mirror, every country's panel comes from it, by the
+    same code (here a stand-in release holding Mexico's and Myanmar's events)."""
+    import dataclasses
+    import gzip
+    import zipfile
+
+    mirror = tmp_path / "mirror"
+    events = mirror / "conflict" / "ucdp" / "events"
+    events.mkdir(parents=True)
+    (mirror / "geo").symlink_to(settings.mirror / "geo")  # type: ignore[operator]
+    for name in ("ged241_mexico.csv.gz", "ged241_myanmar.csv.gz"):
+        (events / name).symlink_to(settings.mirror / "conflict/ucdp/events" / name)  # type: ignore[operator]
+    parts = [gzip.decompress((events / n).read_bytes()).decode().splitlines()
+             for n in ("ged241_mexico.csv.gz", "ged241_myanmar.csv.gz")]
+    with zipfile.ZipFile(events / "ged251-csv.zip", "w") as archive:
+        archive.writestr("GEDEvent_v25_1.csv", "\n".join(parts[0] + parts[1][1:]) + "\n")
+    full = dataclasses.replace(ged.FULL_HISTORY, source=dataclasses.replace(
+        ged.FULL_HISTORY.source, schema=dataclasses.replace(ged.SCHEMA, min_rows=20000)))
+    monkeypatch.setattr(ged, "FULL_HISTORY", full)
+    there = settings.model_copy(update={"mirror": mirror})
+    assert subnational.history_for("SDN", there) is full
+    assert subnational.countries_with_histories(there) == ()
+    panel = subnational.unit_panel("MMR", "region", there, gwcode=775)
+    alone = subnational.unit_panel("MMR", "region", settings)
+    assert set(panel.units["unit"]) == set(alone.units["unit"])
+    assert panel.table["civilian_deaths"].sum() == alone.table["civilian_deaths"].sum()
+    assert panel.table["vintage"].iloc[0] == "ged-25.1"

@@ -18,8 +18,9 @@ The units of each draw add up to the national draw exactly, so the sub-national 
 never contradicts the national one.
 
 The defaults were chosen on validation years 2005-2011 of the Central African Republic and
-Myanmar cells (docs/experiments.md): a half-life of 24 months, neighbours and long run at
-half the recent weight each, 5% even, concentration 0.1 (a draw's deaths in a few cells).
+Myanmar cells (docs/benchmarks.md, "Where in the country"): a half-life of 24 months,
+neighbours and long run at half the recent weight each, 5% even, concentration 0.1 (a draw's
+deaths in a few cells).
 """
 
 from __future__ import annotations
