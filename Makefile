@@ -27,16 +27,17 @@ PORT ?= 8000
 export ATRISK_BUILD_DIR := $(BUILD)
 ATRISK := $(UV) run --frozen atrisk
 
-# The dashboard serves as soon as the data are built and the forecasts made; the sub-national
-# forecasts (country pages' maps), the event tables (the Watch page), the back-tests (the
-# track record) and the provisional forecast,
-# which their figures gate, follow in the background (log: $(BUILD)/logs/background.log)
-# and appear when they are published.
+# The dashboard serves as soon as the data are built and the annual forecast made; the
+# monthly forecast (about 2 minutes here), the sub-national forecasts shared out from it (the
+# country pages' maps), the event tables (the Watch page), the back-tests (the track record)
+# and the provisional forecast, which their figures gate, follow in the background (log:
+# $(BUILD)/logs/background.log) and appear when they are published.
 run: install
-	$(ATRISK) refresh
+	$(ATRISK) refresh --no-monthly
 	@mkdir -p $(BUILD)/logs
-	@echo "the sub-national forecasts, the event tables, the back-tests and the provisional forecast continue in the background (log: $(BUILD)/logs/background.log)"
-	( $(ATRISK) forecast subnational --country all --level both --out $(BUILD)/subnational ; \
+	@echo "the monthly and sub-national forecasts, the event tables, the back-tests and the provisional forecast continue in the background (log: $(BUILD)/logs/background.log)"
+	( $(ATRISK) forecast monthly --out $(BUILD)/forecast_monthly.parquet \
+	  && $(ATRISK) forecast subnational --country all --level both --out $(BUILD)/subnational ; \
 	  ( $(ATRISK) events build && $(ATRISK) events evaluate ) ; \
 	  $(ATRISK) backtest structural --models ewp_replica,simple,ensemble --out $(BUILD)/backtest_structural.parquet \
 	  && $(ATRISK) backtest monthly --out $(BUILD)/backtest_monthly.parquet \

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from monthly import _markdown
+from table_format import markdown
 
 from atrisk.panels.build import build, read_table
 from atrisk.panels.candidates import CivilianShares
@@ -63,10 +63,10 @@ def main() -> None:
          "deaths are known (country-months with deaths either way)"),
     ):
         print(f"\n{title}\n")
-        print(_markdown(read_table(settings, table)))
+        print(markdown(read_table(settings, table)))
     print("\nChoosing the estimator's settings on country-years 1995-2017 (shares from the "
           "`years` before each year, shrunk by `prior` deaths towards the world's share)\n")
-    print(_markdown(share_validation(ucdp.organized_violence(settings)).head(10)))
+    print(markdown(share_validation(ucdp.organized_violence(settings)).head(10)))
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from table_format import markdown
 
 from atrisk.domain.horizon import VIEWS_STEPS, MonthlyWindow, monthly_windows
 from atrisk.evaluation.monthly_backtest import changes, run, views_rows
@@ -49,17 +50,17 @@ def main() -> None:
     table = summarise(scored, ["target", "model"])
     ref = table[table["model"] == "conflictology_country12"].set_index("target")["crps"]
     table["crps_vs_conflictology"] = table["crps"] / table["target"].map(ref) - 1
-    print(_markdown(table))
+    print(markdown(table))
     print("\nCRPS change against conflictology_country12, with a 95% interval from resampling "
           "countries (paired)\n")
-    print(_markdown(changes(scored)))
+    print(markdown(changes(scored)))
     scored["actuals"] = scored["actual"].gt(0).map({True: "non-zero", False: "zero"})
     print("\nOn months with and without deaths\n")
     keep = scored["model"].isin(["conflictology_country12", "recent_history"])
-    print(_markdown(summarise(scored[keep], ["target", "actuals", "model"])))
+    print(markdown(summarise(scored[keep], ["target", "actuals", "model"])))
     print("\nPIT tails by what the forecast expected: calm (its 95th percentile is 0) or not; "
           "0.05 each when calibrated\n")
-    print(_markdown(tails_by_forecast(panel)))
+    print(markdown(tails_by_forecast(panel)))
     years = scored.assign(year=scored["month"].str[:4])
     by_year = years.pivot_table(index=["target", "year"], columns="model", values="crps",
                                 aggfunc="mean").reset_index()
@@ -68,39 +69,39 @@ def main() -> None:
     means = by_year.groupby("target", as_index=False).mean(numeric_only=True)
     print("\nCRPS by test year (the last row per target: the mean over the six years; its "
           "ratio is the mean of the yearly ratios, validation's criterion)\n")
-    print(_markdown(pd.concat([by_year, means.assign(year="mean")]).sort_values(
+    print(markdown(pd.concat([by_year, means.assign(year="mean")]).sort_values(
         ["target", "year"], kind="stable")))
 
     print("\nCRPS by step 1-14 (steps 1-2: November-December before the test year) and its "
           "ratio to conflictology_country12\n")
-    print(_markdown(by_step(every_step)))
+    print(markdown(by_step(every_step)))
 
     print("\nThe country-months with the largest benchmark CRPS, and the change of "
           "recent_history's pooled CRPS against the benchmark's without them and every row "
           "above\n")
-    print(_markdown(largest_months(scored)))
+    print(markdown(largest_months(scored)))
 
     print("\nHeld out: 2024 as annual totals (UCDP Organized Violence 25.1)\n")
     held_out, by_country = held_out_2024(panel, settings)
-    print(_markdown(held_out))
+    print(markdown(held_out))
     print("\nThe countries that decide it: summed CRPS of recent_history minus "
           "conflictology_country12's, largest first (of the difference over all countries)\n")
-    print(_markdown(by_country))
+    print(markdown(by_country))
 
     print("\nValidation on 1995-2017, per target: the CRPS ratio to conflictology_country12 "
           "(mean over years, and over 1995-2011 and 2012-2017 apart; pooled over all "
           "country-months; the change from the shipped settings, paired by year, and its "
           "standard error), one setting changed at a time from the shipped ones\n")
-    print(_markdown(settings_validation(panel)))
+    print(markdown(settings_validation(panel)))
 
     print("\nSteps 1-2 for fatalities on 1995-2017: the decay extrapolated back or held at "
           "step 3's multiplier, from October and December origins\n")
-    print(_markdown(near_steps_check(panel)))
+    print(markdown(near_steps_check(panel)))
 
     print("\nValidation on 1995-2017 of the month-to-month correlation of recent_history's "
           "paths: CRPS of 6- and 12-month totals and the Brier score of 'a month >= 100 among "
           "the first 6', as ratios to independent months\n")
-    print(_markdown(paths_validation(panel)))
+    print(markdown(paths_validation(panel)))
 
 
 HELD_OUT_MODELS = {
@@ -361,13 +362,6 @@ def paths_validation(panel: pd.DataFrame, rhos: tuple[float, ...] = (0.0, 0.5, 0
     table["outlook_brier_ratio"] = brier / brier.xs(0.0, level="rho").reindex(
         table.index.get_level_values("target")).to_numpy()
     return table.round(4).reset_index()
-
-
-def _markdown(frame: pd.DataFrame) -> str:
-    head = "| " + " | ".join(map(str, frame.columns)) + " |\n|" + "---|" * len(frame.columns)
-    rows = ["| " + " | ".join(f"{v:.4g}" if isinstance(v, float) else str(v) for v in r) + " |"
-            for r in frame.itertuples(index=False)]
-    return head + "\n" + "\n".join(rows)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from monthly import _markdown, validation_table, yearly_crps
+from monthly import validation_table, yearly_crps
+from table_format import markdown
 
 from atrisk.models.monthly import (
     N_DRAWS,
@@ -191,9 +192,9 @@ def main() -> None:
                                                                    growth=growth)
     print(f"Tried for {TARGET} on 1995-2017 (CRPS ratio to conflictology_country12; "
           "vs_shipped is the change paired by year, se its standard error)\n")
-    print(_markdown(validation_table(panel, TARGET, grid).round(4)))
+    print(markdown(validation_table(panel, TARGET, grid).round(4)))
     print("\nThe one near two standard errors, over three more random streams:\n")
-    print(_markdown(repeated_streams(
+    print(markdown(repeated_streams(
         panel, "civilian plus rest, forecast apart",
         lambda target, seed: CivilianPlusRest("variant", target, seed=seed + 5),
         (10, 20, 30)).round(4)))

@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-import pandas as pd
+from table_format import markdown
 
 from atrisk.domain.horizon import structural_windows
 from atrisk.evaluation.backtest import CARRIED, backtest, carry_forward_cost
@@ -63,22 +63,13 @@ def main() -> None:
          scoreboard(forecasts, onsets, last_observed=LAST_OBSERVED)),
     ):
         print(f"\n{title}\n")
-        print(_markdown(table[COLS]))
+        print(markdown(table[COLS], ".3f"))
     print("\nForecasting a year early: each data year carried forward from the year before but "
           "for UCDP deaths, coups and population (loss = full minus carried)\n")
-    print(_markdown(carry_forward_cost(every, onsets, LAST_OBSERVED)))
+    print(markdown(carry_forward_cost(every, onsets, LAST_OBSERVED), ".3f"))
     print("\nCalibration of the 2-year forecasts (common country-years)\n")
     cal = calibration(common)
-    print(_markdown(cal[cal["model"].isin(["ewp_replica", "lgbm", "ensemble"])]))
-
-
-def _markdown(frame: pd.DataFrame) -> str:
-    head = "| " + " | ".join(frame.columns) + " |\n|" + "---|" * len(frame.columns)
-    rows = []
-    for r in frame.itertuples(index=False):
-        rows.append("| " + " | ".join(f"{v:.3f}" if isinstance(v, float) else str(v)
-                                      for v in r) + " |")
-    return head + "\n" + "\n".join(rows)
+    print(markdown(cal[cal["model"].isin(["ewp_replica", "lgbm", "ensemble"])], ".3f"))
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ import argparse
 import time
 
 import pandas as pd
+from table_format import markdown
 
 from atrisk.evaluation import subnational_backtest as backtest
 from atrisk.models.subnational import BENCHMARKS, subnational_models
@@ -45,18 +46,11 @@ def main() -> None:
     table["vs_best_benchmark"] = table["crps"] / table["best_benchmark"]
     pd.set_option("display.width", 200)
     print(f"\nUnit-months, mean scores ({time.perf_counter() - started:.0f} s)\n")
-    print(_markdown(table.drop(columns="best_benchmark")))
+    print(markdown(table.drop(columns="best_benchmark")))
     totals = backtest.totals_summary(result)
     print("\nCountry totals (units summed draw by draw), mean CRPS\n")
-    print(_markdown(totals.pivot_table(index=["iso3", "level", "target", "period"],
+    print(markdown(totals.pivot_table(index=["iso3", "level", "target", "period"],
                                        columns="model", values="crps").reset_index()))
-
-
-def _markdown(frame: pd.DataFrame) -> str:
-    head = "| " + " | ".join(map(str, frame.columns)) + " |\n|" + "---|" * len(frame.columns)
-    rows = ["| " + " | ".join(f"{v:.4g}" if isinstance(v, float) else str(v) for v in r) + " |"
-            for r in frame.itertuples(index=False)]
-    return head + "\n" + "\n".join(rows)
 
 
 if __name__ == "__main__":

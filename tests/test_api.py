@@ -98,7 +98,7 @@ def test_runs_and_stable_operation_ids(client: TestClient) -> None:
     ops = {op["operationId"] for path in client.get("/openapi.json").json()["paths"].values()
            for op in path.values()}
     assert ops == {"health", "whoami", "latest_signals", "structural_changes",
-                   "structural_what_if", "priorities", "list_countries",
+                   "structural_what_if", "priorities", "subnational_forecast", "list_countries",
                    "get_country", "get_country_history", "latest_backtest",
                    "latest_structural_forecast", "list_structural_runs",
                    "get_structural_run", "latest_monthly_forecast", "list_assessments",

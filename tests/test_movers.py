@@ -18,17 +18,21 @@ def test_drivers_of_a_change_by_hand() -> None:
               RunRow("NOR", "Norway", 150, 0.001, None)]
     after = [RunRow("SDN", "Sudan", 4, 0.20, {"coup": 0.6, "deaths": 0.7, "imr": 0.29}),
              RunRow("NOR", "Norway", 151, 0.001, None), RunRow("SSD", "South Sudan", 3, .3, {})]
-    found = moves(before, after, 3, 5, new_year=True)
+    found = moves(before, after, 3, 5, years=(2023, 2024))
     assert [m.iso3 for m in found] == ["SDN", "NOR"]  # largest change first; SSD is new
     sudan = found[0]
     assert [d.feature for d in sudan.drivers] == ["coup", "deaths"]  # imr moved the other way
     total = logit(0.20) - logit(0.10)
     assert sudan.refit == pytest.approx(total - (0.6 + 0.2 - 0.01), abs=1e-4)
     assert sudan.sentence().startswith("+10.0 points since run 3 (rank 9 → 4), mostly ")
-    assert "(a new data year)" in sudan.sentence()
+    assert "(a new data year, 2023 → 2024)" in sudan.sentence()
+    older = moves(after, before, 5, 3, years=(2024, 2023))[0]  # an old year published later
+    assert "forecasts from older data, 2024 → 2023" in older.sentence() and not older.new_year
+    same = moves(before, after, 3, 5, years=(2024, 2024))[0]
+    assert "(the same data year, revised)" in same.sentence()
     assert found[1].drivers == () and found[1].refit is None
     assert found[1].sentence() == ("+0.0 points since run 3 (rank 150 → 151) "
-                                   "(a new data year).")
+                                   "(a new data year, 2023 → 2024).")
 
 
 def test_a_real_change_adds_up(built: Settings) -> None:
@@ -41,7 +45,7 @@ def test_a_real_change_adds_up(built: Settings) -> None:
         return [RunRow(r.iso3, r.name, int(r.rank), float(r.risk_2yr),
                        json.loads(r.contributions_json)) for r in table.itertuples()]
 
-    found = moves(rows(runs[0]), rows(runs[1]), 1, 2, new_year=True)
+    found = moves(rows(runs[0]), rows(runs[1]), 1, 2, years=(2023, 2024))
     assert len(found) >= 160
     for m in found:
         total = logit(m.risk_after) - logit(m.risk_before)

@@ -132,7 +132,9 @@ def test_the_forecast_shares_the_national_draws_among_cells(built: Settings, for
     from typer.testing import CliRunner
 
     from atrisk.cli.main import app
+    from atrisk.forecasting.subnational import latest_monthly_run
 
+    national_run = latest_monthly_run(built)  # the shared build's newest (other tests add runs)
     out = tmp_path / "caf.parquet"
     env = {"ATRISK_MIRROR": str(built.mirror), "ATRISK_BUILD_DIR": str(built.build_dir),
            "COLUMNS": "200"}
@@ -144,8 +146,7 @@ def test_the_forecast_shares_the_national_draws_among_cells(built: Settings, for
     draws = pd.read_parquet(out)
     assert list(draws.columns) == ["priogrid_gid", "iso3", "month", "target", "model", "draw",
                                    "value"]
-    national = pd.read_parquet(forecasts["monthly"].meta.draws_file,
-                               filters=[("iso3", "==", "CAF")])
+    national = pd.read_parquet(national_run.draws_file, filters=[("iso3", "==", "CAF")])
     assert sorted(draws["month"].unique()) == sorted(national["month"].astype(str).unique())
     cells = subnational.unit_panel("CAF", "cell", built).units
     assert draws["priogrid_gid"].nunique() == len(cells)
@@ -207,6 +208,7 @@ def test_country_page_and_api_show_the_cells_and_regions(built: Settings, foreca
         token = accounts.new_token(s, viewer, "test")
     brief = client.get("/countries/CAF/brief.html", headers={"authorization": f"Bearer {token}"})
     assert brief.status_code == 200 and 'id="brief-cells"' in brief.text
+    assert 'id="brief-lives"' in brief.text and "civilians may be killed" in brief.text
 
 
 def test_the_map_draws_cells_as_squares_the_right_way_round() -> None:

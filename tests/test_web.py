@@ -93,7 +93,7 @@ def test_country_page_tells_the_story(client: TestClient, forecasts) -> None:
     text = page.text
     row = forecasts["structural"].table.set_index("iso3").loc["SDN"]
     assert f"{100 * row.risk_2yr:.1f}%" in text and f"rank {row['rank']}" in text
-    assert re.search(r'<p id="lives-at-stake"><strong>Lives at stake:</strong> about\s+'
+    assert re.search(r'<p id="lives-at-stake"><strong>Lives at stake:</strong> About\s+'
                      r'[\d,]+ civilians may be killed in the next 12 months', text)
     certainty = re.search(r'<p id="rank-certainty">(.*?)</p>', text, re.S)
     assert certainty and f"{100 * row.p_top10:.0f}% chance of a top-10 place" in certainty[1]

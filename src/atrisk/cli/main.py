@@ -79,15 +79,20 @@ def data_build() -> None:
 
 
 @app.command()
-def refresh() -> None:
-    """Build the data, then make and publish the forecasts from it (what `make run` does
-    before it serves): the annual forecast for the year after the last observed one and the
-    12 months after the latest month. One process, so the libraries load once."""
+def refresh(
+    monthly: Annotated[bool, typer.Option(
+        "--monthly/--no-monthly", help="Also the monthly forecast (about 2 minutes here: "
+        "`make run` makes it in the background, once the dashboard serves).")] = True,
+) -> None:
+    """Build the data, then make and publish the forecasts from it: the annual forecast for
+    the year after the last observed one and the 12 months after the latest month. One
+    process, so the libraries load once."""
     from atrisk.panels.build import LAST_OBSERVED
 
     data_build()
     forecast_structural(year=LAST_OBSERVED + 1)
-    forecast_monthly_cmd(out=_settings().build_dir / "forecast_monthly.parquet")
+    if monthly:
+        forecast_monthly_cmd(out=_settings().build_dir / "forecast_monthly.parquet")
 
 
 @data_app.command("sources")
@@ -331,6 +336,7 @@ def report(
 ) -> None:
     """A country brief: risk and interval, drivers, monthly outlook, the latest assessment
     and the plan's status."""
+    from atrisk.http import lives_data
     from atrisk.http.country_charts import brief_charts
     from atrisk.response import brief
     from atrisk.store.db import migrate, session
@@ -338,7 +344,8 @@ def report(
     settings = _settings()
     migrate(settings.database)
     with session(settings.database) as s:
-        written = brief.write(s, country, out, charts=brief_charts(settings, s, country))
+        written = brief.write(s, country, out, charts=brief_charts(settings, s, country),
+                              at_stake=lives_data.lives_of(settings, s, country.upper()))
     console.print(f"wrote the brief for {country.upper()} to {written}")
 
 

@@ -16,6 +16,8 @@ Two parts, added draw by draw so the interval covers both:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 
@@ -95,3 +97,14 @@ def _sorted_codes(values: pd.Series) -> tuple[list[object], np.ndarray]:
     rank = np.full(len(labels), -1, dtype=np.int64)
     rank[order] = np.arange(len(order))
     return list(labels[order]), rank[codes]
+
+
+def sentence(at_stake: Mapping[str, float]) -> str:
+    """A country's lives at stake in words, for its page and its brief."""
+    n = "{:,.0f}".format
+    return (f"About {n(at_stake['expected_12'])} civilians may be killed in the next 12 months "
+            f"(80% interval {n(at_stake['low_12'])}–{n(at_stake['high_12'])}) and "
+            f"{n(at_stake['expected_24'])} in 24 ({n(at_stake['low_24'])}–"
+            f"{n(at_stake['high_24'])}): {n(at_stake['ongoing_12'])} of the 12 months' from what "
+            f"is already happening, {n(at_stake['new_24'])} of the 24 months' from the chance "
+            "of a new episode.")

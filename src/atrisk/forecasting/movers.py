@@ -46,8 +46,14 @@ class Move:
     #: Change in log-odds the predictors do not account for: the refit's new baseline
     #: (unknown when either run did not store every predictor's push).
     refit: float | None
-    #: Whether the later run forecasts from a later data year (else: revised data or model).
-    new_year: bool
+    #: The data years the two runs forecast from (before, after).
+    years: tuple[int, int]
+
+    @property
+    def new_year(self) -> bool:
+        """Whether the later run forecasts from a later data year (else: revised data or
+        model, or an older year published later)."""
+        return self.years[1] > self.years[0]
 
     @property
     def points(self) -> float:
@@ -63,7 +69,10 @@ class Move:
             text += f", mostly {named} on the log-odds"
         if self.refit is not None and abs(self.refit) >= SMALLEST:
             text += f"; the refit itself moved it {self.refit:+.2f}"
-        why = ("a new data year" if self.new_year else "the same data year, revised")
+        first, second = self.years
+        why = (f"a new data year, {first} → {second}" if second > first else
+               "the same data year, revised" if second == first else
+               f"the later run forecasts from older data, {first} → {second}")
         return f"{text} ({why})."
 
 
@@ -79,8 +88,9 @@ class RunRow:
 
 
 def moves(before: Sequence[RunRow], after: Sequence[RunRow], before_id: int, after_id: int,
-          new_year: bool) -> list[Move]:
-    """Every country in both runs, largest change in risk first."""
+          years: tuple[int, int]) -> list[Move]:
+    """Every country in both runs (``years``: the data years each forecasts from), largest
+    change in risk first."""
     old = {r.iso3: r for r in before}
     out = []
     for new in after:
@@ -101,5 +111,5 @@ def moves(before: Sequence[RunRow], after: Sequence[RunRow], before_id: int, aft
                             key=lambda f: -sign * change[f])[:TOP]
             drivers = tuple(Driver(f, label(f), round(change[f], 4)) for f in ranked)
         out.append(Move(new.iso3, new.name, before_id, after_id, prior.probability,
-                        new.probability, prior.rank, new.rank, drivers, refit, new_year))
+                        new.probability, prior.rank, new.rank, drivers, refit, years))
     return sorted(out, key=lambda m: -abs(m.risk_after - m.risk_before))

@@ -14,7 +14,7 @@ from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from atrisk.domain.errors import ConfigError
-from atrisk.forecasting import rank_certainty
+from atrisk.forecasting import lives, rank_certainty
 from atrisk.response import assessments, plans
 from atrisk.response.framework import framework
 from atrisk.response.toolkit import refresh
@@ -23,12 +23,15 @@ from atrisk.store import queries
 _TEMPLATES = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
                          autoescape=select_autoescape(["html"]))
 _TEMPLATES.globals["rank_sentence"] = rank_certainty.sentence
+_TEMPLATES.globals["lives_sentence"] = lives.sentence
 
 
 def context(s: Session, iso3: str, today: date | None = None,
-            charts: Mapping[str, str] | None = None) -> dict[str, Any]:
+            charts: Mapping[str, str] | None = None,
+            at_stake: Mapping[str, float] | None = None) -> dict[str, Any]:
     """Everything the brief shows, read from the store in one transaction; ``charts`` are
-    the country page's charts drawn to SVG by the caller (``http.country_charts``)."""
+    the country page's charts drawn to SVG and ``at_stake`` its lives at stake, both made by
+    the caller from the build (``http.country_charts``, ``http.lives_data``)."""
     country = queries.country(s, iso3.upper())
     if country is None:
         raise ConfigError(f"no country with ISO3 code {iso3!r}")
@@ -49,6 +52,7 @@ def context(s: Session, iso3: str, today: date | None = None,
         "plans": [{"plan": p, "actions": plans.actions(s, p.id)} for p in mine],
         "today": today or date.today(), "made": datetime.now(UTC),
         "charts": {name: Markup(svg) for name, svg in (charts or {}).items()},
+        "at_stake": at_stake,
     }
 
 
@@ -67,11 +71,12 @@ def render_pdf(html: str) -> bytes:
     return pdf
 
 
-def write(s: Session, iso3: str, out: Path, charts: Mapping[str, str] | None = None) -> Path:
+def write(s: Session, iso3: str, out: Path, charts: Mapping[str, str] | None = None,
+          at_stake: Mapping[str, float] | None = None) -> Path:
     """Write the brief to ``out``: HTML or PDF by its extension."""
     if out.suffix not in (".html", ".pdf"):
         raise ConfigError(f"{out}: the brief is written as .html or .pdf")
-    html = render_html(context(s, iso3, charts=charts))
+    html = render_html(context(s, iso3, charts=charts, at_stake=at_stake))
     out.parent.mkdir(parents=True, exist_ok=True)
     if out.suffix == ".html":
         out.write_text(html, encoding="utf-8")

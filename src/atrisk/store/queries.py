@@ -98,9 +98,10 @@ def structural_moves(s: Session, after: ForecastRun, before: ForecastRun) -> lis
         return [RunRow(r.iso3, r.name, r.rank, r.probability, r.contributions)
                 for r in structural_rows(s, run.id)[1]]
 
-    years = [run.report.data_year if isinstance(run.report, StructuralRunMeta) else 0
-             for run in (after, before)]
-    return moves(rows(before), rows(after), before.id, after.id, new_year=years[0] > years[1])
+    before_year, after_year = (run.report.data_year if isinstance(run.report, StructuralRunMeta)
+                               else 0 for run in (before, after))
+    return moves(rows(before), rows(after), before.id, after.id,
+                 years=(before_year, after_year))
 
 
 def previous_structural(s: Session, run: ForecastRun) -> ForecastRun | None:

@@ -94,7 +94,8 @@ def country_brief(request: Request, iso3: str, ext: str, settings: SettingsDep,
     with session(request.app.state.database_url) as s:
         country_or_404(s, iso3)
         html = brief.render_html(brief.context(
-            s, iso3, charts=brief_charts(settings, s, iso3)))
+            s, iso3, charts=brief_charts(settings, s, iso3),
+            at_stake=lives_data.lives_of(settings, s, iso3.upper())))
     if ext == "html":
         return HTMLResponse(html)
     name = f"atrisk-brief-{iso3.upper()}-{date.today():%Y-%m-%d}.pdf"
