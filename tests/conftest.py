@@ -14,12 +14,23 @@ from typing import Any
 import pandas as pd
 import pytest
 import uvicorn
-from sqlalchemy import text
+from sqlalchemy import create_engine, make_url, text
 
 from atrisk.settings import Settings
 from atrisk.store.db import engine
 
 MIRROR = Path(os.environ.get("ATRISK_MIRROR", Path(__file__).parents[2] / "shared" / "data"))
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Tables a test records as its ``printed`` property, shown at the end of the run (a
+    test's own output is not, when pytest-xdist runs it in a worker)."""
+    for outcome in ("passed", "failed"):
+        for report in terminalreporter.stats.get(outcome, []):
+            for name, value in getattr(report, "user_properties", []):
+                if name == "printed" and report.when == "call":
+                    terminalreporter.write_sep("-", report.nodeid)
+                    terminalreporter.write_line(str(value))
 
 
 @pytest.fixture(scope="session")
@@ -136,10 +147,31 @@ def _postgres() -> str:
         if os.environ.get("CI"):
             pytest.fail("CI must set ATRISK_TEST_POSTGRES_URL (see .ci/postgres.sh)")
         pytest.skip("no PostgreSQL here: set ATRISK_TEST_POSTGRES_URL (.ci/postgres.sh)")
+    url = _worker_database(url)
     with engine(url).begin() as conn:  # a clean database for every test
         conn.execute(text("DROP SCHEMA public CASCADE"))
         conn.execute(text("CREATE SCHEMA public"))
     return url
+
+
+def _worker_database(url: str) -> str:
+    """Each pytest-xdist worker its own database beside the given one (``atrisk_test_gw0``,
+    created on first use), so tests running side by side never share a schema."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    base = make_url(url)
+    name = f"{base.database}_{worker}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            found = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"),
+                                 {"n": name}).first()
+            if found is None:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

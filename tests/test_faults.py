@@ -212,8 +212,7 @@ def test_every_source_declares_its_schema_and_coverage() -> None:
 
 
 @pytest.mark.slow
-def test_every_fault_in_every_source_is_refused(copy: Settings,
-                                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_every_fault_in_every_source_is_refused(copy: Settings, record_property) -> None:
     table = {source.name: [_outcome(source, fault, copy) for fault in FAULTS]
              for source in SOURCES}
     width = max(map(len, table))
@@ -222,8 +221,8 @@ def test_every_fault_in_every_source_is_refused(copy: Settings,
         cells = [o.split(" (")[0].ljust(len(f.name)) for o, f in zip(outcomes, FAULTS,
                                                                       strict=True)]
         lines.append(name.ljust(width) + " | " + " | ".join(cells))
-    with capsys.disabled():
-        print("\nfault injection: every build input x every fault\n" + "\n".join(lines))
+    record_property("printed", "fault injection: every build input x every fault\n"
+                    + "\n".join(lines))  # shown after the run (conftest), workers or not
     failures = {(name, fault.name): outcome for name, outcomes in table.items()
                 for fault, outcome in zip(FAULTS, outcomes, strict=True)
                 if outcome != "refused" and not outcome.startswith("n/a")}
