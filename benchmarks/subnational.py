@@ -6,6 +6,7 @@ each model's CRPS relative to the best benchmark's, and the country totals (the 
 draw by draw) beside the national model.
 
     uv run python benchmarks/subnational.py [--first 2000] [--last 2023] [--level cell]
+        [--country CAF] [--model national_shares]
 """
 
 from __future__ import annotations
@@ -28,14 +29,19 @@ def main() -> None:
     parser.add_argument("--last", type=int, default=2023)
     parser.add_argument("--level", choices=subnational.LEVELS, action="append")
     parser.add_argument("--country", action="append")
+    parser.add_argument("--model", action="append",
+                        help="Models besides the four benchmarks (default: every model).")
     args = parser.parse_args()
+    models = subnational_models()
+    if args.model:
+        models = {k: v for k, v in models.items() if k in BENCHMARKS or k in args.model}
     settings = get_settings()
     countries = args.country or list(subnational.countries_with_histories(settings))
     levels = args.level or list(subnational.LEVELS)
     started = time.perf_counter()
     panels = [subnational.unit_panel(iso3, level, settings)
               for iso3 in countries for level in levels]
-    result = backtest.run(panels, subnational_models(), args.first, args.last,
+    result = backtest.run(panels, models, args.first, args.last,
                           progress=lambda m: print(f"[{time.perf_counter() - started:6.0f} s] {m}",
                                                    flush=True))
     table = backtest.summary(result)

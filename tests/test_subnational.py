@@ -253,3 +253,24 @@ def test_the_full_ged_needs_only_more_data(settings: Settings, tmp_path, monkeyp
     assert set(panel.units["unit"]) == set(alone.units["unit"])
     assert panel.table["civilian_deaths"].sum() == alone.table["civilian_deaths"].sum()
     assert panel.table["vintage"].iloc[0] == "ged-25.1"
+
+
+def test_the_backtest_scores_units_and_country_totals(settings: Settings) -> None:
+    from atrisk.evaluation import subnational_backtest as backtest
+
+    models = {k: v for k, v in subnational_models().items()
+              if k in ("exactly_zero", "national_shares", "history_and_shares")}
+    panel = subnational.unit_panel("CAF", "region", settings)
+    result = backtest.run([panel], models, 2011, 2012)
+    scores = result.scores
+    assert set(scores["model"]) == set(models) and set(scores["test_year"]) == {2011, 2012}
+    assert scores.groupby(["model", "target", "test_year"]).size().eq(
+        12 * len(panel.units)).all()  # every region, January to December
+    zero = scores[scores["model"] == "exactly_zero"]
+    np.testing.assert_allclose(zero["crps"], zero["actual"])  # CRPS of 0 is the actual
+    table = backtest.summary(result)
+    assert set(table["period"]) == {"validation", "test"}
+    totals = result.totals.set_index(["model", "target", "month"])["crps"]
+    national = totals.xs(backtest.NATIONAL, level="model")
+    shares = totals.xs("national_shares", level="model")
+    np.testing.assert_allclose(shares.sort_index(), national.sort_index())  # same totals

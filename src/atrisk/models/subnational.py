@@ -44,6 +44,7 @@ from atrisk.models.monthly import (
     origin_of,
     settings_of,
 )
+from atrisk.models.monthly_mixture import Mixture
 from atrisk.models.monthly_registry import MONTHLY_MODELS
 
 #: The ViEWS benchmarks, at unit level.
@@ -146,10 +147,15 @@ def _around(cells: np.ndarray, values: np.ndarray) -> np.ndarray:
 
 def subnational_models() -> dict[str, Any]:
     """Every sub-national model by name: the four benchmarks, ``recent_history`` per unit
-    (bottom-up) and ``national_shares`` (top-down)."""
+    (bottom-up), ``national_shares`` (top-down) and ``history_and_shares``, half the draws of
+    each of the last two (back-tests only: its per-unit half needs the units' own months up to
+    the forecast's origin, which the live forecast's histories end years before)."""
     models: dict[str, Any] = {name: MONTHLY_MODELS[name] for name in BENCHMARKS}
     models["recent_history"] = MONTHLY_MODELS["recent_history"]
     models["national_shares"] = lambda target: NationalShares("national_shares", target)
+    models["history_and_shares"] = lambda target: Mixture(
+        "history_and_shares", target, NationalShares("national_shares", target),
+        MONTHLY_MODELS["recent_history"](target), share=0.5)
     return models
 
 
