@@ -25,14 +25,20 @@ def test_toll_is_learned_from_past_episodes_only(panel: pd.DataFrame) -> None:
     assert np.isfinite(tolls).all() and (tolls > 0).all()
 
 
+def _inputs(forecasts, panel: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The shared monthly run's civilian-death draws, and the annual risks with 2024's
+    severity inputs."""
+    draws = pd.read_parquet(forecasts["monthly"].meta.draws_file)
+    draws = draws[draws["target"] == "civilian_deaths"]
+    severity = panel.loc[panel["year"] == 2024, ["iso3", *SEVERITY]]
+    table = forecasts["structural"].table
+    risks = table[["iso3", "risk_1yr", "risk_2yr"]].merge(severity, on="iso3", how="left")
+    return draws, risks
+
+
 def test_lives_at_stake_adds_what_is_happening_and_what_may_begin(forecasts,
                                                                   panel: pd.DataFrame) -> None:
-    monthly = forecasts["monthly"]
-    draws = pd.read_parquet(monthly.meta.draws_file)
-    draws = draws[draws["target"] == "civilian_deaths"]
-    table = forecasts["structural"].table
-    severity = panel.loc[panel["year"] == 2024, ["iso3", *SEVERITY]]
-    risks = table[["iso3", "risk_1yr", "risk_2yr"]].merge(severity, on="iso3", how="left")
+    draws, risks = _inputs(forecasts, panel)
     tolls = (fit_toll(panel, 1, 2024), fit_toll(panel, 2, 2024))
     out = lives_at_stake(draws, risks, tolls).set_index("iso3")
     assert len(out) >= 160
@@ -94,12 +100,7 @@ def test_priorities_page_and_api(store: str, publish_to, built: Settings,
 def test_a_country_without_severity_inputs_still_gets_a_toll(forecasts, panel) -> None:
     """Missing population or democracy scores are filled with all countries' mean (as the
     back-test does), so no country's lives at stake is unknown."""
-    monthly = forecasts["monthly"]
-    draws = pd.read_parquet(monthly.meta.draws_file)
-    draws = draws[draws["target"] == "civilian_deaths"]
-    table = forecasts["structural"].table
-    severity = panel.loc[panel["year"] == 2024, ["iso3", *SEVERITY]]
-    risks = table[["iso3", "risk_1yr", "risk_2yr"]].merge(severity, on="iso3", how="left")
+    draws, risks = _inputs(forecasts, panel)
     risks.loc[risks["iso3"] == "SDN", list(SEVERITY)] = np.nan
     tolls = (fit_toll(panel, 1, 2024), fit_toll(panel, 2, 2024))
     out = lives_at_stake(draws, risks, tolls).set_index("iso3")

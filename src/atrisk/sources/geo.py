@@ -15,15 +15,18 @@ from atrisk.domain.errors import SourceError
 from atrisk.settings import Settings
 from atrisk.sources.base import Source, locate
 
-WORLD_110M = Source(
-    name="world_atlas_110m",
-    path="geo/countries-110m.json",
-    url="https://registry.npmjs.org/world-atlas/-/world-atlas-2.0.2.tgz",
-    version="world-atlas 2.0.2 (Natural Earth 4.1.0)",
-    licence="ISC (world-atlas); public domain (Natural Earth)",
-    citation="Bostock, M. world-atlas 2.0.2; Natural Earth 4.1.0",
-    producer="Mike Bostock / Natural Earth",
-)
+
+def _world_atlas(scale: str, version: str) -> Source:
+    """One of world-atlas 2.0.2's country maps (both ship in the same npm package)."""
+    return Source(
+        name=f"world_atlas_{scale}", path=f"geo/countries-{scale}.json",
+        url="https://registry.npmjs.org/world-atlas/-/world-atlas-2.0.2.tgz", version=version,
+        licence="ISC (world-atlas); public domain (Natural Earth)",
+        citation="Bostock, M. world-atlas 2.0.2; Natural Earth 4.1.0",
+        producer="Mike Bostock / Natural Earth")
+
+
+WORLD_110M = _world_atlas("110m", "world-atlas 2.0.2 (Natural Earth 4.1.0)")
 
 
 def world_110m(settings: Settings | None = None) -> dict[str, Any]:
@@ -32,15 +35,7 @@ def world_110m(settings: Settings | None = None) -> dict[str, Any]:
 
 
 #: The finer world map: country outlines for placing PRIO-GRID cells in countries.
-WORLD_50M = Source(
-    name="world_atlas_50m",
-    path="geo/countries-50m.json",
-    url="https://registry.npmjs.org/world-atlas/-/world-atlas-2.0.2.tgz",
-    version="world-atlas 2.0.2 (Natural Earth 4.1.0, 1:50m)",
-    licence="ISC (world-atlas); public domain (Natural Earth)",
-    citation="Bostock, M. world-atlas 2.0.2; Natural Earth 4.1.0",
-    producer="Mike Bostock / Natural Earth",
-)
+WORLD_50M = _world_atlas("50m", "world-atlas 2.0.2 (Natural Earth 4.1.0, 1:50m)")
 
 
 def world_50m(settings: Settings | None = None) -> dict[str, Any]:
