@@ -183,6 +183,23 @@ def test_interval_score_by_hand() -> None:
     assert interval_score(np.array([105.0]), draws)[0] == pytest.approx(90 + 20 * 10)
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_intervals_read_from_sorted_draws_are_numpys(dtype: type) -> None:
+    """The scores read each row's quantiles from its sorted draws instead of searching for
+    them: the same numbers as ``np.quantile``, to the last bit, for every interval scored."""
+    from atrisk.evaluation.monthly_metrics import central_interval
+
+    rng = np.random.default_rng(3)
+    for draws in (np.round(rng.lognormal(2, 2, (2000, 1000))), rng.normal(size=(300, 7))):
+        ordered = np.sort(draws.astype(dtype), axis=1)
+        for alpha in (0.02, 0.1, 0.2, 0.5, 0.0, 1.0):
+            expected = central_interval(ordered, alpha)
+            got = central_interval(ordered, alpha, ordered=True)
+            for e, g in zip(expected, got, strict=True):
+                assert e.dtype == g.dtype
+                np.testing.assert_array_equal(e, g)
+
+
 def test_brier_of_thresholds() -> None:
     draws = np.array([[0.0] * 750 + [30.0] * 250])
     s = score_rows(np.array([30.0]), draws).iloc[0]

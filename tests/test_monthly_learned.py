@@ -43,6 +43,23 @@ def test_features_never_use_a_later_month() -> None:
         assert not np.array_equal(before[name][:, 40:], after[name][:, 40:]), name
 
 
+@pytest.mark.parametrize("how", ["mean", "max"])
+def test_rolling_along_rows_is_pandas_rolling_of_each_row(how: str) -> None:
+    """The features' rolling windows, computed in one pass, are pandas' per-column rolling
+    to the last bit (unknown months, rows that start late, windows longer than a row)."""
+    from atrisk.models.monthly_learned import rolling
+
+    rng = np.random.default_rng(5)
+    values = np.log1p(rng.poisson(rng.gamma(0.5, 30.0, (40, 1)), (40, 90)).astype(float))
+    values[rng.random(values.shape) < 0.1] = np.nan
+    values[3, :50] = np.nan
+    values[4] = np.nan
+    for months in (1, 3, 12, 36, 200):
+        per_column = pd.DataFrame(values.T).rolling(months, min_periods=1)
+        expected = (per_column.mean() if how == "mean" else per_column.max()).to_numpy().T
+        np.testing.assert_array_equal(rolling(values, months, how), expected)
+
+
 def test_months_since_the_last_death_count_from_the_latest() -> None:
     own = np.array([[0.0, 3.0, 0.0, 0.0, 1.0, 0.0]])
     since = path_features(own, own)["since"][0]
@@ -69,6 +86,38 @@ def test_the_fit_learns_only_from_months_through_the_last_december() -> None:
         .boosters_ is not a.boosters_
 
 
+def test_stored_fits_predict_as_the_fits_they_were_written_from(tmp_path) -> None:
+    """A fit kept on disk is read back (no refit) and predicts the same draws; data the fit
+    learned from (either target) changes its key, a later month does not; the store keeps
+    only the newest fits."""
+    from atrisk.models import monthly_learned
+
+    history = _history()
+    model = QuantileBoost("q", "fatalities", rounds=5, refit_months=12)
+    with monthly_learned.stored_fits(tmp_path):
+        fitted = model.fit(history)
+        draws = fitted.predict(history, [1, 2]).draws
+        (stored,) = tmp_path.glob("*.txt")
+        monthly_learned._FITS.clear()
+        again = QuantileBoost("q", "fatalities", rounds=5, refit_months=12).fit(history)
+        assert again.boosters_ is not fitted.boosters_  # read back from the file
+        np.testing.assert_array_equal(again.predict(history, [1, 2]).draws, draws)
+        other = history.copy()
+        other.loc[other["month"] == "2021-06", "civilian_deaths"] += 1.0
+        QuantileBoost("q", "fatalities", rounds=5, refit_months=12).fit(other)
+        assert len(list(tmp_path.glob("*.txt"))) == 2
+        monkey = monthly_learned._KEEP_STORED
+        monthly_learned._KEEP_STORED = 1
+        try:
+            QuantileBoost("q", "fatalities", rounds=6, refit_months=12).fit(history)
+        finally:
+            monthly_learned._KEEP_STORED = monkey
+        assert len(list(tmp_path.glob("*.txt"))) == 1 and not stored.exists()
+    monthly_learned._FITS.clear()
+    QuantileBoost("q", "fatalities", rounds=5, refit_months=12).fit(history)
+    assert len(list(tmp_path.glob("*.txt"))) == 1  # outside the block nothing is written
+
+
 @pytest.mark.parametrize(("origin", "cutoff"), [
     ("2019-12", "2019-12"), ("2020-01", "2019-12"), ("2022-11", "2019-12"),
     ("2022-12", "2022-12"), ("2026-02", "2025-12")])
@@ -80,8 +129,8 @@ def test_the_shipped_model_refits_every_third_december(origin: str, cutoff: str)
 def test_training_rows_pair_each_month_with_a_known_later_month() -> None:
     history = _months({"AAA": [1.0] * 24, "BBB": [0.0] * 24})
     model = QuantileBoost("q", "fatalities")
-    _, _, feats, values = model._matrices(history)
-    X, y = model._training_rows(feats, values)
+    _, _, values, other = model._wide(history)
+    X, y = model._training_rows(path_features(values, other), values)
     # AAA only (BBB never had a death): 24 - s rows for each step s = 1..12
     assert len(y) == sum(24 - s for s in range(1, 13))
     assert (X[:, 0] >= 1).all() and (X[:, 0] <= 12).all()

@@ -75,6 +75,10 @@ class Settings(BaseSettings):
         """The current good data build (swapped in atomically)."""
         return self.build_dir / "data"
 
+    @property
+    def fits_dir(self) -> Path:
+        """Fitted models kept between runs, under the hash of what they were fitted on."""
+        return self.build_dir / "cache" / "fits"
 
     def check_production(self) -> None:
         """A production start must not run on defaults anyone can read in the source."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+from contextlib import nullcontext
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -66,7 +67,7 @@ def backtest_structural(
         panels = {"atrisk": panel, "ewp": read_table(settings, "ewp_prepared")}
         capitals = crosswalk.gw_capitals(settings) if carry_forward else None
         every = backtest(specs, panels, panel, windows, progress=step, carry_forward=capitals,
-                         jobs=jobs, cache=None if refit else settings.build_dir / "cache" / "fits")
+                         jobs=jobs, cache=None if refit else settings.fits_dir)
     forecasts = every[~every["model"].str.endswith(CARRIED)]
     out.parent.mkdir(parents=True, exist_ok=True)
     if out.suffix == ".csv":
@@ -114,6 +115,9 @@ def backtest_monthly(
     last: Annotated[int | None, typer.Option(
         help="Last test year (default: 2023 for views, as published challenge results "
              "use; 2024 for rolling).")] = None,
+    refit: Annotated[bool, typer.Option(
+        help="Refit the learned model instead of reading back fits whose data, settings "
+             "and code are unchanged (kept in build/cache/fits/monthly).")] = False,
 ) -> None:
     """Monthly forecasts tested on the past and scored as ViEWS scores them; published with
     the run (the Track record page shows it)."""
@@ -121,6 +125,7 @@ def backtest_monthly(
     from atrisk.evaluation.monthly_backtest import report, report_rolling, views_rows
     from atrisk.evaluation.monthly_backtest import run as run_monthly
     from atrisk.evaluation.monthly_metrics import summarise
+    from atrisk.models.monthly_learned import stored_fits
     from atrisk.models.monthly_registry import DEFAULT, MONTHLY_MODELS
     from atrisk.panels.build import read_table
     from atrisk.panels.country_month import TARGETS, known
@@ -137,7 +142,9 @@ def backtest_monthly(
     out.parent.mkdir(parents=True, exist_ok=True)
     starts = rolling_origins(f"{first - 1}-12", f"{last}-11", f"{last}-12") if rolling else ()
     windows = starts or monthly_windows(first, last)
-    with steps("monthly back-test", total=len(windows) * len(TARGETS) * len(names)) as step:
+    store = nullcontext() if refit else stored_fits(settings.fits_dir / "monthly")
+    with steps("monthly back-test", total=len(windows) * len(TARGETS) * len(names)) as step, \
+            store:
         panel = known(read_table(settings, "country_month"))
         scored = run_monthly(panel, {m: MONTHLY_MODELS[m] for m in names}, TARGETS, windows,
                              draws_out=None if rolling else out, progress=step)

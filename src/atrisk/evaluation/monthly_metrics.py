@@ -49,11 +49,29 @@ def ignorance(actual: np.ndarray, draws: np.ndarray) -> np.ndarray:
     return -np.log2(probs[np.arange(len(draws)), truth])
 
 
-def central_interval(draws: np.ndarray, alpha: float = ALPHA
+def central_interval(draws: np.ndarray, alpha: float = ALPHA, ordered: bool = False
                      ) -> tuple[np.ndarray, np.ndarray]:
-    """Each row's central ``1 - alpha`` interval of the draws (numpy's linear quantiles)."""
-    lower, upper = np.quantile(draws, [alpha / 2, 1 - alpha / 2], axis=1)
-    return lower, upper
+    """Each row's central ``1 - alpha`` interval of the draws (numpy's linear quantiles);
+    ``ordered``: each row's draws are already sorted, so the quantiles are read, not
+    searched for."""
+    if not ordered:
+        lower, upper = np.quantile(draws, [alpha / 2, 1 - alpha / 2], axis=1)
+        return lower, upper
+    return _sorted_quantile(draws, alpha / 2), _sorted_quantile(draws, 1 - alpha / 2)
+
+
+def _sorted_quantile(ordered: np.ndarray, q: float) -> np.ndarray:
+    """``np.quantile(ordered, q, axis=1)`` of sorted rows, to the last bit: numpy's linear
+    method (the virtual index ``(n - 1) q``, and its two-sided interpolation)."""
+    n = ordered.shape[1]
+    virtual = np.float64(n - 1) * np.float64(q)
+    below = int(np.floor(virtual))
+    if below >= n - 1:
+        return ordered[:, -1].astype(np.result_type(ordered, np.float64))
+    gamma = virtual - np.float64(below)
+    a, b = ordered[:, below], ordered[:, below + 1]
+    diff = b - a
+    return b - diff * (1 - gamma) if gamma >= 0.5 else a + diff * gamma
 
 
 def interval_score(actual: np.ndarray, draws: np.ndarray, alpha: float = ALPHA,
@@ -95,7 +113,7 @@ def exceedance(draws: np.ndarray, threshold: float) -> np.ndarray:
 def score_rows(actual: np.ndarray, draws: np.ndarray) -> pd.DataFrame:
     """Every score for every row (one forecast distribution and its actual)."""
     ordered = np.sort(draws, axis=1)  # sorted once: CRPS and both quantiles use it
-    interval = central_interval(ordered)
+    interval = central_interval(ordered, ordered=True)
     out = {"crps": crps(actual, ordered, ordered=True), "ign": ignorance(actual, draws),
            "mis": interval_score(actual, draws, interval=interval),
            "coverage90": coverage(actual, draws, interval=interval)}
@@ -105,7 +123,8 @@ def score_rows(actual: np.ndarray, draws: np.ndarray) -> pd.DataFrame:
         out[f"brier_{k}"] = (p - (actual >= k)) ** 2
     for level in COVERAGE_LEVELS:  # the reliability of every interval, not only the 90%
         if level != 1 - ALPHA:
-            out[coverage_column(level)] = coverage(actual, ordered, 1 - level)
+            out[coverage_column(level)] = coverage(
+                actual, ordered, interval=central_interval(ordered, 1 - level, ordered=True))
     return pd.DataFrame(out)
 
 

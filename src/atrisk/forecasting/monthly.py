@@ -18,6 +18,7 @@ from atrisk.evaluation.monthly_backtest import LONG_SCHEMA, long_table
 from atrisk.evaluation.monthly_metrics import THRESHOLDS, exceedance
 from atrisk.forecasting.structural import code_version
 from atrisk.models.monthly import N_DRAWS
+from atrisk.models.monthly_learned import stored_fits
 from atrisk.models.monthly_registry import DEFAULT, MONTHLY_MODELS
 from atrisk.panels.build import read_manifest, read_table
 from atrisk.panels.country_month import TARGETS, basis, data_through, known
@@ -64,7 +65,8 @@ def forecast_monthly(settings: Settings, last_data: str | None, out: Path,
     writer = pq.ParquetWriter(out, schema)
     try:
         for target in TARGETS:
-            fitted = MONTHLY_MODELS[model](target).fit(history)
+            with stored_fits(settings.fits_dir / "monthly"):
+                fitted = MONTHLY_MODELS[model](target).fit(history)
             params[target] = fitted.params()
             fc = fitted.predict(history, STEPS)
             keys = fc.keys.assign(last_data_month=str(origin), target=target, model=model)

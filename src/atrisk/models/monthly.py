@@ -278,8 +278,10 @@ def as_paths(blocks: list[np.ndarray], steps: Sequence[int], rho: float,
         if k:
             r = rho ** (steps[i] - steps[order[k - 1]])
             z = r * z + np.sqrt(1 - r * r) * rng.standard_normal((rows, n))
-        ranks = np.argsort(np.argsort(z, axis=1), axis=1)
-        out[i] = np.take_along_axis(np.sort(blocks[i], axis=1), ranks, axis=1)
+        # the k-th smallest draw goes where z is k-th smallest
+        path = np.empty_like(blocks[i])
+        np.put_along_axis(path, np.argsort(z, axis=1), np.sort(blocks[i], axis=1), axis=1)
+        out[i] = path
     return out
 
 
