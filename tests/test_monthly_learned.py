@@ -4,6 +4,8 @@ quantiles read as draws, zeros for calm countries, and the mixture's share of dr
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -88,14 +90,18 @@ def test_the_fit_learns_only_from_months_through_the_last_december() -> None:
 
 def test_stored_fits_predict_as_the_fits_they_were_written_from(tmp_path) -> None:
     """A fit kept on disk is read back (no refit) and predicts the same draws; data the fit
-    learned from (either target) changes its key, a later month does not; the store keeps
-    only the newest fits."""
+    learned from (either target) changes its key; the store keeps only the newest fits and
+    removes what killed runs left half-written."""
     from atrisk.models import monthly_learned
 
     history = _history()
     model = QuantileBoost("q", "fatalities", rounds=5, refit_months=12)
+    killed = tmp_path / "fatalities-2021-12-0.123.part"  # a killed run's half-written fit
+    killed.write_text("half a model")
+    os.utime(killed, (1, 1))
     with monthly_learned.stored_fits(tmp_path):
         fitted = model.fit(history)
+        assert not killed.exists()
         draws = fitted.predict(history, [1, 2]).draws
         (stored,) = tmp_path.glob("*.txt")
         monthly_learned._FITS.clear()

@@ -34,10 +34,11 @@ from __future__ import annotations
 
 import hashlib
 import os
+import time
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, Self
 
@@ -82,6 +83,8 @@ _KEEP_FITS = 8
 #: Fits kept on disk (``stored_fits``), newest first; older ones are removed.
 _KEEP_STORED = 32
 _STORE: list[Path] = []
+#: Seconds after which a half-written fit is a killed run's leftover (writing takes < 1 s).
+_PART_AGE = 600
 
 
 @contextmanager
@@ -337,6 +340,10 @@ def _write(key: str, boosters: list[lgb.Booster]) -> None:
     stored = sorted(directory.glob("*.txt"), key=lambda p: p.stat().st_mtime, reverse=True)
     for old in stored[_KEEP_STORED:]:
         old.unlink(missing_ok=True)
+    for left in directory.glob("*.part"):  # a killed run's half-written fit
+        with suppress(FileNotFoundError):
+            if time.time() - left.stat().st_mtime > _PART_AGE:
+                left.unlink()
 
 
 _SEPARATOR = "\n#--- next quantile ---\n"
