@@ -23,6 +23,15 @@ def env(settings: Settings) -> dict[str, str]:
             "COLUMNS": "200"}
 
 
+@pytest.fixture
+def built_env(env: dict[str, str], settings: Settings, built: Settings) -> dict[str, str]:
+    """``env`` with the session's data build in place (read only), for the commands that
+    come after a build: their runs, store and caches stay in this test's folder."""
+    settings.build_dir.mkdir(parents=True, exist_ok=True)
+    settings.data_dir.symlink_to(built.data_dir.resolve(), target_is_directory=True)
+    return env
+
+
 def test_every_command_has_plain_help() -> None:
     """Each command the CLI registers is listed by `atrisk --help` and answers its own
     `--help` with a description (a command added without one fails here)."""
@@ -111,24 +120,22 @@ def test_build_backtest_and_forecast(env, settings: Settings, tmp_path) -> None:
     assert "forecasting a year early moved lgbm's AUC" in result.output
 
 
-def test_forecast_reproduces_from_same_inputs(env, settings: Settings) -> None:
-    assert runner.invoke(app, ["data", "build"], env=env).exit_code == 0
+def test_forecast_reproduces_from_same_inputs(built_env, settings: Settings) -> None:
     tables = []
     for _ in range(2):
         result = runner.invoke(app, ["forecast", "structural", "--year", "2025", "--model",
-                                     "simple", "--bootstrap", "0"], env=env)
+                                     "simple", "--bootstrap", "0"], env=built_env)
         assert result.exit_code == 0, result.output
         runs = sorted((settings.build_dir / "forecasts").iterdir())
         tables.append(pd.read_parquet(runs[-1] / "forecast.parquet"))
     pd.testing.assert_series_equal(tables[0]["risk_2yr"], tables[1]["risk_2yr"])
 
 
-def test_monthly_backtest_and_forecast(env, settings: Settings, tmp_path) -> None:
-    assert runner.invoke(app, ["data", "build"], env=env).exit_code == 0
+def test_monthly_backtest_and_forecast(built_env, settings: Settings, tmp_path) -> None:
     out = tmp_path / "bt_monthly.parquet"
     result = runner.invoke(app, ["backtest", "monthly", "--out", str(out), "--first", "2023",
                                  "--last", "2023", "--models",
-                                 "conflictology_country12,recent_history"], env=env)
+                                 "conflictology_country12,recent_history"], env=built_env)
     assert result.exit_code == 0, result.output
     draws = pd.read_parquet(out)
     assert list(draws.columns) == ["iso3", "gwcode", "month", "last_data_month", "target",
@@ -142,7 +149,7 @@ def test_monthly_backtest_and_forecast(env, settings: Settings, tmp_path) -> Non
     assert set(scores["step"]) == set(range(1, 15)) and "CRPS by step 1-14" in result.output
 
     fc = tmp_path / "fc.parquet"  # from the latest month with data, as `make run` does
-    result = runner.invoke(app, ["forecast", "monthly", "--out", str(fc)], env=env)
+    result = runner.invoke(app, ["forecast", "monthly", "--out", str(fc)], env=built_env)
     assert result.exit_code == 0, result.output
     assert "months after 2026-02" in result.output and "data through 2026-02" in result.output
     draws = pd.read_parquet(fc)
@@ -173,16 +180,15 @@ def test_monthly_backtest_and_forecast(env, settings: Settings, tmp_path) -> Non
     assert len(meta["inputs"]) >= 10
 
     result = runner.invoke(app, ["forecast", "monthly", "--last-data", "2030-01", "--out",
-                                 str(fc)], env=env)
+                                 str(fc)], env=built_env)
     assert result.exit_code == 2 and "in the future" in result.output
 
 
-def test_rolling_backtest_from_the_cli(env, settings: Settings, tmp_path) -> None:
-    assert runner.invoke(app, ["data", "build"], env=env).exit_code == 0
+def test_rolling_backtest_from_the_cli(built_env, settings: Settings, tmp_path) -> None:
     out = tmp_path / "rolling.parquet"
     result = runner.invoke(app, ["backtest", "monthly", "--origins", "rolling", "--out",
                                  str(out), "--first", "2024", "--models",
-                                 "conflictology_country12,recent_history"], env=env)
+                                 "conflictology_country12,recent_history"], env=built_env)
     assert result.exit_code == 0, result.output
     assert not out.exists()  # rolling origins keep scores, not draws
     scores = pd.read_parquet(tmp_path / "rolling_scores.parquet")
