@@ -88,7 +88,8 @@ def test_the_fit_learns_only_from_months_through_the_last_december() -> None:
         .boosters_ is not a.boosters_
 
 
-def test_stored_fits_predict_as_the_fits_they_were_written_from(tmp_path) -> None:
+def test_stored_fits_predict_as_the_fits_they_were_written_from(tmp_path, monkeypatch
+                                                                ) -> None:
     """A fit kept on disk is read back (no refit) and predicts the same draws; data the fit
     learned from (either target) changes its key; the store keeps only the newest fits and
     removes what killed runs left half-written."""
@@ -112,12 +113,8 @@ def test_stored_fits_predict_as_the_fits_they_were_written_from(tmp_path) -> Non
         other.loc[other["month"] == "2021-06", "civilian_deaths"] += 1.0
         QuantileBoost("q", "fatalities", rounds=5, refit_months=12).fit(other)
         assert len(list(tmp_path.glob("*.txt"))) == 2
-        monkey = monthly_learned._KEEP_STORED
-        monthly_learned._KEEP_STORED = 1
-        try:
-            QuantileBoost("q", "fatalities", rounds=6, refit_months=12).fit(history)
-        finally:
-            monthly_learned._KEEP_STORED = monkey
+        monkeypatch.setattr(monthly_learned, "_KEEP_STORED", 1)
+        QuantileBoost("q", "fatalities", rounds=6, refit_months=12).fit(history)
         assert len(list(tmp_path.glob("*.txt"))) == 1 and not stored.exists()
     monthly_learned._FITS.clear()
     QuantileBoost("q", "fatalities", rounds=5, refit_months=12).fit(history)

@@ -39,8 +39,9 @@ from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
+from functools import cache
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, Literal, Self
 
 import lightgbm as lgb
 import numpy as np
@@ -143,7 +144,7 @@ class _WithinRows(BaseIndexer):
         return start, i + 1
 
 
-def rolling(values: np.ndarray, months: int, how: str) -> np.ndarray:
+def rolling(values: np.ndarray, months: int, how: Literal["mean", "max"]) -> np.ndarray:
     """Each row's trailing ``months``-month mean or max (NaN ignored, at least one value):
     pandas' rolling along each row, run as one pass over the rows laid end to end, which
     gives the same numbers to the last bit (pandas restarts its running sum wherever a
@@ -313,7 +314,9 @@ class QuantileBoost:
                             np.vstack(blocks))
 
 
+@cache
 def _code_digest() -> str:
+    """This module's code and LightGBM's version: a change to either refits."""
     return hashlib.blake2b(Path(__file__).read_bytes() + lgb.__version__.encode(),
                            digest_size=16).hexdigest()
 
