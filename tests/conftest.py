@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -11,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pandas as pd
 import pytest
 import uvicorn
@@ -20,6 +23,22 @@ from atrisk.settings import Settings
 from atrisk.store.db import engine
 
 MIRROR = Path(os.environ.get("ATRISK_MIRROR", Path(__file__).parents[2] / "shared" / "data"))
+
+
+#: Test files by the seconds they took in one run (`pytest --durations=0`, 2026-12-02: 2,002 s
+#: of work), heaviest first. The two workers take files in this order (the rest after, in
+#: collection order), so the long ones start first and the short ones even out the end: CI's
+#: wall time is the busier worker's (xdist's default, fewest tests last, left the 4-minute
+#: fuzzing run for the end).
+HEAVY_FIRST = ("test_cli.py", "test_fuzz.py", "test_events.py", "test_crash.py", "test_api.py",
+               "test_accounts.py", "test_backtest_full.py", "test_faults.py", "test_plans.py",
+               "test_browser.py", "test_subnational.py", "test_alerts.py", "test_what_if.py",
+               "test_assessments.py", "test_monthly.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {name: i for i, name in enumerate(HEAVY_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: files stay whole
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
@@ -179,6 +198,37 @@ def store(request, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'atrisk.db'}"
     return _postgres()
+
+
+#: How long `atrisk serve` may take to answer: each worker imports the models, which takes
+#: seconds alone and far longer on a 2-core CI machine busy with the other test worker.
+SERVE_DEADLINE = 240
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def serve_cli(env: dict[str, str], port: int, log: Path, workers: int = 1
+              ) -> subprocess.Popen[bytes]:
+    """`atrisk serve` in a subprocess, returned once ``/healthz`` answers 200 (its output
+    appended to ``log``); an error with the log's end if it exits or never answers."""
+    with log.open("ab") as out:
+        server = subprocess.Popen([sys.executable, "-m", "atrisk.cli.main", "serve", "--port",
+                                   str(port), "--workers", str(workers)], env=env, stdout=out,
+                                  stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + SERVE_DEADLINE
+    while time.monotonic() < deadline and server.poll() is None:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2,
+                         trust_env=False).status_code == 200:
+                return server
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    server.kill()
+    raise RuntimeError(f"atrisk serve did not start:\n{log.read_text()[-3000:]}")
 
 
 @contextmanager

@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from atrisk.cli.main import app
 from atrisk.settings import Settings
+from conftest import free_port, serve_cli
 
 runner = CliRunner()
 
@@ -232,12 +233,6 @@ def test_forecast_never_trains_on_unobserved_outcomes(built: Settings, monkeypat
 
 def test_serve_starts_workers_and_refuses_default_secrets_in_production(
         built: Settings, publish_to, tmp_path) -> None:
-    import os
-    import socket
-    import subprocess
-    import sys
-    import time
-
     import httpx
 
     url = publish_to(f"sqlite:///{tmp_path / 'atrisk.db'}")
@@ -247,18 +242,10 @@ def test_serve_starts_workers_and_refuses_default_secrets_in_production(
                              env={**env, "ATRISK_ENVIRONMENT": "production"},
                              capture_output=True, text=True, timeout=60)
     assert refused.returncode == 2 and "ATRISK_SECRET_KEY" in refused.stdout
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = subprocess.Popen([sys.executable, "-m", "atrisk.cli.main", "serve", "--port",
-                               str(port), "--workers", "2"], env=env)
+    port = free_port()
+    server = serve_cli(env, port, tmp_path / "serve.log", workers=2)
     try:
-        for _ in range(150):
-            try:
-                health = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).json()
-                break
-            except httpx.HTTPError:
-                time.sleep(0.2)
+        health = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=10).json()
         assert health["ok"] and health["structural_run"] == 1
         page = httpx.get(f"http://127.0.0.1:{port}/countries/SDN", timeout=10)
         assert page.status_code == 200 and "Sudan" in page.text

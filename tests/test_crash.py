@@ -20,27 +20,15 @@ from sqlalchemy import text
 from atrisk.settings import Settings
 from atrisk.store import accounts
 from atrisk.store.db import engine, migrate, session
+from conftest import serve_cli
 
 PASSWORD = "correct horse battery"
 
 
 def _serve(settings: Settings, port: int, log: Path) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "ATRISK_MIRROR": str(settings.mirror),
-           "ATRISK_BUILD_DIR": str(settings.build_dir), "ATRISK_DATABASE_URL": settings.database}
-    with log.open("ab") as out:
-        server = subprocess.Popen([sys.executable, "-m", "atrisk.cli.main", "serve", "--port",
-                                   str(port), "--workers", "1"], env=env, stdout=out,
-                                  stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline and server.poll() is None:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2,
-                         trust_env=False).status_code == 200:
-                return server
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    server.kill()
-    raise RuntimeError(f"atrisk serve did not start:\n{log.read_text()[-3000:]}")
+    return serve_cli({**os.environ, "ATRISK_MIRROR": str(settings.mirror),
+                      "ATRISK_BUILD_DIR": str(settings.build_dir),
+                      "ATRISK_DATABASE_URL": settings.database}, port, log)
 
 
 @pytest.mark.slow

@@ -179,6 +179,29 @@ def test_one_a_day_filter_and_zero_filled_counts(tmp_path: Path) -> None:
     assert admin1["events"].tolist() == [2, 0, 0]
 
 
+def test_regions_are_named_by_their_own_events_first(tmp_path: Path) -> None:
+    from atrisk.events.watch import admin1_names
+
+    template = _lines(1)[1]
+    base = dict(SQLDATE="20250601", DATEADDED="20250601120000", IsRootEvent="1",
+                EventCode="190", EventRootCode="19", QuadClass="4", ActionGeo_Type="4",
+                ActionGeo_CountryCode="SU", ActionGeo_ADM1Code="SU49",
+                ActionGeo_FullName="Kutum, North Darfur, Sudan", ActionGeo_Lat="14.2",
+                ActionGeo_Long="24.7")
+    rows = [_set(template, GLOBALEVENTID="1", ActionGeo_FeatureID="-1", **base),
+            _set(template, GLOBALEVENTID="2", ActionGeo_FeatureID="-2", **base),
+            _set(template, GLOBALEVENTID="3", ActionGeo_FeatureID="SU49", **{
+                **base, "ActionGeo_Type": "5", "ActionGeo_FullName": "Shamal Darfur, Sudan"}),
+            _set(template, GLOBALEVENTID="4", ActionGeo_FeatureID="-4", **{
+                **base, "ActionGeo_ADM1Code": "SU55",
+                "ActionGeo_FullName": "Nyala, South Darfur, Sudan"})]
+    out = tmp_path / "out"
+    build(connect("duckdb"), [_write(tmp_path / "hand.tsv", [_lines(0)[0], *rows])], out)
+    names = admin1_names(out).set_index("admin1")["place"]
+    # the region-level event names SU49 although two city-level events say "North Darfur"
+    assert names.to_dict() == {"SU49": "Shamal Darfur", "SU55": "South Darfur"}
+
+
 # --- signals against hand-computed cases --------------------------------------------------
 
 def _days(values: dict[str, list[int]], first: str = "2025-01-01") -> pd.DataFrame:
@@ -265,13 +288,23 @@ def test_cli_raises_iran_on_14_june_2025(events_built, tmp_path: Path, monkeypat
                                  str(out)], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     table = pd.read_csv(out)
-    iran = table[(table["iso3"] == "IRN") & (table["signal"] == "gdelt_violent_share")]
+    national = table[table["admin1"].isna()]
+    iran = national[(national["iso3"] == "IRN") & (national["signal"] == "gdelt_violent_share")]
     assert iran.iloc[0]["level"] == "high"
     assert "IRN: the violent events most sources reported" in result.output
+    regions = table[table["admin1"].notna()]  # each in its country, named, GDELT's FIPS ADM1
+    assert len(regions) and regions["place"].notna().all()
+    gdelt_regions = regions[regions["signal"].str.startswith("gdelt")]
+    fips = gdelt.fips_table().dropna(subset=["iso3"]).groupby("iso3")["fips"].agg(set)
+    assert all(code[:2] in fips[iso3] for iso3, code in
+               zip(gdelt_regions["iso3"], gdelt_regions["admin1"], strict=True))
+    tehran = regions[(regions["iso3"] == "IRN") & (regions["place"] == "Tehran")]
+    assert set(tehran["level"]) & {"medium", "high"}
     result = runner.invoke(app, ["events", "signals", "--as-of", "2025-06-12", "--out",
                                  str(out)])
     assert result.exit_code == 0, result.output
     calm = pd.read_csv(out)  # the day before the strikes
+    calm = calm[calm["admin1"].isna()]
     iran = calm[(calm["iso3"] == "IRN") & (calm["signal"] == "gdelt_violent_share")]
     assert iran.iloc[0]["level"] == "none"
 

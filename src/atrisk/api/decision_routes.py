@@ -113,4 +113,5 @@ def _change(move: Move) -> schemas.Change:
         rank_before=move.rank_before, rank_after=move.rank_after,
         drivers=[schemas.ChangeDriver(feature=d.feature, label=d.label, change=d.change)
                  for d in move.drivers],
-        refit=move.refit, new_year=move.new_year, sentence=move.sentence())
+        refit=move.refit, new_year=move.new_year, new_year_points=move.new_year_points,
+        revision_points=move.revision_points, sentence=move.sentence())

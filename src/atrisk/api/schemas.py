@@ -60,6 +60,14 @@ class Change(BaseModel):
                                 "every predictor's push).")
     new_year: bool = Field(description="Whether the later run forecasts from a later data "
                            "year; otherwise the change is revised data or a revised model.")
+    new_year_points: float | None = Field(description="The part of the change the new data "
+                                          "year's inputs made (the later run's model and data, "
+                                          "its year against the year before); empty when the "
+                                          "runs are not one year apart or the later run did "
+                                          "not store its risk from the year before.")
+    revision_points: float | None = Field(description="The part revised data and the refit "
+                                          "made (the two runs on the same data year); "
+                                          "points = new_year_points + revision_points.")
     sentence: str
 
 
@@ -399,6 +407,11 @@ class Signal(BaseModel):
                                      "that agree.")
     level: Literal["none", "medium", "high"]
     detail: str
+    admin1: str | None = Field(default=None, description="For a region's signal: the "
+                               "source's code of the first-level region (GDELT: FIPS ADM1, "
+                               "ICEWS: the province); empty for the country's own.")
+    place: str | None = Field(default=None, description="The region's name, as the events "
+                              "give it.")
 
 
 class SignalsLatest(BaseModel):

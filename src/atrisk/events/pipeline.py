@@ -177,6 +177,7 @@ def normalise(raw: ir.Table, source: str = "gdelt2") -> ir.Table:
         sources=keyed.NumSources.cast("int64").sum(),
         articles=keyed.NumArticles.cast("int64").sum(),
         url=keyed.SOURCEURL.min(),
+        place_name=keyed.ActionGeo_FullName.min(),
     )
     joined = one.left_join(fips, one.fips == fips.fips)
     code = joined.EventCode
@@ -215,6 +216,7 @@ def normalise(raw: ir.Table, source: str = "gdelt2") -> ir.Table:
         records=joined.records,
         fatalities=ibis.null("float64"),
         url=joined.url,
+        place_name=_blank(joined.place_name),
     )
 
 
@@ -291,6 +293,8 @@ def normalise_icews(raw: ir.Table) -> ir.Table:
     one = keyed.group_by(["event_date", "actor1", "actor2", "ic_cameo_code", "place"]).aggregate(
         event_id=keyed.ic_event_id.cast("int64").min(), records=keyed.count(),
         country=keyed.ic_country.min(), province=keyed.ic_province.min(),
+        place_name=ibis.coalesce(_na(keyed.ic_city), _na(keyed.ic_district),
+                                 keyed.ic_province).min(),
         lat=_na(keyed.ic_latitude).cast("float64").min(),
         lon=_na(keyed.ic_longitude).cast("float64").min(),
         actor1_sector=keyed.ic_source_sectors.min(), actor2_sector=keyed.ic_target_sectors.min(),
@@ -316,7 +320,8 @@ def normalise_icews(raw: ir.Table) -> ir.Table:
         quad_class=_quad(root), goldstein=joined.goldstein,
         mentions=joined.records.cast("int64"), sources=joined.sources.cast("int64"),
         articles=joined.articles.cast("int64"), records=joined.records.cast("int64"),
-        fatalities=ibis.null("float64"), url=ibis.null("string"))
+        fatalities=ibis.null("float64"), url=ibis.null("string"),
+        place_name=joined.place_name)
 
 
 def _days(first: dt.date, last: dt.date) -> ir.Table:

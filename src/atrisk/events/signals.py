@@ -31,38 +31,57 @@ COLUMNS = ["iso3", "date", "signal", "value", "level", "detail"]
 #: z-scores at which a share signal is medium and high.
 Z_MEDIUM = 3.0
 Z_HIGH = 5.0
+#: Fewest events in the recent window for a share signal to score.
+MIN_EVENTS = 20
 
 
 def share_zscores(counts: pd.DataFrame, column: str, window: int = 7, baseline: int = 365,
-                  min_baseline: int = 14, min_events: int = 20,
+                  min_baseline: int = 14, min_events: int = MIN_EVENTS,
                   units: Sequence[str] = ("iso3",), freq: str = "D") -> pd.DataFrame:
     """``share_zscore`` for every period at once: per unit and period (``day``), the
     ``window``'s events, ``column`` count and share, the baseline's mean share and the z-score
     (NaN where the unit had fewer than ``min_events`` events or ``min_baseline`` earlier
     windows with events)."""
-    out = []
-    for key, unit in counts.sort_values([*units, "day"]).groupby(list(units), sort=False):
-        unit = unit.set_index("day")[["events", column]].asfreq(freq, fill_value=0)
-        sums = unit.rolling(window, min_periods=window).sum()
-        shares = (sums[column] / sums["events"]).where(sums["events"] > 0)
-        past = shares.shift(window).rolling(baseline, min_periods=min_baseline)
-        mean, var = past.mean(), past.var(ddof=1)
-        n = sums["events"]
-        p = np.clip(np.maximum(mean, 0.5 / n), 0.0, 1.0)
-        z = (shares - mean) / np.sqrt(var + p * (1 - p) / n)
-        z = z.where((n >= min_events) & mean.notna())
-        key = key if isinstance(key, tuple) else (key,)
-        frame = pd.DataFrame({"events": n, "count": sums[column], "share": shares,
-                              "mean": mean, "z": z}).reset_index()
-        for name, value in zip(units, key, strict=True):
-            frame[name] = value
-        out.append(frame)
-    return pd.concat(out, ignore_index=True) if out else pd.DataFrame()
+    if counts.empty:
+        return pd.DataFrame()
+    keys = list(units)
+    frame = _complete(counts[[*keys, "day", "events", column]], keys, freq)
+    by = [frame[k] for k in keys]
+    # pandas' grouped rolling restarts each window sum at a unit's first period, so every
+    # figure is what the same rolling over each unit alone gives (bit for bit).
+    sums = frame.groupby(by, sort=False, dropna=False)[["events", column]].rolling(
+        window, min_periods=window).sum().reset_index(drop=True)
+    shares = (sums[column] / sums["events"]).where(sums["events"] > 0)
+    past = shares.groupby(by, sort=False, dropna=False).shift(window)
+    rolled = past.groupby(by, sort=False, dropna=False).rolling(baseline, min_periods=min_baseline)
+    mean = rolled.mean().reset_index(drop=True)
+    var = rolled.var(ddof=1).reset_index(drop=True)
+    n = sums["events"]
+    p = np.clip(np.maximum(mean, 0.5 / n), 0.0, 1.0)
+    z = (shares - mean) / np.sqrt(var + p * (1 - p) / n)
+    z = z.where((n >= min_events) & mean.notna())
+    return pd.DataFrame({"day": frame["day"], "events": n, "count": sums[column],
+                         "share": shares, "mean": mean, "z": z,
+                         **{k: frame[k] for k in keys}})
+
+
+def _complete(counts: pd.DataFrame, keys: list[str], freq: str) -> pd.DataFrame:
+    """Every unit in every period from its first to its last (missing periods as zeros),
+    sorted by unit and period, on a fresh index."""
+    counts = counts.sort_values([*keys, "day"])
+    spans = counts.groupby(keys, sort=False)["day"].agg(["min", "max"])
+    full = pd.MultiIndex.from_tuples(
+        [(*(key if isinstance(key, tuple) else (key,)), day)
+         for key, (first, last) in zip(spans.index, spans.to_numpy(), strict=True)
+         for day in pd.date_range(first, last, freq=freq)], names=[*keys, "day"])
+    if len(full) == len(counts):  # already complete (the unit-day tables are zero-filled)
+        return counts.reset_index(drop=True)
+    return (counts.set_index([*keys, "day"]).reindex(full, fill_value=0).reset_index())
 
 
 def share_zscore(counts: pd.DataFrame, as_of: dt.date, column: str, signal: str,
                  window: int = 7, baseline: int = 365, min_baseline: int = 14,
-                 min_events: int = 20, units: Sequence[str] = ("iso3",),
+                 min_events: int = MIN_EVENTS, units: Sequence[str] = ("iso3",),
                  freq: str = "D") -> pd.DataFrame:
     """For every unit with ``min_events`` events in the ``window`` periods to ``as_of``: the
     z-score of its ``column`` share over those periods against the shares of the earlier

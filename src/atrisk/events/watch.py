@@ -91,10 +91,17 @@ def _built(settings: Settings) -> Path:
     return path
 
 
+#: Columns of ``signals``: a signal's unit is a country, or one of its first-level regions
+#: (``admin1``, the source's code; ``place``, its name) for the news signals.
+COLUMNS = [*sig.COLUMNS, "admin1", "place"]
+
+
 def signals(settings: Settings, as_of: dt.date) -> pd.DataFrame:
-    """Every signal for every country as of ``as_of`` (columns ``signals.COLUMNS``), ranked
-    as ``signals.ranked`` ranks them."""
-    counts = _counts(_built(settings) / "country_day.parquet")
+    """Every signal for every country, and the news signals for every first-level region, as
+    of ``as_of`` (columns ``COLUMNS``), ranked as ``signals.ranked`` ranks them. Sources'
+    agreement is judged per country (HDX's deaths are national)."""
+    path = _built(settings)
+    counts = _counts(path / "country_day.parquet")
     last = counts["day"].max().date()
     if as_of > last or as_of < counts["day"].min().date():
         raise NotFoundError(f"the event tables cover {counts['day'].min().date()} to {last}; "
@@ -109,10 +116,71 @@ def signals(settings: Settings, as_of: dt.date) -> pd.DataFrame:
     if deaths is not None and deaths["day"].min().date() <= as_of <= deaths["day"].max().date():
         frames.append(sig.hdx_fatalities(deaths, as_of))
     frames = [f for f in frames if not f.empty]
+    national = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    parts = [national, *([sig.agreement(national, SOURCES)] if frames else []),
+             _admin1_signals(path, as_of)]
+    parts = [p for p in parts if not p.empty]
+    if not parts:
+        return pd.DataFrame(columns=COLUMNS)
+    every = pd.concat(parts, ignore_index=True).reindex(columns=COLUMNS)
+    return sig.ranked(every.astype({"admin1": "object", "place": "object"}))
+
+
+def _admin1_signals(path: Path, as_of: dt.date) -> pd.DataFrame:
+    """The news signals of every first-level region with enough events in the window (the
+    others cannot score: see ``signals.share_zscores``), each with its region's name."""
+    counts = _counts(path / "admin1_day.parquet")
+    window = counts[counts["day"].between(pd.Timestamp(as_of) - pd.Timedelta(days=6),
+                                          pd.Timestamp(as_of))]
+    busy = window.groupby(["source", "iso3", "admin1"])["events"].sum()
+    busy = busy[busy >= sig.MIN_EVENTS].index
+    if busy.empty:
+        return pd.DataFrame()
+    counts = counts.set_index(["source", "iso3", "admin1"]).loc[busy].reset_index()
+    frames = [sig.share_zscore(counts[counts["source"] == source], as_of, column, name,
+                               units=("iso3", "admin1"))
+              for name, (source, column) in NEWS_SIGNALS.items()
+              if (counts["source"] == source).any()]
+    frames = [f for f in frames if not f.empty]
     if not frames:
-        return pd.DataFrame(columns=sig.COLUMNS)
-    every = pd.concat(frames, ignore_index=True)
-    return sig.ranked(pd.concat([every, sig.agreement(every, SOURCES)], ignore_index=True))
+        return pd.DataFrame()
+    rows = pd.concat(frames, ignore_index=True)
+    names = admin1_names(path)
+    rows["source"] = rows["signal"].map(lambda name: NEWS_SIGNALS[name][0])
+    return rows.merge(names, on=["source", "iso3", "admin1"], how="left").drop(
+        columns="source")
+
+
+@lru_cache(maxsize=4)
+def _admin1_names_at(path: Path, stamp: int) -> pd.DataFrame:
+    query = f"""
+        with named as (
+            select source, iso3, admin1,
+                   case when geo_precision in (2, 5)  -- "Region, Country"
+                            then regexp_replace(place_name, ', [^,]*$', '')
+                        when geo_precision in (3, 4)  -- "City, Region, Country"
+                            then string_split(place_name, ', ')[-2]
+                        else admin1 end as place,  -- ICEWS: the province's own name
+                   case when geo_precision in (2, 5) then 0 else 1 end as exact
+            from read_parquet('{path}/events/**/*.parquet', hive_partitioning = true)
+            where admin1 is not null and iso3 is not null
+        ), counted as (
+            select source, iso3, admin1, place, min(exact) as exact, count(*) as n
+            from named where place is not null and place <> ''
+            group by all
+        )
+        select source, iso3, admin1, place from counted
+        qualify row_number() over (partition by source, iso3, admin1
+                                   order by exact, n desc, place) = 1"""
+    with duckdb.connect() as con:
+        return con.execute(query).df()
+
+
+def admin1_names(path: Path) -> pd.DataFrame:
+    """``source, iso3, admin1, place``: each region's name as the events give it. GDELT
+    names a place "City, Region, Country" or "Region, Country"; the region's own events
+    (placed at region level) name it best, else the region part of its cities' names."""
+    return _admin1_names_at(path, (path / "country_day.parquet").stat().st_mtime_ns)
 
 
 @lru_cache(maxsize=2)

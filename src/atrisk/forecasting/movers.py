@@ -5,6 +5,11 @@ from the training average for the logit, SHAP values for the trees; ``contributi
 change in log-odds between two runs is the sum of the changes in those pushes plus what the
 refit itself moved (the model's baseline: new training years, revised data); the drivers of
 the change are the predictors whose push moved most in the direction of the change.
+
+A change between runs a year apart is also split in two with the later run's risk from the
+year before's inputs (the same model, the same data; ``risk_2yr_year_before``): what the new
+year's data moved (later run, later year against later run, earlier year) and what revisions
+moved (the later run against the earlier on the same data year: revised data and the refit).
 """
 
 from __future__ import annotations
@@ -48,6 +53,11 @@ class Move:
     refit: float | None
     #: The data years the two runs forecast from (before, after).
     years: tuple[int, int]
+    #: The change in points split into what the new data year moved and what revised data
+    #: and the refit moved (None when the runs are not one or zero years apart, or the
+    #: later run did not store its risk from the year before).
+    new_year_points: float | None = None
+    revision_points: float | None = None
 
     @property
     def new_year(self) -> bool:
@@ -73,6 +83,10 @@ class Move:
         why = (f"a new data year, {first} → {second}" if second > first else
                "the same data year, revised" if second == first else
                f"the later run forecasts from older data, {first} → {second}")
+        if second > first and self.new_year_points is not None \
+                and self.revision_points is not None:
+            why += (f": {self.new_year_points:+.1f} from {second}'s data, "
+                    f"{self.revision_points:+.1f} from revised data and the refit")
         return f"{text} ({why})."
 
 
@@ -85,6 +99,8 @@ class RunRow:
     rank: int
     probability: float
     contributions: Mapping[str, float] | None
+    #: The run's risk from the year before's inputs (None for runs stored without it).
+    probability_year_before: float | None = None
 
 
 def moves(before: Sequence[RunRow], after: Sequence[RunRow], before_id: int, after_id: int,
@@ -111,5 +127,18 @@ def moves(before: Sequence[RunRow], after: Sequence[RunRow], before_id: int, aft
                             key=lambda f: -sign * change[f])[:TOP]
             drivers = tuple(Driver(f, label(f), round(change[f], 4)) for f in ranked)
         out.append(Move(new.iso3, new.name, before_id, after_id, prior.probability,
-                        new.probability, prior.rank, new.rank, drivers, refit, years))
+                        new.probability, prior.rank, new.rank, drivers, refit, years,
+                        *_split(prior, new, years)))
     return sorted(out, key=lambda m: -abs(m.risk_after - m.risk_before))
+
+
+def _split(prior: RunRow, new: RunRow, years: tuple[int, int]
+           ) -> tuple[float | None, float | None]:
+    """(new year, revisions) in points: see the module docstring."""
+    points = 100 * (new.probability - prior.probability)
+    if years[1] == years[0]:
+        return 0.0, round(points, 4)
+    if years[1] != years[0] + 1 or new.probability_year_before is None:
+        return None, None
+    new_year = 100 * (new.probability - new.probability_year_before)
+    return round(new_year, 4), round(points - new_year, 4)

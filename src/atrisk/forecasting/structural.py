@@ -72,6 +72,12 @@ def forecast(settings: Settings, year: int, model: str = "ensemble", bootstrap: 
     base = two.predict(current).to_frame().rename(columns={"probability": "risk_2yr"})
     base = base.merge(one.predict(current).to_frame()[["gwcode", "probability"]]
                       .rename(columns={"probability": "risk_1yr"}), on="gwcode", how="left")
+    # The same model on the year before's inputs (this build's vintage): a later run's change
+    # then splits into what the new year's data moved and what revisions and the refit moved.
+    before = panel[panel["year"] == data_year - 1]
+    base["risk_2yr_year_before"] = base["gwcode"].map(
+        two.predict(before).to_frame().set_index("gwcode")["probability"]
+        if len(before) else pd.Series(dtype=float))
 
     trained = train[train["year"] <= LAST_OBSERVED - 2]
     refits = _bootstrap_refits(spec.build, targets["onset_next2"], trained, bootstrap, seed)
@@ -92,7 +98,8 @@ def forecast(settings: Settings, year: int, model: str = "ensemble", bootstrap: 
     table = base.sort_values("rank")[
         ["rank", "gwcode", "ccode", "iso3", "name", "forecast_year", "data_year", "risk_2yr",
          "low_80", "high_80", "p_top10", "p_top30", "rank_low", "rank_high", "risk_1yr",
-         "drivers", "drivers_json", "contributions_json"]].reset_index(drop=True)
+         "risk_2yr_year_before", "drivers", "drivers_json", "contributions_json"]
+    ].reset_index(drop=True)
     manifest = read_manifest(settings)
     path = _run_dir(settings, year)
     meta = StructuralRunMeta.model_validate({

@@ -174,8 +174,8 @@ def evaluate(s: Session, country_month: pd.DataFrame,
 
 def _signal_events(rule: AlertRule, signals: pd.DataFrame | None, names: dict[str, str]
                    ) -> list[tuple[str, float, str, int | None, str]]:
-    """Countries whose highest signal level reached the rule's on the latest day, from below
-    it seven days before."""
+    """Countries whose highest signal level (the country's own, or one of its regions')
+    reached the rule's on the latest day, from below it seven days before."""
     if signals is None or signals.empty:
         return []
     rank = signals.assign(rank=signals["level"].map({"none": 0, "medium": 1, "high": 2}))
@@ -187,8 +187,10 @@ def _signal_events(rule: AlertRule, signals: pd.DataFrame | None, names: dict[st
         top = rows.sort_values("rank", ascending=False).iloc[0]
         if top["rank"] >= rule.threshold and before.get(iso3, 0) < rule.threshold:
             day = latest.date()
+            place = top.get("place")
+            where = f"in {place} " if isinstance(place, str) and place else ""
             out.append((str(iso3), float(top["rank"]),
-                        f"{names.get(str(iso3), iso3)}: {top['level']} signal on {day} "
+                        f"{names.get(str(iso3), iso3)}: {top['level']} signal {where}on {day} "
                         f"({top['signal']}: {top['detail']})", None, f"signal:{day}"))
     return out
 

@@ -57,7 +57,8 @@ def publish_structural(url: str, table: pd.DataFrame, meta: StructuralRunMeta) -
             probability_1yr=float(r.risk_1yr),
             drivers=json.loads(str(r.drivers_json)),
             contributions=json.loads(str(r.contributions_json))
-            if "contributions_json" in table.columns else None)
+            if "contributions_json" in table.columns else None,
+            probability_year_before=optional_float(getattr(r, "risk_2yr_year_before", None)))
             for r in table.itertuples(index=False))
         return int(run.id)
 

@@ -95,7 +95,8 @@ def structural_moves(s: Session, after: ForecastRun, before: ForecastRun) -> lis
     """Each country's change in risk and rank from run ``before`` to run ``after``, with
     the predictors that moved it (largest change first)."""
     def rows(run: ForecastRun) -> list[RunRow]:
-        return [RunRow(r.iso3, r.name, r.rank, r.probability, r.contributions)
+        return [RunRow(r.iso3, r.name, r.rank, r.probability, r.contributions,
+                       r.probability_year_before)
                 for r in structural_rows(s, run.id)[1]]
 
     before_year, after_year = (run.report.data_year if isinstance(run.report, StructuralRunMeta)

@@ -89,6 +89,9 @@ class StructuralForecast(Base):
     #: Every predictor's push on the log-odds (``forecasting.movers``); empty for runs
     #: stored before migration 0017.
     contributions: Mapped[dict[str, float] | None] = mapped_column(JSON, nullable=True)
+    #: The same model's risk from the year before's inputs, same data (``forecasting.movers``
+    #: splits a change into the new year and revisions); empty for runs stored before 0018.
+    probability_year_before: Mapped[float | None] = mapped_column(Float, nullable=True)
 
 
 class MonthlyForecast(Base):
