@@ -1,7 +1,8 @@
 """The event pipeline on the real GDELT month (or ``--input``: e.g. the synthetic year of
 ``benchmarks/gdelt_year.py``), on DuckDB and on Spark (local[2]) in one process: seconds per
-stage (read and check, normalise and write the events, unit-day counts), rows per second, and
-peak memory (this process; Spark's JVM).
+stage (read and check, normalise and write the events, unit-day counts, then every country's
+and region's signals on the last day), rows per second, and peak memory (this process; Spark's
+JVM).
 
 Run: ``uv run python benchmarks/events.py`` (``--engines duckdb`` for one; ``--input DIR``).
 """
@@ -20,7 +21,8 @@ import pandas as pd
 
 from atrisk.events.engine import connect
 from atrisk.events.pipeline import _write, normalise, read_events, read_export, unit_day
-from atrisk.settings import get_settings
+from atrisk.events.watch import signals
+from atrisk.settings import Settings, get_settings
 from atrisk.sources import gdelt
 from atrisk.sources.base import locate
 
@@ -41,6 +43,7 @@ def _children_peak_mb() -> float:
 
 def run(engine: str, path: Path, out: Path) -> dict[str, float]:
     timings: dict[str, float] = {}
+    out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     con = connect(engine, spill=out / "spill")  # type: ignore[arg-type]
     timings["start engine"] = time.perf_counter() - started
@@ -59,6 +62,10 @@ def run(engine: str, path: Path, out: Path) -> dict[str, float]:
     _write(con, unit_day(events, first, last, ("iso3",)), out / "country_day.parquet")
     _write(con, unit_day(events, first, last, ("iso3", "admin1")), out / "admin1_day.parquet")
     timings["unit-day counts"] = time.perf_counter() - t
+    t = time.perf_counter()  # the news signals (no data build here: no HDX rule)
+    raised = signals(Settings(mirror=get_settings().mirror, build_dir=out.parent), last)
+    timings["signals, last day"] = time.perf_counter() - t
+    timings["regions scored"] = int(raised["admin1"].notna().sum())
     timings["total"] = time.perf_counter() - started
     timings["rows"] = rows
     timings["rows/s"] = rows / timings["total"]
@@ -75,11 +82,11 @@ def main() -> None:
     path = args.input or locate(gdelt.GDELT2_MONTH, get_settings())
     results = {}
     for engine in args.engines.split(","):
-        out = Path(tempfile.mkdtemp(prefix=f"atrisk-events-{engine}-"))
+        build = Path(tempfile.mkdtemp(prefix=f"atrisk-events-{engine}-"))
         try:
-            results[engine] = run(engine, path, out)
+            results[engine] = run(engine, path, build / "events")
         finally:
-            shutil.rmtree(out, ignore_errors=True)
+            shutil.rmtree(build, ignore_errors=True)
     table = pd.DataFrame(results).T
     print(table.round(1).to_string())
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -1,5 +1,5 @@
 """Back-test the lives at stake: how well did the expected toll for the next year rank the
-countries that then lost the most civilians, 2000-2022, beside last year's deaths carried
+countries that then lost the most civilians, 2000-2024, beside last year's deaths carried
 forward and the risk alone (``atrisk.evaluation.lives_backtest``).
 
 Run: ``uv run python benchmarks/lives.py`` (after `make run`: the data build and the annual
@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from atrisk.evaluation.lives_backtest import backtest_lives, summary
-from atrisk.models.toll import fit_toll
+from atrisk.models.toll import SEVERITY, fit_toll
 from atrisk.panels.build import read_table
 from atrisk.settings import get_settings
 
@@ -33,9 +33,11 @@ def main() -> None:
     last = int(panel["year"].max())
     for years in (1, 2):
         toll = fit_toll(panel, years, last)
-        print(f"\ntoll model, first {years} year(s): {toll.episodes} episodes, "
-              f"coefficients (intercept, {', '.join(('popsize_log2', 'v2x_polyarchy'))}) "
-              f"{tuple(round(c, 3) for c in toll.coef)}, sigma {toll.sigma:.2f}")
+        print(f"\ntoll model, first {years} year(s): {toll.episodes} episodes "
+              f"({toll.state_led} state-led), coefficients (intercept, {', '.join(SEVERITY)}, "
+              f"state-led) {tuple(round(c, 3) for c in toll.coef)}, sigma {toll.sigma:.2f}; "
+              f"chance of state-led (intercept, {', '.join(SEVERITY)}) "
+              f"{tuple(round(c, 3) for c in toll.state_coef)}")
 
 
 if __name__ == "__main__":

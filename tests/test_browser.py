@@ -173,6 +173,9 @@ def test_the_watch_page_shows_iran_with_its_days_and_news(server: str, browser) 
     page.wait_for_selector("#w-IRN .chart svg path", timeout=30_000)
     links = page.locator("#w-IRN a[rel~=noopener]")
     assert links.count() >= 1 and links.first.get_attribute("href").startswith("http")
+    assert "Tehran" in page.locator("#w-IRN ul").inner_text()  # a region's own signal
+    coded = page.locator("#w-IRN table.coded").inner_text()  # what UCDP's coders confirmed
+    assert "UCDP Candidate events" in coded and "state based" in coded
     _shoot(page, "watch")
     page.goto(server + "/countries/IRN")
     watch = page.locator("#watch")

@@ -202,6 +202,36 @@ def test_regions_are_named_by_their_own_events_first(tmp_path: Path) -> None:
     assert names.to_dict() == {"SU49": "Shamal Darfur", "SU55": "South Darfur"}
 
 
+def test_coded_deaths_join_the_news_of_the_same_days(tmp_path: Path) -> None:
+    from atrisk.events.ucdp_events import REPORTED
+
+    template = _lines(1)[1]
+    news = [_set(template, GLOBALEVENTID=str(i), SQLDATE=f"2025060{i}",
+                 DATEADDED=f"2025060{i}120000", IsRootEvent="1", EventCode="190",
+                 EventRootCode="19", QuadClass="4", ActionGeo_Type="1",
+                 ActionGeo_CountryCode="SU", ActionGeo_FeatureID=f"-{i}") for i in (1, 3)]
+    coded = pd.DataFrame([  # a battle, a massacre, and one on a day no export covers
+        (10, "2025-06-02", "SDN", "North Darfur", 14.2, 24.7, 4, "Government of Sudan", "RSF",
+         1, 12.0, 3, "Kutum town"),
+        (11, "2025-06-03", "SDN", None, None, None, None, "RSF", "Civilians", 3, 40.0, 1,
+         "Sudan: RSF"),
+        (12, "2025-06-20", "SDN", None, None, None, None, "RSF", "Civilians", 3, 99.0, 1, "x"),
+    ], columns=list(REPORTED)).assign(event_date=lambda f: pd.to_datetime(f["event_date"]))
+    done = build(connect("duckdb"), [_write(tmp_path / "hand.tsv", [_lines(0)[0], *news])],
+                 tmp_path / "out", reported=coded)
+    events = pd.read_parquet(done.events)
+    ucdp = events[events["source"] == "ucdp_candidate"].sort_values("event_id")
+    assert ucdp["event_id"].tolist() == [10, 11]  # the 20th is outside the exports' days
+    assert ucdp["event_class"].tolist() == ["state_based", "one_sided"]
+    assert ucdp["atrocity"].tolist() == [False, True] and ucdp["violent"].all()
+    assert ucdp["fatalities"].tolist() == [12.0, 40.0]
+    assert ucdp["admin1"].tolist()[0] == "North Darfur"
+    assert events.loc[events["source"] == "gdelt2", "fatalities"].isna().all()
+    days = read_counts(done.country_day)
+    mine = days[days["source"] == "ucdp_candidate"]
+    assert mine["day"].dt.day.tolist() == [2, 3] and mine["atrocity"].tolist() == [0, 1]
+
+
 # --- signals against hand-computed cases --------------------------------------------------
 
 def _days(values: dict[str, list[int]], first: str = "2025-01-01") -> pd.DataFrame:
@@ -258,17 +288,23 @@ def test_agreement_raises_a_level_when_independent_sources_agree() -> None:
 
 @pytest.mark.spark
 @needs_mirror
-def test_duckdb_and_spark_build_the_same_tables(real_slice: Path, tmp_path: Path) -> None:
+def test_duckdb_and_spark_build_the_same_tables(real_slice: Path, built, tmp_path: Path) -> None:
+    from atrisk.events.ucdp_events import reported_events
+
     tables = {}
     icews_file = MIRROR / "events" / "icews" / "events.2018.sample.tab"
+    reported = reported_events(built)
     for engine in ("duckdb", "spark"):
-        built = build(connect(engine), [real_slice, icews_file], tmp_path / engine)
-        events = pd.read_parquet(built.events).drop(columns=["source"])
+        done = build(connect(engine), [real_slice, icews_file], tmp_path / engine,
+                     reported=reported)
+        events = pd.read_parquet(done.events)
+        assert set(events["source"]) == {"gdelt2", "icews", "ucdp_candidate"}
         events = events.assign(added_day=pd.to_datetime(events["added_day"].astype(str)))
         tables[engine] = (
-            events.sort_values("event_id").reset_index(drop=True)[sorted(events.columns)],
-            read_counts(built.country_day), read_counts(built.admin1_day))
-        assert built.raw_rows == 3000 + 3705
+            events.sort_values(["source", "event_id"]).reset_index(drop=True)[
+                sorted(events.columns)],
+            read_counts(done.country_day), read_counts(done.admin1_day))
+        assert done.raw_rows == 3000 + 3705
     for duck, spark in zip(tables["duckdb"], tables["spark"], strict=True):
         pd.testing.assert_frame_equal(duck, spark, check_dtype=False)
 
@@ -292,6 +328,9 @@ def test_cli_raises_iran_on_14_june_2025(events_built, tmp_path: Path, monkeypat
     iran = national[(national["iso3"] == "IRN") & (national["signal"] == "gdelt_violent_share")]
     assert iran.iloc[0]["level"] == "high"
     assert "IRN: the violent events most sources reported" in result.output
+    from atrisk.events.watch import coded
+    count, deaths, top = coded(events_built, "IRN", dt.date(2025, 6, 14))
+    assert count >= 1 and deaths > 100 and top["fatalities"].is_monotonic_decreasing
     regions = table[table["admin1"].notna()]  # each in its country, named, GDELT's FIPS ADM1
     assert len(regions) and regions["place"].notna().all()
     gdelt_regions = regions[regions["signal"].str.startswith("gdelt")]

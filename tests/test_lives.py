@@ -25,6 +25,20 @@ def test_toll_is_learned_from_past_episodes_only(panel: pd.DataFrame) -> None:
     assert np.isfinite(tolls).all() and (tolls > 0).all()
 
 
+def test_the_toll_mixes_state_led_and_other_episodes_by_their_chance(
+        panel: pd.DataFrame) -> None:
+    toll = fit_toll(panel, years=1, last_year=2024)
+    onsets = panel[(panel["mk_onset"] == 1) & panel["year"].between(1989, 2024)]
+    assert 0 < toll.state_led < toll.episodes <= len(onsets)
+    rows = panel[panel["year"] == 2024].head(40)
+    p = toll.state_probability(rows)
+    assert ((p > 0) & (p < 1)).all() and np.ptp(p) > 0  # it depends on the inputs
+    by_hand = [np.expm1(toll.log_mean(rows, kind) + toll.sigma**2 / 2) for kind in (True, False)]
+    assert toll.expected(rows) == pytest.approx(p * by_hand[0] + (1 - p) * by_hand[1])
+    shift = toll.log_mean(rows, True) - toll.log_mean(rows, False)
+    assert shift == pytest.approx(np.full(len(rows), toll.coef[-1]))
+
+
 def _inputs(forecasts, panel: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The shared monthly run's civilian-death draws, and the annual risks with 2024's
     severity inputs."""

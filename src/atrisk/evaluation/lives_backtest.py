@@ -24,7 +24,7 @@ METHODS = ("expected toll", "deaths carried forward", "risk alone")
 
 
 def backtest_lives(panel: pd.DataFrame, forecasts: pd.DataFrame, model: str,
-                   first: int = 2000, last: int = 2022) -> pd.DataFrame:
+                   first: int = 2000, last: int = 2024) -> pd.DataFrame:
     """One row per year and method: ``year, method, countries, spearman, top10_in_top20,
     deaths_in_top20``.
     ``forecasts`` is the annual back-test's long table (``ccode, data_year, model,

@@ -1,5 +1,6 @@
-"""Raw GDELT exports and ICEWS files -> one normalised event table -> zero-filled unit-day
-counts per source, as Ibis expressions that DuckDB and Spark run alike.
+"""Raw GDELT exports and ICEWS files (and UCDP's Candidate events, the coded deaths of the same
+days) -> one normalised event table -> zero-filled unit-day counts per source, as Ibis
+expressions that DuckDB and Spark run alike.
 
 Cleaning follows what the literature on GDELT found to matter:
 
@@ -27,6 +28,7 @@ from pathlib import Path
 
 import ibis
 import ibis.expr.types as ir
+import numpy as np
 import pandas as pd
 from ibis.backends import BaseBackend
 
@@ -324,6 +326,34 @@ def normalise_icews(raw: ir.Table) -> ir.Table:
         place_name=joined.place_name)
 
 
+#: UCDP's types of violence as event classes.
+VIOLENCE_TYPES = {1: "state_based", 2: "non_state", 3: "one_sided"}
+
+
+def normalise_reported(events: pd.DataFrame) -> ir.Table:
+    """Coded events with deaths (``events.ucdp_events.REPORTED``: one row per UCDP Candidate
+    event) in atrisk's event schema: every one violent and material conflict, one-sided
+    violence the atrocity kind, its deaths in ``fatalities``; counted on its own day."""
+    table = ibis.memtable(events.assign(event_date=events["event_date"].dt.date))
+    kind = table.type_of_violence
+    return table.select(
+        source=ibis.literal("ucdp_candidate"), event_id=table.event_id.cast("int64"),
+        event_date=table.event_date.cast("date"), added_day=table.event_date.cast("date"),
+        iso3=table.iso3.cast("string"), fips=ibis.null("string"),
+        admin1=table.admin1.cast("string"), lat=table.lat.cast("float64"),
+        lon=table.lon.cast("float64"), geo_precision=table.geo_precision.cast("int8"),
+        actor1=table.actor1.cast("string"), actor2=table.actor2.cast("string"),
+        actor1_sector=ibis.null("string"), actor2_sector=ibis.null("string"),
+        cameo=ibis.null("string"),
+        event_class=ibis.cases(*[(kind == k, name) for k, name in VIOLENCE_TYPES.items()],
+                               else_="other"),
+        violent=ibis.literal(True), atrocity=kind == 3, quad_class=ibis.literal(4, "int8"),
+        goldstein=ibis.null("float64"), mentions=ibis.null("int64"),
+        sources=table.sources.cast("int64"), articles=ibis.null("int64"),
+        records=ibis.literal(1, "int64"), fatalities=table.deaths.cast("float64"),
+        url=ibis.null("string"), place_name=table.place_name.cast("string"))
+
+
 def _days(first: dt.date, last: dt.date) -> ir.Table:
     days = pd.date_range(first, last, freq="D").date
     return ibis.memtable(pd.DataFrame({"day": days}))
@@ -357,22 +387,37 @@ def unit_day(events: ir.Table, first: dt.date, last: dt.date, by: tuple[str, ...
                       **{c: ibis.coalesce(out[c], 0).cast("int64") for c in COUNTS})
 
 
-def build(con: BaseBackend, exports: list[Path], out: Path, source: str = "gdelt2") -> Built:
+def build(con: BaseBackend, exports: list[Path], out: Path, source: str = "gdelt2",
+          reported: pd.DataFrame | None = None) -> Built:
     """Read and check every export, write the normalised events (Parquet, partitioned by
     source and the day GDELT added them) and the country-day and admin-1-day counts over the
-    days the exports cover, into ``out`` (replaced only once everything is written)."""
+    days the exports cover, into ``out`` (replaced only once everything is written).
+    ``reported``: coded events with deaths (``events.ucdp_events``), kept for the days the
+    exports cover."""
     gdelt_files = [p for p in exports if not is_icews(p)]
     icews_files = [p for p in exports if is_icews(p)]
-    parts, raw_rows = [], 0
+    parts, raw_rows, spans = [], 0, []
     if gdelt_files:
         tables = [read_export(con, path) for path in gdelt_files]
         raw = tables[0] if len(tables) == 1 else ibis.union(*tables)
-        raw_rows += int(raw.count().to_pandas())
+        span = raw.aggregate(n=raw.count(), first=raw.DATEADDED[0:8].min(),
+                             last=raw.DATEADDED[0:8].max()).to_pandas().iloc[0]
+        raw_rows += int(span["n"])
+        spans.append((str(span["first"]), str(span["last"])))
         parts.append(normalise(raw, source))
     for path in icews_files:
         raw = read_icews(con, path)
-        raw_rows += int(raw.count().to_pandas())
+        span = raw.aggregate(n=raw.count(), first=raw.ic_event_date.min(),
+                             last=raw.ic_event_date.max()).to_pandas().iloc[0]
+        raw_rows += int(span["n"])
+        spans.append((str(span["first"]).replace("-", ""), str(span["last"]).replace("-", "")))
         parts.append(normalise_icews(raw))
+    if reported is not None and spans:
+        inside = reported[np.logical_or.reduce([
+            reported["event_date"].between(pd.Timestamp(first), pd.Timestamp(last))
+            for first, last in spans])]
+        if len(inside):
+            parts.append(normalise_reported(inside))
     events = parts[0] if len(parts) == 1 else ibis.union(*parts)
     tmp = out.with_name(f".tmp-{out.name}")
     shutil.rmtree(tmp, ignore_errors=True)

@@ -1,5 +1,6 @@
 """The event watch as atrisk runs it: build the event tables from the mirror's (or the
-official) GDELT exports and ICEWS files into ``<build_dir>/events``, compute every signal as
+official) GDELT exports and ICEWS files, with UCDP's Candidate events of the same days (when
+a data build exists), into ``<build_dir>/events``, compute every signal as
 of a day, and find the events behind a raised signal."""
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from atrisk.events import signals as sig
 from atrisk.events.engine import Engine, connect
 from atrisk.events.pipeline import Built, build, read_counts
 from atrisk.events.ucdp_daily import daily_deaths
+from atrisk.events.ucdp_events import reported_events
 from atrisk.settings import Settings
 from atrisk.sources import gdelt, gdelt_fetch, icews
 from atrisk.sources.base import locate
@@ -54,10 +56,11 @@ def build_events(settings: Settings, engine: Engine = "duckdb", master: str | No
     files = (list(exports) or gdelt_fetch.downloaded(downloads_dir(settings))
              or [locate(gdelt.GDELT2_MONTH, settings), locate(icews.SAMPLE, settings)])
     staging = settings.build_dir / "cache" / "gdelt"
+    reported = reported_events(settings) if settings.data_dir.exists() else None
     con = connect(engine, master, spill=settings.build_dir / "cache" / "duckdb")
     try:
         built = build(con, [gdelt.unzipped(path, staging) for path in files],
-                      events_dir(settings))
+                      events_dir(settings), reported=reported)
     finally:
         con.disconnect()
     days = [built.last_day - dt.timedelta(days=k) for k in range(SIGNAL_DAYS)]
@@ -156,12 +159,14 @@ def _admin1_names_at(path: Path, stamp: int) -> pd.DataFrame:
     query = f"""
         with named as (
             select source, iso3, admin1,
-                   case when geo_precision in (2, 5)  -- "Region, Country"
+                   case when source <> 'gdelt2' then admin1  -- a province's own name
+                        when geo_precision in (2, 5)  -- "Region, Country"
                             then regexp_replace(place_name, ', [^,]*$', '')
                         when geo_precision in (3, 4)  -- "City, Region, Country"
                             then string_split(place_name, ', ')[-2]
-                        else admin1 end as place,  -- ICEWS: the province's own name
-                   case when geo_precision in (2, 5) then 0 else 1 end as exact
+                        else admin1 end as place,
+                   case when source = 'gdelt2' and geo_precision in (2, 5) then 0
+                        else 1 end as exact
             from read_parquet('{path}/events/**/*.parquet', hive_partitioning = true)
             where admin1 is not null and iso3 is not null
         ), counted as (
@@ -225,3 +230,22 @@ def behind(settings: Settings, iso3: str, as_of: dt.date, days: int = 7, n: int 
         {c: "string" for c in ("actor1", "actor2", "admin1")}).fillna({"actor1": "",
                                                                         "actor2": "",
                                                                         "admin1": ""})
+
+
+def coded(settings: Settings, iso3: str, as_of: dt.date, days: int = 30, n: int = 5
+          ) -> tuple[int, float, pd.DataFrame]:
+    """UCDP's Candidate events in ``iso3`` in the ``days`` to ``as_of`` that the event tables
+    hold: how many, their deaths, and the ``n`` deadliest (what a coder confirmed, beside
+    what the news reported)."""
+    path = _built(settings) / "events"
+    first = as_of - dt.timedelta(days=days - 1)
+    where = f"""from read_parquet('{path}/**/*.parquet', hive_partitioning = true)
+                where source = 'ucdp_candidate' and iso3 = ? and event_date between ? and ?"""
+    with duckdb.connect() as con:
+        count, deaths = con.execute(f"select count(*), coalesce(sum(fatalities), 0) {where}",
+                                    [iso3, first, as_of]).fetchone() or (0, 0.0)
+        top = con.execute(f"""select event_date, event_class, place_name, fatalities {where}
+                              order by fatalities desc, event_date desc, event_id
+                              limit {int(n)}""", [iso3, first, as_of]).df()
+    top = top.assign(event_date=pd.to_datetime(top["event_date"]).dt.date)
+    return int(count), float(deaths), top

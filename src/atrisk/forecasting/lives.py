@@ -9,9 +9,10 @@ Two parts, added draw by draw so the interval covers both:
   model's 1-year and 2-year risks) times the civilian toll such an episode takes in its first
   year (two years), learned from every episode that began since UCDP's records start (1989):
   UCDP one-sided deaths in the onset year (and the year after), by what predicts severity that
-  is known before an onset, the country's population and its electoral democracy (V-Dem), in
-  a log-normal regression (``TollModel``). Drawn as: an onset with the risk's probability, and
-  if so a toll from the log-normal.
+  is known before an onset, the country's population and its electoral democracy (V-Dem), and
+  by who leads the killing (state-led or not, itself learned from the same inputs), in a
+  log-normal regression (``TollModel``). Drawn as: an onset with the risk's probability; if
+  so, state-led with its chance, and a toll from that kind's log-normal.
 """
 
 from __future__ import annotations
@@ -42,7 +43,9 @@ def lives_at_stake(draws: pd.DataFrame, risks: pd.DataFrame, tolls: tuple[TollMo
     rows = risks.drop_duplicates("iso3").set_index("iso3").reindex(isos)
     # Severity inputs a country lacks are filled with the mean of all countries (as in the
     # back-test, evaluation.lives_backtest), so every country gets a toll.
-    log_means = {h: toll.log_mean(rows) for h, toll in zip((12, 24), tolls, strict=True)}
+    log_means = {(h, kind): toll.log_mean(rows, kind)
+                 for h, toll in zip((12, 24), tolls, strict=True) for kind in (True, False)}
+    state = {h: toll.state_probability(rows) for h, toll in zip((12, 24), tolls, strict=True)}
     expected = {h: toll.expected(rows) for h, toll in zip((12, 24), tolls, strict=True)}
     sigma = {12: tolls[0].sigma, 24: tolls[1].sigma}
     risk = {12: rows["risk_1yr"].to_numpy(dtype=float),
@@ -56,7 +59,9 @@ def lives_at_stake(draws: pd.DataFrame, risks: pd.DataFrame, tolls: tuple[TollMo
         totals, news = {}, {}
         for h in (12, 24):
             onset = rng.random(n) < risk[h][i]
-            size = np.expm1(rng.normal(log_means[h][i], sigma[h], n))
+            led = rng.random(n) < state[h][i]
+            centre = np.where(led, log_means[h, True][i], log_means[h, False][i])
+            size = np.expm1(rng.normal(centre, sigma[h], n))
             totals[h] = ongoing[h][i] + onset * size
             news[h] = risk[h][i] * float(expected[h][i])
         mean = {h: float(ongoing[h][i].mean()) for h in (12, 24)}

@@ -16,6 +16,8 @@ from atrisk.settings import Settings
 
 #: Days of counts drawn per raised country.
 DAYS = 90
+#: Days of UCDP's coded events shown per raised country.
+CODED_DAYS = 30
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,10 @@ class Raised:
     signals: list[dict[str, Any]]
     days: list[dict[str, Any]]
     news: list[dict[str, Any]]
+    #: UCDP's Candidate events of the last 30 days: how many, their deaths, the deadliest.
+    coded_events: int = 0
+    coded_deaths: float = 0.0
+    coded: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -72,10 +78,11 @@ def load(settings: Settings) -> WatchData:
         days = watch.country_days(settings, str(iso3), DAYS)
         try:
             news = watch.behind(settings, str(iso3), as_of)
+            count, deaths, top = watch.coded(settings, str(iso3), as_of, CODED_DAYS)
         except NotFoundError:
-            news = pd.DataFrame()
+            news, count, deaths, top = pd.DataFrame(), 0, 0.0, pd.DataFrame()
         raised.append(Raised(str(iso3), level, records(rows), _day_records(days),
-                             records(news)))
+                             records(news), count, deaths, records(top)))
     data = WatchData(now, as_of, latest, raised)
     _LOADED[key] = data
     return data
