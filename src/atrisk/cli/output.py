@@ -60,8 +60,9 @@ def plain(frame: pd.DataFrame, title: str) -> Table:
     for c in frame.columns:
         numeric = pd.api.types.is_numeric_dtype(frame[c])
         table.add_column(str(c), justify="right" if numeric else "left")
-    for r in frame.itertuples(index=False):
-        table.add_row(*[f"{v:.4g}" if isinstance(v, float) else str(v) for v in r])
+    for r in frame.itertuples(index=False):  # a missing value is a blank cell
+        table.add_row(*["" if v is None or v is pd.NA or (isinstance(v, float) and v != v)
+                        else f"{v:.4g}" if isinstance(v, float) else str(v) for v in r])
     return table
 
 
