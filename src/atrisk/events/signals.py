@@ -31,11 +31,12 @@ COLUMNS = ["iso3", "date", "signal", "value", "level", "detail"]
 #: z-scores at which a share signal is medium and high.
 Z_MEDIUM = 3.0
 Z_HIGH = 5.0
-#: Fewest events in the recent window for a share signal to score.
+#: Days (periods) in a share signal's recent window, and the fewest events it needs to score.
+WINDOW = 7
 MIN_EVENTS = 20
 
 
-def share_zscores(counts: pd.DataFrame, column: str, window: int = 7, baseline: int = 365,
+def share_zscores(counts: pd.DataFrame, column: str, window: int = WINDOW, baseline: int = 365,
                   min_baseline: int = 14, min_events: int = MIN_EVENTS,
                   units: Sequence[str] = ("iso3",), freq: str = "D") -> pd.DataFrame:
     """``share_zscore`` for every period at once: per unit and period (``day``), the
@@ -80,7 +81,7 @@ def _complete(counts: pd.DataFrame, keys: list[str], freq: str) -> pd.DataFrame:
 
 
 def share_zscore(counts: pd.DataFrame, as_of: dt.date, column: str, signal: str,
-                 window: int = 7, baseline: int = 365, min_baseline: int = 14,
+                 window: int = WINDOW, baseline: int = 365, min_baseline: int = 14,
                  min_events: int = MIN_EVENTS, units: Sequence[str] = ("iso3",),
                  freq: str = "D") -> pd.DataFrame:
     """For every unit with ``min_events`` events in the ``window`` periods to ``as_of``: the

@@ -133,8 +133,8 @@ def _admin1_signals(path: Path, as_of: dt.date) -> pd.DataFrame:
     """The news signals of every first-level region with enough events in the window (the
     others cannot score: see ``signals.share_zscores``), each with its region's name."""
     counts = _counts(path / "admin1_day.parquet")
-    window = counts[counts["day"].between(pd.Timestamp(as_of) - pd.Timedelta(days=6),
-                                          pd.Timestamp(as_of))]
+    window = counts[counts["day"].between(
+        pd.Timestamp(as_of) - pd.Timedelta(days=sig.WINDOW - 1), pd.Timestamp(as_of))]
     busy = window.groupby(["source", "iso3", "admin1"])["events"].sum()
     busy = busy[busy >= sig.MIN_EVENTS].index
     if busy.empty:
