@@ -135,3 +135,28 @@ def test_elastic_net_meets_the_optimality_conditions(slices) -> None:
     assert 0 < at_zero.sum() < len(beta)
     assert np.abs(slope[at_zero]).max() <= lam * 0.5 + 1e-6
     assert slope[~at_zero] == pytest.approx(-lam * 0.5 * np.sign(beta[~at_zero]), abs=1e-6)
+
+
+def test_the_rise_bound_is_never_below_the_objectives_rise() -> None:
+    """The elastic net skips computing its objective when ``_rise_bound`` says a step did not
+    raise it: the bound must hold for any step, large or small, on any fit."""
+    from atrisk.models.elastic_net import _Fits, _objective, _rise_bound, _standardisation
+
+    rng = np.random.default_rng(7)
+    n, p, fits = 400, 6, 3
+    design = np.hstack([np.ones((n, 1)), rng.normal(size=(n, p))])
+    y = (rng.random(n) < 0.2).astype(float)
+    weights = rng.random((n, fits)) * (rng.random((n, fits)) < 0.9)
+    weights /= weights.sum(axis=0)
+    problem = _Fits(design, y, weights, design.T @ (weights * y[:, None]),
+                    _standardisation(design, weights), np.array([0, n]), np.ones(fits))
+    for size in (1e-4, 1e-2, 0.3, 2.0):
+        theta = rng.normal(size=(fits, p + 1)) * (rng.random((fits, p + 1)) < 0.7)
+        step = rng.normal(scale=size, size=theta.shape)
+        eta, after = problem.linear(theta), problem.linear(theta + step)
+        mu = 1 / (1 + np.exp(-eta))
+        rise = (_objective(problem, after, theta + step, 0.01, 0.02)
+                - _objective(problem, eta, theta, 0.01, 0.02))
+        bound = _rise_bound(weights, mu, after - eta, problem.gradient(mu), theta, step,
+                            0.01, 0.02)
+        assert np.all(rise <= bound + 1e-12), (size, rise, bound)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -25,6 +26,7 @@ from atrisk.evaluation.metrics import (
 )
 from atrisk.models.base import Forecast
 from atrisk.models.ensemble import LogOddsEnsemble
+from atrisk.models.parallel import map_processes
 from atrisk.models.registry import MODELS, ModelSpec
 from atrisk.panels.provisional import carried_rows
 
@@ -56,17 +58,20 @@ def backtest(specs: Sequence[ModelSpec], panels: Mapping[str, pd.DataFrame],
     """
     fitted = fitted_specs(specs)
     digests = {name: panel_digest(panel) for name, panel in panels.items()}
+    carried: list[pd.DataFrame | None] = [None] * len(windows)
+    if carry_forward is not None and "atrisk" in panels:
+        carried = list(map_processes(
+            partial(carried_rows, panels["atrisk"], capitals=carry_forward),
+            [window.data_year for window in windows], jobs))
     tasks = []
-    for window in windows:
-        carried = (carried_rows(panels["atrisk"], window.data_year, carry_forward)
-                   if carry_forward is not None and "atrisk" in panels else None)
+    for window, window_carried in zip(windows, carried, strict=True):
         for spec in fitted:
             panel = panels[spec.dataset]
             train = panel[(panel["year"] <= window.last_train_year)
                           & (panel["year"] >= FIRST_TRAIN_YEAR)]
             test = panel[panel["year"] == window.data_year]
             tasks.append(FitTask(spec, window, train, test,
-                                 carried if spec.dataset == "atrisk" else None,
+                                 window_carried if spec.dataset == "atrisk" else None,
                                  digests[spec.dataset]))
     made: dict[tuple[int, str], Forecast] = {}
     for task, result in zip(tasks, run_fits(tasks, jobs, cache, progress), strict=True):

@@ -18,10 +18,10 @@ from functools import cache
 from pathlib import Path
 
 import pandas as pd
-from joblib import Parallel, delayed
 
 from atrisk.domain.horizon import StructuralWindow
 from atrisk.models.base import KEYS, Forecast
+from atrisk.models.parallel import map_processes
 from atrisk.models.registry import TARGETS, ModelSpec
 
 #: Libraries whose version can change a fitted model.
@@ -79,9 +79,10 @@ def run_fits(tasks: Sequence[FitTask], jobs: int = 1, cache_dir: Path | None = N
         else:
             results[i] = stored
             progress(f"{task.spec.name} L={task.window.last_train_year} (unchanged)")
-    # loky gives each of the ``jobs`` workers an equal share of the cores' threads.
-    runner = Parallel(n_jobs=min(jobs, max(len(todo), 1)), return_as="generator")
-    for i, fitted in zip(todo, runner(delayed(_fit)(tasks[i]) for i in todo), strict=True):
+    # Largest training sets first, so no large fit is left to run alone at the end.
+    todo.sort(key=lambda i: -len(tasks[i].train))
+    for i, fitted in zip(todo, map_processes(_fit, [tasks[i] for i in todo], jobs),
+                         strict=True):
         results[i] = fitted
         if cache_dir is not None:
             _store(cache_dir, tasks[i], fitted)

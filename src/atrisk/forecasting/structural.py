@@ -14,11 +14,11 @@ import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from joblib import Parallel, delayed
 from scipy.special import expit, logit
 
 from atrisk import __version__
@@ -28,6 +28,7 @@ from atrisk.evaluation.backtest import FIRST_TRAIN_YEAR
 from atrisk.forecasting import what_if
 from atrisk.forecasting.rank_certainty import rank_certainty
 from atrisk.models.base import StructuralModel
+from atrisk.models.parallel import map_processes
 from atrisk.models.registry import MODELS, TARGETS
 from atrisk.panels.build import LAST_OBSERVED, read_manifest, read_table
 from atrisk.panels.labels import label
@@ -179,9 +180,8 @@ def _bootstrap_refits(build, target: str, train: pd.DataFrame, n: int, seed: int
     groups = {code: idx for code, idx in train.groupby("gwcode").indices.items()}
     samples = [np.concatenate([groups[c] for c in rng.choice(codes, size=len(codes))])
                for _ in range(n)]
-    # The refits are independent: loky shares them (and the cores' threads) among processes.
-    return list(Parallel(n_jobs=os.cpu_count() or 1)(
-        delayed(_refit)(build, target, train.iloc[rows]) for rows in samples))
+    return list(map_processes(partial(_refit, build, target, train), samples,
+                              os.cpu_count() or 1))
 
 
 def _bootstrap_draws(refits: Sequence[StructuralModel], current: pd.DataFrame,
@@ -200,8 +200,8 @@ def _bootstrap_draws(refits: Sequence[StructuralModel], current: pd.DataFrame,
     return expit(z.sub(z.median(axis=1), axis=0).add(centre, axis=0))
 
 
-def _refit(build, target: str, sample: pd.DataFrame) -> StructuralModel:
-    model: StructuralModel = build(target).fit(sample)
+def _refit(build, target: str, train: pd.DataFrame, rows: np.ndarray) -> StructuralModel:
+    model: StructuralModel = build(target).fit(train.iloc[rows])
     return model
 
 

@@ -30,6 +30,8 @@ from scipy.special import expit, log_expit
 TOLERANCE = 1e-8
 MAX_NEWTON = 50
 MAX_SWEEPS = 1000
+#: Active-set moves tried in a Newton step's quadratic before coordinate descent takes over.
+ACTIVE_SET_TRIES = 4
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,32 @@ class CrossValidatedPath:
     coef: np.ndarray
 
 
+@dataclass(frozen=True)
+class _Fits:
+    """The eleven fits' shared data: the design (a leading column of ones), the outcomes, the
+    row weights (one column per fit: each fold's training rows, then all rows), and each
+    fit's standardisation."""
+
+    design: np.ndarray
+    y: np.ndarray
+    weights: np.ndarray
+    #: Each fit's weighted sum of ``y`` times the design: the constant half of its gradient.
+    observed: np.ndarray
+    scale: np.ndarray
+    #: Where each fold's rows start and stop (rows are sorted by fold).
+    bounds: np.ndarray
+    #: Rows each fit is trained on.
+    sizes: np.ndarray
+
+    def linear(self, theta: np.ndarray) -> np.ndarray:
+        return self.design @ np.einsum("fij,fj->if", self.scale, theta)
+
+    def gradient(self, mu: np.ndarray) -> np.ndarray:
+        """Each fit's gradient of the mean log-likelihood, in standardised coefficients."""
+        return np.einsum("fij,if->fj", self.scale,
+                         self.design.T @ (self.weights * mu) - self.observed)
+
+
 def cross_validate(x: np.ndarray, y: np.ndarray, fold: np.ndarray, lambdas: np.ndarray,
                    alpha: float, extend: np.ndarray | None = None,
                    past_minimum: int = 0) -> CrossValidatedPath:
@@ -57,35 +85,33 @@ def cross_validate(x: np.ndarray, y: np.ndarray, fold: np.ndarray, lambdas: np.n
     n = len(y)
     folds = int(fold.max()) + 1
     bounds = np.searchsorted(fold, np.arange(folds + 1))
-    sizes = np.append(n - np.diff(bounds), n).astype(float)
-    # Row weights, one column per fit: each fold's training rows, then all rows.
     weights = np.zeros((n, folds + 1))
     for k in range(folds):
         train = fold != k
         weights[train, k] = 1.0 / train.sum()
     weights[:, folds] = 1.0 / n
     design = np.hstack([np.ones((n, 1)), np.asarray(x, dtype=float)])
-    scale = _standardisation(design, weights)
-    held_out = [slice(start, stop) for start, stop in itertools.pairwise(bounds)]
+    fits = _Fits(design, y, weights, design.T @ (weights * y[:, None]),
+                 _standardisation(design, weights), bounds,
+                 np.append(n - np.diff(bounds), n).astype(float))
     theta = np.zeros((folds + 1, design.shape[1]))
     mean_y = weights.T @ y
     theta[:, 0] = np.log(mean_y / (1 - mean_y))
+    eta = fits.linear(theta)
 
     path = np.asarray(lambdas, dtype=float)
     deviance: list[np.ndarray] = []
     coefs: list[np.ndarray] = []
     i = 0
-    previous = theta
+    previous, previous_eta = theta, eta
     while True:
         # Start from the straight line through the last two solutions (the penalties are
         # evenly spaced in log): most of the next solution's change is already there.
-        start = 2 * theta - previous if i > 1 else theta
-        previous = theta
-        theta = _solve(design, y, weights, bounds, sizes, scale, start, path[i], alpha)
-        eta = _linear(design, scale, theta)
-        deviance.append(np.array([_mean_deviance(y[rows], eta[rows, k])
-                                  for k, rows in enumerate(held_out)]))
-        coefs.append(scale[folds] @ theta[folds])
+        start, start_eta = (2 * theta - previous, 2 * eta - previous_eta) if i > 1 else (theta, eta)
+        previous, previous_eta = theta, eta
+        theta, eta = _solve(fits, start, start_eta, path[i], alpha)
+        deviance.append(_held_out_deviance(y, eta[np.arange(n), fold], bounds))
+        coefs.append(fits.scale[folds] @ theta[folds])
         i += 1
         if i == len(path):
             best = int(np.argmin(np.mean(deviance, axis=1)))
@@ -110,88 +136,115 @@ def _standardisation(design: np.ndarray, weights: np.ndarray) -> np.ndarray:
     return scale
 
 
-def _solve(design: np.ndarray, y: np.ndarray, weights: np.ndarray, bounds: np.ndarray,
-           sizes: np.ndarray, scale: np.ndarray, theta: np.ndarray, lam: float,
-           alpha: float) -> np.ndarray:
+def _solve(fits: _Fits, theta: np.ndarray, eta: np.ndarray, lam: float, alpha: float
+           ) -> tuple[np.ndarray, np.ndarray]:
     """Newton steps, all fits at once, from ``theta`` (standardised coefficients, one row per
-    fit), each solving the penalised quadratic model exactly (``_quadratic``)."""
+    fit; ``eta`` its linear predictors), each solving the penalised quadratic model exactly
+    (``_quadratic``). Returns the solution and its linear predictors.
+
+    The Hessians are taken once per penalty, where the warm start lands: along the path they
+    barely move within a penalty, and each step is still taken on the fits' exact gradients.
+    A step is kept whole when a bound shows the objective did not rise (``_rise_bound``, from
+    what the next step needs anyway); only otherwise are the objective's values computed and
+    the step halved until it no longer rises."""
     l1, l2 = lam * alpha, lam * (1 - alpha)
     penalised = np.ones(theta.shape[1], dtype=bool)
     penalised[0] = False
-    eta = _linear(design, scale, theta)
-    objective = _objective(y, weights, eta, theta, l1, l2)
+    mu = expit(eta)
+    hess = _hessians(fits, mu[:, -1])
+    diagonal = np.einsum("fjj->fj", hess)
+    grad = fits.gradient(mu)
     for _ in range(MAX_NEWTON):
-        mu = expit(eta)
-        grad = np.einsum("fij,if->fj", scale, design.T @ (weights * (mu - y[:, None])))
-        hess = _hessians(design, bounds, sizes, mu[:, -1], scale)
         step = _quadratic(theta, grad, hess, l1, l2, penalised) - theta
-        # Halve the step of any fit whose objective rose (rare along a warm-started path).
         t = np.ones(len(theta))
-        for _ in range(30):
-            trial = theta + t[:, None] * step
-            trial_eta = _linear(design, scale, trial)
-            value = _objective(y, weights, trial_eta, trial, l1, l2)
-            worse = value > objective + 1e-15
-            if not worse.any():
-                break
-            t[worse] /= 2
-        theta, eta, objective = trial, trial_eta, value
-        if np.max(np.einsum("fjj->fj", hess) * (t[:, None] * step) ** 2) < TOLERANCE:
+        trial = theta + step
+        trial_eta = fits.linear(trial)
+        if np.any(_rise_bound(fits.weights, mu, trial_eta - eta, grad, theta, step, l1, l2) > 0):
+            objective = _objective(fits, eta, theta, l1, l2)
+            for _ in range(30):
+                worse = _objective(fits, trial_eta, trial, l1, l2) > objective + 1e-15
+                if not worse.any():
+                    break
+                t[worse] /= 2
+                trial = theta + t[:, None] * step
+                trial_eta = fits.linear(trial)
+        theta, eta = trial, trial_eta
+        if np.max(diagonal * (t[:, None] * step) ** 2) < TOLERANCE:
             break
-    return theta
+        mu = expit(eta)
+        grad = fits.gradient(mu)
+    return theta, eta
 
 
-def _linear(design: np.ndarray, scale: np.ndarray, theta: np.ndarray) -> np.ndarray:
-    return design @ np.einsum("fij,fj->if", scale, theta)
+def _rise_bound(weights: np.ndarray, mu: np.ndarray, move: np.ndarray, grad: np.ndarray,
+                theta: np.ndarray, step: np.ndarray, l1: float, l2: float) -> np.ndarray:
+    """Each fit's upper bound on how much its objective rises along ``step`` (``move``: the
+    step's change of the linear predictors): the log-likelihood's curvature changes by at
+    most a factor ``e^|s|`` when a linear predictor moves by ``s``, so the loss rises by at
+    most ``grad'step + e^max|move| / 2 * sum_i w_i mu_i (1 - mu_i) move_i^2``. Where the
+    bound is not positive the objective did not rise, and its values need not be computed."""
+    curvature = np.einsum("if,if->f", weights * mu * (1 - mu), move * move)
+    before, after = theta[:, 1:], theta[:, 1:] + step[:, 1:]
+    penalty = (l1 * (np.abs(after).sum(axis=1) - np.abs(before).sum(axis=1))
+               + l2 / 2 * ((after**2).sum(axis=1) - (before**2).sum(axis=1)))
+    return (grad * step).sum(axis=1) + np.exp(np.abs(move).max()) / 2 * curvature + penalty
 
 
-def _hessians(design: np.ndarray, bounds: np.ndarray, sizes: np.ndarray, mu: np.ndarray,
-              scale: np.ndarray) -> np.ndarray:
+def _hessians(fits: _Fits, mu: np.ndarray) -> np.ndarray:
     """Each fit's Hessian of the mean log-likelihood, in standardised coefficients.
 
     The fits' probabilities differ by the little that a tenth of the rows moves them, so
-    every fit is given the all-rows fit's weights: then a fold's Hessian is the sum over the
-    other folds' blocks, and all eleven cost one pass over the rows. The step is still taken
-    on each fit's exact gradient and objective, so only the number of steps depends on it."""
+    every fit is given the all-rows fit's weights (``mu``): then a fold's Hessian is the sum
+    over the other folds' blocks, and all eleven cost one pass over the rows. The step is
+    still taken on each fit's exact gradient and objective, so only the number of steps
+    depends on it."""
     weight = np.sqrt(mu * (1 - mu))
-    blocks = np.empty((len(bounds) - 1, design.shape[1], design.shape[1]))
-    for k, (start, stop) in enumerate(itertools.pairwise(bounds)):
+    design = fits.design
+    blocks = np.empty((len(fits.bounds) - 1, design.shape[1], design.shape[1]))
+    for k, (start, stop) in enumerate(itertools.pairwise(fits.bounds)):
         rows = design[start:stop] * weight[start:stop, None]
         blocks[k] = rows.T @ rows
     total = blocks.sum(axis=0)
-    raw = np.concatenate([total - blocks, total[None]]) / sizes[:, None, None]
-    return np.transpose(scale, (0, 2, 1)) @ raw @ scale
+    raw = np.concatenate([total - blocks, total[None]]) / fits.sizes[:, None, None]
+    return np.transpose(fits.scale, (0, 2, 1)) @ raw @ fits.scale
 
 
 def _quadratic(theta: np.ndarray, grad: np.ndarray, hess: np.ndarray, l1: float, l2: float,
                penalised: np.ndarray) -> np.ndarray:
     """Minimise each fit's ``grad'd + d'Hd/2`` plus the penalty at ``theta + d``.
 
-    Along a warm-started path the coefficients at zero and the signs of the others rarely
-    change from one step to the next, and given them the minimum is one linear solve; the
-    solve is accepted when it keeps those signs and leaves every zero coefficient's slope
-    within the L1 penalty (the optimality conditions). Otherwise one sweep of coordinate
-    descent (glmnet's method, which always converges) moves the guess, and the solve is tried
-    again from there."""
+    Given which coefficients are zero and the signs of the others, the minimum is one linear
+    solve; it is accepted when it keeps those signs and leaves every zero coefficient's slope
+    within the L1 penalty (the optimality conditions). Along a warm-started path the guess
+    from ``theta`` is usually right; when not, the coefficients that changed sign leave the
+    guess and those whose slope exceeds the penalty join it (an active-set method), and if
+    that has not settled it in a few tries, sweeps of coordinate descent (glmnet's method,
+    which always converges) move the guess before the solve is tried again."""
     fits, p = theta.shape
     ridge = np.diag(l2 * penalised)
     target = np.einsum("fij,fj->fi", hess, theta) - grad
     diagonal = np.einsum("fjj->fj", hess)
     guess = theta.copy()
-    for _ in range(MAX_SWEEPS):
-        active = (guess != 0) | ~penalised
-        sign = np.sign(guess) * penalised
+    active = (guess != 0) | ~penalised
+    sign = np.sign(guess) * penalised
+    for attempt in range(MAX_SWEEPS):
         both = active[:, :, None] & active[:, None, :]
         system = np.where(both, hess + ridge, 0.0) + np.eye(p) * ~active[:, :, None]
         rhs = np.where(active, target - l1 * sign, 0.0)
         solved = np.linalg.solve(system, rhs[:, :, None])[:, :, 0]
         slope = np.einsum("fij,fj->fi", hess, solved) - target
-        kept = np.all(~(active & penalised) | (np.sign(solved) == sign), axis=1)
-        inside = np.all(active | (np.abs(slope) <= l1 * (1 + 1e-9)), axis=1)
-        if np.all(kept & inside):
+        flipped = active & penalised & (np.sign(solved) != sign)
+        entering = ~active & (np.abs(slope) > l1 * (1 + 1e-9))
+        if not (flipped.any() or entering.any()):
             return solved
+        if attempt < ACTIVE_SET_TRIES:
+            active = (active & ~flipped) | entering
+            sign = np.where(entering, -np.sign(slope), np.where(flipped, 0.0, sign))
+            continue
         _sweep(guess, np.einsum("fij,fj->fi", hess, guess) - target, hess, diagonal, l1, l2,
                penalised)
+        active = (guess != 0) | ~penalised
+        sign = np.sign(guess) * penalised
     return guess
 
 
@@ -211,13 +264,16 @@ def _sweep(new: np.ndarray, slope: np.ndarray, hess: np.ndarray, diagonal: np.nd
         slope += change[:, None] * hess[:, :, j]
 
 
-def _objective(y: np.ndarray, weights: np.ndarray, eta: np.ndarray, theta: np.ndarray,
-               l1: float, l2: float) -> np.ndarray:
+def _objective(fits: _Fits, eta: np.ndarray, theta: np.ndarray, l1: float, l2: float
+               ) -> np.ndarray:
     # The weighted mean of log(1 + e^eta) - y * eta.
-    loss = np.einsum("if,if->f", weights, -log_expit(-eta) - y[:, None] * eta)
+    loss = np.einsum("if,if->f", fits.weights, -log_expit(-eta) - fits.y[:, None] * eta)
     beta = theta[:, 1:]
     return loss + l1 * np.abs(beta).sum(axis=1) + l2 / 2 * (beta**2).sum(axis=1)
 
 
-def _mean_deviance(y: np.ndarray, eta: np.ndarray) -> float:
-    return float(-2 * np.mean(y * log_expit(eta) + (1 - y) * log_expit(-eta)))
+def _held_out_deviance(y: np.ndarray, eta: np.ndarray, bounds: np.ndarray) -> np.ndarray:
+    """Each fold's mean deviance on its own rows (``eta``: each row's prediction by the fit
+    that did not see it; rows sorted by fold)."""
+    loglik = y * eta - np.logaddexp(0.0, eta)
+    return -2 * np.add.reduceat(loglik, bounds[:-1]) / np.diff(bounds)

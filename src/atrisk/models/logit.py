@@ -10,7 +10,7 @@ from typing import Self
 
 import numpy as np
 import pandas as pd
-from scipy.special import expit
+from scipy.special import expit, log_expit
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression, LogisticRegressionCV
 from sklearn.model_selection import KFold, StratifiedKFold
@@ -139,7 +139,7 @@ class RidgeLogit:
             SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True),
             StandardScaler(),
             LogisticRegressionCV(Cs=np.logspace(-3, 0, 7), cv=StratifiedKFold(
-                self.folds, shuffle=True, random_state=SEED), scoring="neg_log_loss",
+                self.folds, shuffle=True, random_state=SEED), scoring=_neg_log_loss,
                 solver="newton-cholesky", max_iter=200),
         )
         with warnings.catch_warnings():
@@ -166,3 +166,11 @@ class RidgeLogit:
         for j, feature_index in enumerate(imputer.indicator_.features_):
             frame[names[feature_index]] += contrib[:, len(names) + j]
         return frame
+
+
+def _neg_log_loss(model: LogisticRegression, x: np.ndarray, y: np.ndarray) -> float:
+    """The held-out mean log-likelihood by which ``RidgeLogit`` picks its penalty: sklearn's
+    ``neg_log_loss`` without its input checks, which cost a third of each fit (35 folds and
+    penalties per fit); the same value to rounding."""
+    z = x @ np.ravel(model.coef_) + np.ravel(model.intercept_)[0]
+    return float(np.mean(y * log_expit(z) + (1 - y) * log_expit(-z)))
