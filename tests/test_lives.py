@@ -109,6 +109,35 @@ def test_priorities_page_and_api(store: str, publish_to, built: Settings,
     page = client.get("/priorities?effectiveness=10&cost=2&threshold=1", headers=headers)
     assert page.status_code == 200 and 'id="assumptions"' in page.text
     assert f'data-iso3="{top["iso3"]}"' in page.text and "Mueller" in page.text
+    # Beside the assumptions, how often the review's studies found each tool reduced violence.
+    effects = page.text[page.text.index('id="tool-effects"'):]
+    row = effects[effects.index("Peace operations and preventive deployment"):]
+    assert "(studies of: Peace operations" in row
+    assert row.split("</tr>")[0].count('class="num"') == 5
+
+
+def test_the_reviews_findings_on_each_tools_average_effect() -> None:
+    """From the USHMM review's study file: one row per study, tool and outcome coded for the
+    tool's average effect; the toolkit's summary counts them per tool, shares summing to one,
+    and says so when the review has no such study of a tool."""
+    from atrisk.response.toolkit import average_effects, packaged
+    from atrisk.sources.ushmm import STUDY_TOOLS, tool_findings
+
+    findings = tool_findings()
+    assert len(findings) == 439 and findings["study"].nunique() > 350
+    assert set(findings["tool"]) == set(STUDY_TOOLS.values())
+    assert set(findings["direction"]) == {"decreases", "no_or_mixed", "increases"}
+    assert findings["year"].between(1991, 2025).all()
+    effects = {e.key: e for e in average_effects(findings, packaged())}
+    peace = effects["peace_operations"]
+    assert peace.findings == (findings["tool"] == "Peace operations").sum() > 100
+    assert peace.review_tools == ("Peace operations",)
+    assert peace.decreases + peace.no_or_mixed + peace.increases == pytest.approx(1)
+    assert 0 < peace.civilian_findings < peace.findings
+    # Comprehensive sanctions: most studies found they made things worse.
+    assert effects["economic_sanctions"].increases > 0.5
+    none = effects["high_level_diplomacy"]
+    assert none.findings == 0 and none.decreases is None and none.review_tools == ()
 
 
 def test_a_country_without_severity_inputs_still_gets_a_toll(forecasts, panel) -> None:

@@ -48,7 +48,8 @@ def test_backtest_trains_only_on_years_up_to_the_cutoff(panel: pd.DataFrame) -> 
     _Spy.seen.clear()
     spec = ModelSpec("spy", "atrisk", "records training years", _Spy)
     out = backtest([spec], {"atrisk": panel}, panel, structural_windows(1995, 2000))
-    assert _Spy.seen == [(last, last + 2) for last in range(1995, 2001)]
+    # Each window once (the largest are fitted first, so no large fit runs alone at the end).
+    assert sorted(_Spy.seen) == [(last, last + 2) for last in range(1995, 2001)]
     assert (out["data_year"] == out["last_train_year"] + 2).all()
     assert set(out.columns) >= {"ccode", "gwcode", "iso3", "data_year", "last_train_year",
                                 "model", "probability", "onset_next2"}

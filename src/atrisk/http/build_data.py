@@ -47,6 +47,8 @@ class BuildData:
     episodes: pd.DataFrame
     panel: pd.DataFrame
     evidence: pd.DataFrame
+    #: The USHMM review's findings on each tool's average effect (``ushmm.tool_findings``).
+    findings: pd.DataFrame
     month_check: pd.DataFrame
     #: One row per UCDP vintage the country-months come from (status, first and last month).
     vintages: pd.DataFrame
@@ -119,8 +121,8 @@ def load(settings: Settings) -> BuildData:
 @lru_cache(maxsize=2)
 def _load(target: Path) -> BuildData:
     missing = [name for name in ("episodes", "panel", "country_month", "country_month_check",
-                                 "prevention_evidence", "data_vintages", "candidate_revisions",
-                                 "civilian_estimator_check")
+                                 "prevention_evidence", "prevention_findings", "data_vintages",
+                                 "candidate_revisions", "civilian_estimator_check")
                if not (target / f"{name}.parquet").is_file()]
     if missing:
         raise BuildError(f"the data build in {target} has no {', '.join(missing)}: it was "
@@ -136,6 +138,7 @@ def _load(target: Path) -> BuildData:
                      episodes=episodes, panel=panel[keep].replace([np.inf, -np.inf], np.nan)
                      .astype({c: float for c in (*INDICATORS, *CONDITION_COLUMNS)}),
                      evidence=pd.read_parquet(target / "prevention_evidence.parquet"),
+                     findings=pd.read_parquet(target / "prevention_findings.parquet"),
                      month_check=pd.read_parquet(target / "country_month_check.parquet"),
                      vintages=pd.read_parquet(target / "data_vintages.parquet"),
                      revisions=pd.read_parquet(target / "candidate_revisions.parquet"),

@@ -44,13 +44,14 @@ SOURCES: tuple[Source, ...] = (
     ewp_inputs.BATTLEDEATHS, ewp_inputs.ICCPR, ewp_inputs.REGIONS, vdem.KEY_SUBSET,
     ucdp.ORGANIZED_VIOLENCE, ged.COUNTRY_MONTH, ged.CANDIDATE_2021.source,
     *(release.source for release in ged.CANDIDATE_RELEASES), early_annual.COUPS_GW,
-    early_annual.POPULATION_GW, ushmm.TOOLS_EVIDENCE,
+    early_annual.POPULATION_GW, ushmm.TOOLS_EVIDENCE, ushmm.TOOL_STUDIES,
 )
 
 TABLES = ("panel", "countries", "episodes", "ewp_prepared", "unmatched", "crosscheck",
           "country_month", "country_month_unmatched", "country_month_check",
           "data_vintages", "candidate_revisions", "candidate_revisions_by_type",
-          "civilian_estimator_check", "provisional_inputs", "prevention_evidence")
+          "civilian_estimator_check", "provisional_inputs", "prevention_evidence",
+          "prevention_findings")
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,8 @@ def build(settings: Settings, progress: Callable[[str], None] = lambda _: None,
                   "civilian_estimator_check": monthly.estimator_check,
                   "provisional_inputs": early_updates(panel, settings).assign(
                       year=LAST_OBSERVED + 1),
-                  "prevention_evidence": ushmm.tool_evidence(settings)}
+                  "prevention_evidence": ushmm.tool_evidence(settings),
+                  "prevention_findings": ushmm.tool_findings(settings)}
         progress("writing")
         for name, table in tables.items():
             table.to_parquet(tmp / f"{name}.parquet", index=False)

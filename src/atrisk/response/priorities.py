@@ -4,8 +4,10 @@ their risk rank is, whether anyone is working on them, and the lives an effort c
 The "value of acting" follows Mueller & Rauh (J. European Economic Association 2022, "The
 hard problem of prediction for conflict prevention"): what prevention is worth depends on the
 harm expected, the share of it an effort averts, and what the effort costs. Both are the
-analyst's assumptions, not findings: the defaults are placeholders to move (the evidence on
-how often each tool worked, in the toolkit on each plan page, is the place to start).
+analyst's assumptions, not findings: the defaults are placeholders to move. The evidence
+beside them (``toolkit.average_effects``: how often studies found each tool reduced violence)
+says how often a tool worked, not by how much; no published estimate gives the share of deaths
+an effort averts.
 """
 
 from __future__ import annotations

@@ -1,11 +1,13 @@
 """The prevention toolkit (versioned data) and the evidence on each tool: which contextual
 and design factors research finds make it work better or worse (USHMM review), and which of
-the contextual ones hold in a given country now."""
+the contextual ones hold in a given country now; and how often studies found each tool, on
+average, reduced violence."""
 
 from __future__ import annotations
 
 import tomllib
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any, Literal
@@ -198,3 +200,45 @@ def evidence_for(evidence: pd.DataFrame, tool: Tool,
     rows["present"] = rows["factor"].map(conditions)
     rows = rows.sort_values(["findings", "vote_count"], ascending=False)
     return rows.reset_index(drop=True)
+
+
+#: The review's outcomes that are violence against civilians itself.
+CIVILIAN_OUTCOMES = ("Violence against civilians", "Mass atrocities")
+
+
+@dataclass(frozen=True)
+class AverageEffects:
+    """How the studies in the USHMM review found a toolkit tool worked on average (over its
+    review tools): counts of findings and the shares that found it decreased violence, found
+    no or mixed effects, or found it increased violence (any outcome: conflict, violence
+    against civilians, mass atrocities, human rights violations, adverse consequences); and
+    the findings on violence against civilians and mass atrocities alone. How often, not how
+    much: the review records no effect sizes."""
+
+    key: str
+    name: str
+    #: The review's tools the findings are about (the toolkit tool's that have any).
+    review_tools: tuple[str, ...]
+    findings: int
+    decreases: float | None
+    no_or_mixed: float | None
+    increases: float | None
+    civilian_findings: int
+    civilian_decreases: float | None
+
+
+def average_effects(findings: pd.DataFrame, kit: Toolkit) -> list[AverageEffects]:
+    """Each toolkit tool's findings (``ushmm.tool_findings``), in the toolkit's order."""
+    out = []
+    for tool in kit.tools:
+        rows = findings[findings["tool"].isin(tool.ushmm)]
+        civilian = rows[rows["outcome"].isin(CIVILIAN_OUTCOMES)]
+        counts = rows["direction"].value_counts()
+        share = {d: float(counts.get(d, 0)) / len(rows) if len(rows) else None
+                 for d in ("decreases", "no_or_mixed", "increases")}
+        out.append(AverageEffects(
+            tool.key, tool.name, tuple(t for t in tool.ushmm if t in set(rows["tool"])),
+            len(rows), share["decreases"], share["no_or_mixed"],
+            share["increases"], len(civilian),
+            float((civilian["direction"] == "decreases").mean()) if len(civilian) else None))
+    return out

@@ -27,6 +27,7 @@ from atrisk.response import alerts, assessments, brief, outbound, plans, priorit
 from atrisk.response.coverage import coverage
 from atrisk.response.suggest import suggest
 from atrisk.response.toolkit import (
+    average_effects,
     country_conditions,
     current_text,
     refresh,
@@ -141,14 +142,16 @@ def priorities_page(request: Request, settings: SettingsDep,
     effort could save under the analyst's assumptions (effectiveness in percent here)."""
     assume = _valid(priorities.Assumptions, effectiveness=effectiveness / 100, cost=cost,
                     threshold=threshold)
+    findings = build_data.load(settings).findings
     with session(request.app.state.database_url) as s:
         run = queries.latest_run(s, "structural")
         monthly = queries.latest_run(s, "monthly")
+        effects = average_effects(findings, refresh(s))
         table = priorities.priorities(
             queries.structural_rows(s, run.id)[1] if run else [], lives_data.lives(settings, s),
             {p.iso3 for p in plans.plans_of(s) if p.status == "active"}, assume)
     return TEMPLATES.TemplateResponse(request, "priorities.html", {
-        "rows": table, "assume": assume, "run": run, "monthly": monthly,
+        "rows": table, "assume": assume, "run": run, "monthly": monthly, "effects": effects,
         "worth": sum(p.worth_it for p in table),
         "uncovered": sum(p.worth_it and not p.covered for p in table)})
 
