@@ -106,6 +106,10 @@ def test_priorities_page_and_api(store: str, publish_to, built: Settings,
     again = client.get("/api/priorities", headers=headers).json()["items"]
     assert next(i for i in again if i["iso3"] == top["iso3"])["covered"]
     assert client.get("/api/priorities?cost=0", headers=headers).status_code == 422
+    tools = {t["key"]: t for t in body["tool_effects"]}
+    assert tools["peace_operations"]["findings"] > 100
+    assert tools["peace_operations"]["review_tools"] == ["Peace operations"]
+    assert tools["high_level_diplomacy"]["decreases"] is None
     page = client.get("/priorities?effectiveness=10&cost=2&threshold=1", headers=headers)
     assert page.status_code == 200 and 'id="assumptions"' in page.text
     assert f'data-iso3="{top["iso3"]}"' in page.text and "Mueller" in page.text

@@ -3,6 +3,7 @@ what-if scenarios on the published model."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
@@ -12,11 +13,12 @@ from atrisk.api import schemas
 from atrisk.domain.errors import NotFoundError
 from atrisk.forecasting import what_if
 from atrisk.forecasting.movers import Move
-from atrisk.http import lives_data
+from atrisk.http import build_data, lives_data
 from atrisk.http.auth import reader, require
 from atrisk.http.deps import LARGEST, SessionDep, SettingsDep
 from atrisk.http.scenarios import what_if_kit
 from atrisk.response import plans, priorities
+from atrisk.response.toolkit import average_effects, refresh
 from atrisk.store import queries
 from atrisk.store.schema import ForecastRun
 
@@ -87,8 +89,11 @@ def list_priorities(
     rows = priorities.priorities(
         queries.structural_rows(s, run.id)[1] if run else [], lives_data.lives(settings, s),
         {p.iso3 for p in plans.plans_of(s) if p.status == "active"}, assume)
+    effects = average_effects(build_data.load(settings).findings, refresh(s))
     return schemas.Priorities(
         effectiveness=effectiveness, cost=cost, threshold=threshold,
+        tool_effects=[schemas.ToolEffects(**{**asdict(e), "review_tools": list(e.review_tools)})
+                      for e in effects],
         items=[schemas.PriorityItem(
             iso3=p.iso3, name=p.name, risk=p.risk, rank=p.rank,
             rank_interval=(p.rank_low, p.rank_high), p_top10=p.p_top10,

@@ -131,11 +131,33 @@ class PriorityItem(BaseModel):
     worth_it: bool = Field(description="Whether lives saved per unit reach the threshold.")
 
 
+class ToolEffects(BaseModel):
+    """How often the studies in the USHMM review "Tools for Atrocity Prevention" (2025) found
+    a toolkit tool, on average, decreased violence, had no or mixed effects, or increased it:
+    how often, not how much (the review records no effect sizes)."""
+
+    key: str
+    name: str
+    review_tools: list[str] = Field(description="The review's tools the findings are about.")
+    findings: int
+    decreases: float | None = Field(description="Share of the findings: decreased violence "
+                                    "(empty when the review has no such study).")
+    no_or_mixed: float | None
+    increases: float | None = Field(description="Share that found it increased violence or "
+                                    "had adverse consequences.")
+    civilian_findings: int = Field(description="Findings on violence against civilians and "
+                                   "mass atrocities alone.")
+    civilian_decreases: float | None
+
+
 class Priorities(BaseModel):
     effectiveness: float
     cost: float
     threshold: float
     items: list[PriorityItem] = Field(description="Largest expected toll first.")
+    tool_effects: list[ToolEffects] = Field(description=(
+        "What research says about each prevention tool's average effect: evidence to set the "
+        "effectiveness by, not an estimate of it."))
 
 
 class StructuralItem(BaseModel):
