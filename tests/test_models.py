@@ -108,6 +108,46 @@ def test_replica_agrees_with_glum_on_the_full_path(slices) -> None:
     assert ours == pytest.approx(theirs, abs=2e-3)
 
 
+def test_ridge_logit_is_scikit_learns_logistic_regression_cv(slices) -> None:
+    """The ridge logit is solved with every fold at once, but the model is scikit-learn's
+    ``LogisticRegressionCV``: on real data the same penalty, held-out scores and forecasts as
+    the library's, and coefficients nearer the exact optimum than the library gets at its
+    default tolerance."""
+    import warnings
+
+    from sklearn.linear_model import LogisticRegression, LogisticRegressionCV
+    from sklearn.model_selection import StratifiedKFold
+
+    from atrisk.models.base import training_rows
+    from atrisk.models.logit import CS, SEED, RidgeLogit
+    from atrisk.panels.country_year import FEATURES
+
+    train, test = slices["atrisk"]
+    ours = RidgeLogit("logit", FEATURES).fit(train)
+    rows = training_rows(train, "onset_next2")
+    y = rows["onset_next2"].astype(int).to_numpy()
+    z = ours._standardised(rows)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        library = LogisticRegressionCV(
+            Cs=CS, cv=StratifiedKFold(5, shuffle=True, random_state=SEED),
+            scoring="neg_log_loss", solver="newton-cholesky", max_iter=200).fit(z, y)
+        exact = LogisticRegression(C=library.C_[0], solver="newton-cholesky", tol=1e-12,
+                                   max_iter=1000).fit(z, y)
+    path = ours.path_
+    assert path.lambdas * CS * len(y) == pytest.approx(1.0)  # lambda = 1 / (C n)
+    assert CS[path.best] == pytest.approx(library.C_[0])
+    # scikit-learn's held-out mean log-likelihoods are -1/2 the mean deviances (each to its
+    # solver's tolerance: the library's fold fits stop further from the optimum).
+    assert -path.deviance / 2 == pytest.approx(library.scores_[1], abs=2e-3)
+    assert path.coef == pytest.approx(exact.coef_[0], abs=1e-4)
+    assert path.intercept == pytest.approx(exact.intercept_[0], abs=1e-4)
+    ours_error = np.abs(path.coef - exact.coef_[0]).max()
+    assert ours_error <= np.abs(library.coef_[0] - exact.coef_[0]).max() + 1e-5
+    theirs = library.predict_proba(ours._standardised(test))[:, 1]
+    assert ours.predict(test).probability == pytest.approx(theirs, rel=5e-3, abs=1e-5)
+
+
 def test_elastic_net_meets_the_optimality_conditions(slices) -> None:
     """At the chosen lambda the all-rows fit is the penalised optimum: on standardised
     predictors each coefficient's slope is -lambda*alpha*sign (with the ridge part) where it
@@ -148,7 +188,7 @@ def test_the_rise_bound_is_never_below_the_objectives_rise() -> None:
     y = (rng.random(n) < 0.2).astype(float)
     weights = rng.random((n, fits)) * (rng.random((n, fits)) < 0.9)
     weights /= weights.sum(axis=0)
-    problem = _Fits(design, y, weights, design.T @ (weights * y[:, None]),
+    problem = _Fits(design, y, weights, (weights * y[:, None]).T @ design,
                     _standardisation(design, weights), np.array([0, n]), np.ones(fits))
     for size in (1e-4, 1e-2, 0.3, 2.0):
         theta = rng.normal(size=(fits, p + 1)) * (rng.random((fits, p + 1)) < 0.7)

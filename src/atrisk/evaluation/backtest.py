@@ -65,11 +65,13 @@ def backtest(specs: Sequence[ModelSpec], panels: Mapping[str, pd.DataFrame],
             [window.data_year for window in windows], jobs))
     tasks = []
     for window, window_carried in zip(windows, carried, strict=True):
+        # Each dataset's slices once per window (the models on one dataset share them).
+        cuts = {name: (panel[(panel["year"] <= window.last_train_year)
+                             & (panel["year"] >= FIRST_TRAIN_YEAR)],
+                       panel[panel["year"] == window.data_year])
+                for name, panel in panels.items()}
         for spec in fitted:
-            panel = panels[spec.dataset]
-            train = panel[(panel["year"] <= window.last_train_year)
-                          & (panel["year"] >= FIRST_TRAIN_YEAR)]
-            test = panel[panel["year"] == window.data_year]
+            train, test = cuts[spec.dataset]
             tasks.append(FitTask(spec, window, train, test,
                                  window_carried if spec.dataset == "atrisk" else None,
                                  digests[spec.dataset]))

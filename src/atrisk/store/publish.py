@@ -6,7 +6,7 @@ import json
 from datetime import datetime
 
 import pandas as pd
-from sqlalchemy import delete
+from sqlalchemy import delete, insert
 from sqlalchemy.orm import Session
 
 from atrisk.domain.fields import optional_float, optional_int
@@ -92,11 +92,12 @@ def publish_structural_backtest(url: str, forecasts: pd.DataFrame,
     known = forecasts.dropna(subset=["gwcode", "iso3"])
     with session(url) as s:
         run = _new_run(s, "backtest_structural", f"{meta.first}-{meta.last}", meta)
-        s.add_all(BacktestForecast(
-            run_id=run.id, model=str(r.model), gwcode=int(r.gwcode), data_year=int(r.data_year),
-            iso3=str(r.iso3), probability=float(r.probability),
-            onset_next2=optional_float(r.onset_next2))
-            for r in known.itertuples(index=False))
+        # Tens of thousands of rows: one bulk insert, not an ORM object each (10x faster).
+        s.execute(insert(BacktestForecast), [
+            {"run_id": run.id, "model": str(r.model), "gwcode": int(r.gwcode),
+             "data_year": int(r.data_year), "iso3": str(r.iso3),
+             "probability": float(r.probability), "onset_next2": optional_float(r.onset_next2)}
+            for r in known.itertuples(index=False)])
         return int(run.id)
 
 
