@@ -118,6 +118,23 @@ def test_priorities_page_and_api(store: str, publish_to, built: Settings,
     row = effects[effects.index("Peace operations and preventive deployment"):]
     assert "(studies of: Peace operations" in row
     assert row.split("</tr>")[0].count('class="num"') == 5
+    # The decision turned round: the effectiveness each country's effort would need, and how
+    # many countries pass across the range.
+    assert 'id="passing"' in page.text and "Break-even effectiveness" in page.text
+    strict = client.get("/api/priorities?effectiveness=0.1&cost=2&threshold=40",
+                        headers=headers).json()
+    for item in strict["items"]:
+        if item["break_even"] is None:
+            assert item["per_unit"] < 40 and 40 * 2 > item["expected_24"]
+        else:
+            assert item["break_even"] == pytest.approx(40 * 2 / item["expected_24"])
+            assert item["worth_it"] == (item["break_even"] <= 0.1 + 1e-12)
+    levels = {lv["effectiveness"]: lv for lv in strict["passing"]}
+    assert list(levels) == [0.01, 0.05, 0.1, 0.25, 0.5]
+    assert levels[0.1]["countries"] == sum(i["worth_it"] for i in strict["items"])
+    counts = [lv["countries"] for lv in strict["passing"]]
+    assert counts == sorted(counts) and 0 < counts[-1] < len(items)
+    assert all(lv["uncovered"] <= lv["countries"] for lv in strict["passing"])
 
 
 def test_the_reviews_findings_on_each_tools_average_effect() -> None:

@@ -100,8 +100,10 @@ def list_priorities(
             expected_12=p.expected_12, interval_12=(p.low_12, p.high_12),
             expected_24=p.expected_24, interval_24=(p.low_24, p.high_24),
             ongoing_12=p.ongoing_12, new_24=p.new_24, covered=p.covered,
-            lives_saved=p.lives_saved, per_unit=p.per_unit, worth_it=p.worth_it)
-            for p in rows])
+            lives_saved=p.lives_saved, per_unit=p.per_unit, worth_it=p.worth_it,
+            break_even=p.break_even)
+            for p in rows],
+        passing=[schemas.Passing(**asdict(level)) for level in priorities.passing(rows)])
 
 
 def _structural(s: Session, run_id: int) -> ForecastRun:

@@ -129,6 +129,16 @@ class PriorityItem(BaseModel):
     lives_saved: float = Field(description="Effectiveness x expected deaths over 24 months.")
     per_unit: float = Field(description="Lives saved per unit of cost.")
     worth_it: bool = Field(description="Whether lives saved per unit reach the threshold.")
+    break_even: float | None = Field(description=(
+        "The effectiveness (share of the 24-month deaths averted) at which acting reaches the "
+        "threshold at this cost; empty where no share would."))
+
+
+class Passing(BaseModel):
+    effectiveness: float
+    countries: int = Field(description="Countries whose break-even effectiveness this is at "
+                           "or above.")
+    uncovered: int = Field(description="Of them, those with no active prevention plan.")
 
 
 class ToolEffects(BaseModel):
@@ -155,6 +165,9 @@ class Priorities(BaseModel):
     cost: float
     threshold: float
     items: list[PriorityItem] = Field(description="Largest expected toll first.")
+    passing: list[Passing] = Field(description=(
+        "How many countries pass the threshold across a range of effectiveness (1% to 50%), "
+        "at the given cost: the decision's sensitivity to the assumption nobody knows."))
     tool_effects: list[ToolEffects] = Field(description=(
         "What research says about each prevention tool's average effect: evidence to set the "
         "effectiveness by, not an estimate of it."))

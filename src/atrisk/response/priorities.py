@@ -7,7 +7,11 @@ harm expected, the share of it an effort averts, and what the effort costs. Both
 analyst's assumptions, not findings: the defaults are placeholders to move. The evidence
 beside them (``toolkit.average_effects``: how often studies found each tool reduced violence)
 says how often a tool worked, not by how much; no published estimate gives the share of deaths
-an effort averts.
+an effort averts. So beside the analyst's own figure each country also gets the question
+turned round, as decision analysis does with a parameter nobody knows: its **break-even
+effectiveness**, the share of the deaths an effort must avert for acting to pass the
+threshold, and the page counts the countries that pass across a range of effectiveness.
+Whether a tool can plausibly avert that share is the judgement the evidence informs.
 """
 
 from __future__ import annotations
@@ -22,6 +26,10 @@ from atrisk.store.schema import StructuralForecast
 #: The analyst's assumptions: share of the expected deaths an effort averts, its cost in
 #: units of effort (e.g. a mission-year), and the lives saved per unit that justify it.
 EFFECTIVENESS, COST, THRESHOLD = 0.1, 1.0, 50.0
+#: The effectiveness range the page shows side by side: from an effort that averts one death
+#: in a hundred to one that halves the toll (no study measured a share; these span the
+#: plausible, they do not estimate it).
+RANGE: tuple[float, ...] = (0.01, 0.05, 0.1, 0.25, 0.5)
 
 
 class Assumptions(BaseModel):
@@ -56,6 +64,19 @@ class Priority:
     lives_saved: float
     per_unit: float
     worth_it: bool
+    #: The share of the expected deaths an effort must avert to pass the threshold (None
+    #: where no share would: fewer deaths expected than the threshold asks per unit of cost).
+    break_even: float | None
+
+
+@dataclass(frozen=True)
+class Passing:
+    """How many countries pass the threshold at one effectiveness, and how many of those
+    have no active plan."""
+
+    effectiveness: float
+    countries: int
+    uncovered: int
 
 
 def priorities(rows: Sequence[StructuralForecast], lives: Mapping[str, Mapping[str, float]],
@@ -77,5 +98,23 @@ def priorities(rows: Sequence[StructuralForecast], lives: Mapping[str, Mapping[s
             expected_24=life["expected_24"], low_24=life["low_24"], high_24=life["high_24"],
             ongoing_12=life["ongoing_12"], new_24=life["new_24"], covered=iso3 in planned,
             lives_saved=saved, per_unit=saved / assume.cost,
-            worth_it=saved / assume.cost >= assume.threshold))
+            worth_it=saved / assume.cost >= assume.threshold,
+            break_even=_break_even(life["expected_24"], assume)))
     return sorted(out, key=lambda p: -p.expected_12)
+
+
+def _break_even(expected_24: float, assume: Assumptions) -> float | None:
+    if assume.threshold == 0:
+        return 0.0
+    needed = assume.threshold * assume.cost / expected_24 if expected_24 > 0 else 2.0
+    return needed if needed <= 1 else None
+
+
+def passing(table: Sequence[Priority], levels: Sequence[float] = RANGE) -> list[Passing]:
+    """At each effectiveness in ``levels``: the countries whose break-even it reaches (the
+    analyst's cost and threshold held)."""
+    return [Passing(level, sum(p.break_even is not None and p.break_even <= level
+                               for p in table),
+                    sum(p.break_even is not None and p.break_even <= level and not p.covered
+                        for p in table))
+            for level in levels]

@@ -152,6 +152,7 @@ def priorities_page(request: Request, settings: SettingsDep,
             {p.iso3 for p in plans.plans_of(s) if p.status == "active"}, assume)
     return TEMPLATES.TemplateResponse(request, "priorities.html", {
         "rows": table, "assume": assume, "run": run, "monthly": monthly, "effects": effects,
+        "passing": priorities.passing(table),
         "worth": sum(p.worth_it for p in table),
         "uncovered": sum(p.worth_it and not p.covered for p in table)})
 
