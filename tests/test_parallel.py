@@ -1,5 +1,6 @@
-"""Fits in forked worker processes: results in order, and no hang once the parent has used
-LightGBM's OpenMP threads (GNU OpenMP hangs in a forked child that asks for more than one)."""
+"""Fits in forked worker processes (loky's elsewhere): results in order, and no hang once the
+parent has used LightGBM's OpenMP threads (GNU OpenMP hangs in a forked child that asks for
+more than one)."""
 
 from __future__ import annotations
 
@@ -41,3 +42,21 @@ def test_lightgbm_fits_in_workers_after_the_parent_used_openmp() -> None:
                           timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "ok"
+
+
+def test_elsewhere_than_linux_the_workers_are_started_by_loky(monkeypatch) -> None:
+    """macOS and Windows do not fork safely: there joblib's loky starts the workers. The
+    same answers in the same order, computed in other processes."""
+    from types import SimpleNamespace
+
+    import atrisk.models.parallel as parallel
+
+    monkeypatch.setattr(parallel, "sys", SimpleNamespace(platform="darwin"))
+    values = list(parallel.map_processes(abs, [-3, 1, -4, 1, -5], jobs=2))
+    assert values == [3, 1, 4, 1, 5]
+    pids = set(parallel.map_processes(_getpid, list(range(4)), jobs=2))
+    assert os.getpid() not in pids
+
+
+def _getpid(_: int) -> int:
+    return os.getpid()
