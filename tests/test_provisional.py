@@ -98,6 +98,31 @@ def test_the_backtest_measures_what_a_year_early_costs(panel: pd.DataFrame, capi
     assert cost.auc_loss == pytest.approx(cost.auc_full - cost.auc_carried)
 
 
+def test_a_rerun_reads_its_fits_back_without_making_the_carried_rows(
+        panel: pd.DataFrame, capitals, tmp_path: Path, monkeypatch) -> None:
+    """A back-test run again on unchanged inputs reads every fit back, with its forecasts
+    from the carried-forward rows, and does not make those rows again (they were most of a
+    re-run's time); the same table to the last bit. Other capitals are another key."""
+    import atrisk.evaluation.backtest as module
+
+    windows = structural_windows(2018, 2019)
+    first = backtest([MODELS["logit"]], {"atrisk": panel}, panel, windows,
+                     carry_forward=capitals, cache=tmp_path)
+
+    def unexpected(*_: object, **__: object) -> pd.DataFrame:
+        raise AssertionError("carried-forward rows made")
+
+    monkeypatch.setattr(module, "carried_rows", unexpected)
+    again = backtest([MODELS["logit"]], {"atrisk": panel}, panel, windows,
+                     carry_forward=capitals, cache=tmp_path)
+    pd.testing.assert_frame_equal(first, again)
+    assert set(again["model"]) == {"logit", "logit" + CARRIED}
+    moved = capitals.assign(lat=capitals["lat"] + 1.0)
+    with pytest.raises(AssertionError, match="rows made"):
+        backtest([MODELS["logit"]], {"atrisk": panel}, panel, windows, carry_forward=moved,
+                 cache=tmp_path)
+
+
 def test_publishing_a_provisional_run_needs_a_small_measured_cost() -> None:
     row = CarryForwardCost(model="ensemble", n=5332, onsets=39, auc_full=0.86,
                            auc_carried=0.855, auc_loss=0.005, top30_full=26.0,

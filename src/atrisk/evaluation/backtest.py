@@ -7,6 +7,7 @@ forecasts from the data of year L+2. Scoring is separate (``metrics``).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -15,7 +16,13 @@ import pandas as pd
 
 from atrisk.domain.horizon import StructuralWindow
 from atrisk.domain.reports import StructuralBacktestReport
-from atrisk.evaluation.fit_cache import FitTask, panel_digest, run_fits
+from atrisk.evaluation.fit_cache import (
+    FitTask,
+    carried_digest,
+    panel_digest,
+    run_fits,
+    stored_fits,
+)
 from atrisk.evaluation.metrics import (
     calibration,
     onset_years,
@@ -58,13 +65,10 @@ def backtest(specs: Sequence[ModelSpec], panels: Mapping[str, pd.DataFrame],
     """
     fitted = fitted_specs(specs)
     digests = {name: panel_digest(panel) for name, panel in panels.items()}
-    carried: list[pd.DataFrame | None] = [None] * len(windows)
-    if carry_forward is not None and "atrisk" in panels:
-        carried = list(map_processes(
-            partial(carried_rows, panels["atrisk"], capitals=carry_forward),
-            [window.data_year for window in windows], jobs))
+    carry = (carried_digest(carry_forward)
+             if carry_forward is not None and "atrisk" in panels else None)
     tasks = []
-    for window, window_carried in zip(windows, carried, strict=True):
+    for window in windows:
         # Each dataset's slices once per window (the models on one dataset share them).
         cuts = {name: (panel[(panel["year"] <= window.last_train_year)
                              & (panel["year"] >= FIRST_TRAIN_YEAR)],
@@ -72,11 +76,26 @@ def backtest(specs: Sequence[ModelSpec], panels: Mapping[str, pd.DataFrame],
                 for name, panel in panels.items()}
         for spec in fitted:
             train, test = cuts[spec.dataset]
-            tasks.append(FitTask(spec, window, train, test,
-                                 window_carried if spec.dataset == "atrisk" else None,
-                                 digests[spec.dataset]))
+            tasks.append(FitTask(spec, window, train, test, digests[spec.dataset],
+                                 carry if spec.dataset == "atrisk" else None))
+    results = stored_fits(tasks, cache, progress)
+    todo = [i for i, result in enumerate(results) if result is None]
+    # The carried-forward rows only of the windows that have something to fit.
+    years = sorted({tasks[i].window.data_year for i in todo if tasks[i].carry is not None})
+    if years and carry_forward is not None:
+        rows = dict(zip(years, map_processes(
+            partial(carried_rows, panels["atrisk"], capitals=carry_forward), years, jobs),
+            strict=True))
+        for i in todo:
+            if tasks[i].carry is not None:
+                tasks[i] = replace(tasks[i], carried=rows[tasks[i].window.data_year])
+    for i, made_now in zip(todo, run_fits([tasks[i] for i in todo], jobs, cache, progress),
+                         strict=True):
+        results[i] = made_now
     made: dict[tuple[int, str], Forecast] = {}
-    for task, result in zip(tasks, run_fits(tasks, jobs, cache, progress), strict=True):
+    for task, result in zip(tasks, results, strict=True):
+        if result is None:  # not stored, so fitted just above
+            continue
         year = task.window.last_train_year
         made[year, task.spec.name] = result.plain
         if result.carried is not None:

@@ -4,8 +4,9 @@ read back from disk instead of refitted.
 
 A fit's key hashes the model (name, dataset, description), the source code of
 ``atrisk.models`` and the versions of the libraries that fit it, the panel it is cut from,
-its window, and the carried-forward rows it also forecasts. Anything else that could change
-the result changes one of those.
+its window, and what makes the carried-forward rows it also forecasts (the capitals and the
+source code of ``atrisk.panels``; the rows themselves are made only for fits not stored).
+Anything else that could change the result changes one of those.
 """
 
 from __future__ import annotations
@@ -37,16 +38,18 @@ class FitTask:
     window: StructuralWindow
     train: pd.DataFrame
     test: pd.DataFrame
-    carried: pd.DataFrame | None
     #: ``panel_digest`` of the panel ``train`` and ``test`` are cut from.
     panel: str
+    #: ``carried_digest`` when the fit also forecasts the window's carried-forward rows.
+    carry: str | None = None
+    #: Those rows, once made (only fits that are not stored need them).
+    carried: pd.DataFrame | None = None
 
     def key(self) -> str:
         digest = hashlib.sha256()
         for part in (self.spec.name, self.spec.dataset, self.spec.description, _code_digest(),
                      self.panel, str(self.window.last_train_year),
-                     str(self.window.data_year),
-                     "-" if self.carried is None else panel_digest(self.carried)):
+                     str(self.window.data_year), self.carry or "-"):
             digest.update(part.encode() + b"\0")
         return digest.hexdigest()[:40]
 
@@ -66,21 +69,32 @@ def panel_digest(frame: pd.DataFrame) -> str:
     return digest.hexdigest()
 
 
+def carried_digest(capitals: pd.DataFrame) -> str:
+    """What makes a window's carried-forward rows besides its panel and data year: the
+    capitals (for the neighbours) and the source code of ``atrisk.panels``."""
+    digest = hashlib.sha256(panel_digest(capitals).encode())
+    for path in sorted((Path(__file__).parents[1] / "panels").glob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def stored_fits(tasks: Sequence[FitTask], cache_dir: Path | None,
+                progress: Callable[[str], None] = lambda _: None) -> list[Fitted | None]:
+    """Each task's forecasts where ``cache_dir`` holds a fit with its key, else None."""
+    out = [_load(cache_dir, task) if cache_dir is not None else None for task in tasks]
+    for task, stored in zip(tasks, out, strict=True):
+        if stored is not None:
+            progress(f"{task.spec.name} L={task.window.last_train_year} (unchanged)")
+    return out
+
+
 def run_fits(tasks: Sequence[FitTask], jobs: int = 1, cache_dir: Path | None = None,
              progress: Callable[[str], None] = lambda _: None) -> list[Fitted]:
-    """Every task's forecasts, in order: read from ``cache_dir`` where a fit with the same
-    key was stored, otherwise fitted in ``jobs`` processes (and stored)."""
+    """Every task's forecasts, in order, fitted in ``jobs`` processes (and stored in
+    ``cache_dir`` when given)."""
     results: list[Fitted | None] = [None] * len(tasks)
-    todo = []
-    for i, task in enumerate(tasks):
-        stored = _load(cache_dir, task) if cache_dir is not None else None
-        if stored is None:
-            todo.append(i)
-        else:
-            results[i] = stored
-            progress(f"{task.spec.name} L={task.window.last_train_year} (unchanged)")
     # Largest training sets first, so no large fit is left to run alone at the end.
-    todo.sort(key=lambda i: -len(tasks[i].train))
+    todo = sorted(range(len(tasks)), key=lambda i: -len(tasks[i].train))
     for i, fitted in zip(todo, map_processes(_fit, [tasks[i] for i in todo], jobs),
                          strict=True):
         results[i] = fitted
@@ -91,6 +105,9 @@ def run_fits(tasks: Sequence[FitTask], jobs: int = 1, cache_dir: Path | None = N
 
 
 def _fit(task: FitTask) -> Fitted:
+    if task.carry is not None and task.carried is None:
+        raise ValueError(f"{task.spec.name} L={task.window.last_train_year}: the carried-"
+                         "forward rows were not made before fitting")
     model = task.spec.build(TARGETS[task.spec.dataset]["onset_next2"]).fit(task.train)
     return Fitted(model.predict(task.test),
                   None if task.carried is None else model.predict(task.carried))
@@ -133,4 +150,4 @@ def _load(cache_dir: Path, task: FitTask) -> Fitted | None:
         return Forecast(task.spec.name, rows[list(KEYS)].reset_index(drop=True),
                         rows["probability"].to_numpy())
 
-    return Fitted(part("plain"), None if task.carried is None else part("carried"))
+    return Fitted(part("plain"), None if task.carry is None else part("carried"))
