@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 
+import pandas as pd
 from monthly_blend import paired_by_year  # benchmarks/, beside this script
 
 from atrisk.domain.horizon import rolling_origins
@@ -27,17 +28,22 @@ MODELS = ("conflictology_country12", "recent_history", "quantile_boost",
 COLUMNS = ["target", "model", "crps", "ign", "mis", "coverage90", "pit_above95"]
 
 
+def print_scores(scored: pd.DataFrame) -> None:
+    """Each target and model's scores on all months and on months with deaths."""
+    print("All months:")
+    print(summarise(scored, ["target", "model"])[COLUMNS].to_string(index=False))
+    print("\nMonths with deaths:")
+    print(summarise(scored[scored["actual"] > 0], ["target", "model"])[COLUMNS]
+          .to_string(index=False))
+
+
 def main() -> None:
     panel = known(read_table(get_settings(), "country_month"))
     origins = rolling_origins("1994-12", "2017-11", "2017-12")[::3]
     started = time.perf_counter()
     scored = run(panel, {m: MONTHLY_MODELS[m] for m in MODELS}, TARGETS, origins)
     print(f"{len(origins)} validation origins, {time.perf_counter() - started:.0f} s\n")
-    print("All months:")
-    print(summarise(scored, ["target", "model"])[COLUMNS].to_string(index=False))
-    print("\nMonths with deaths:")
-    print(summarise(scored[scored["actual"] > 0], ["target", "model"])[COLUMNS]
-          .to_string(index=False))
+    print_scores(scored)
     print("\nCRPS change against conflictology_country12 (95% interval, resampling "
           "countries):")
     print(changes(scored).to_string(index=False))

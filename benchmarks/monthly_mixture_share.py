@@ -15,10 +15,10 @@ from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
+from monthly_learned import print_scores  # benchmarks/, beside this script
 
 from atrisk.domain.horizon import rolling_origins
 from atrisk.evaluation.monthly_backtest import run
-from atrisk.evaluation.monthly_metrics import summarise
 from atrisk.models.monthly import MonthlyModel
 from atrisk.models.monthly_learned import QuantileBoost
 from atrisk.models.monthly_mixture import Mixture
@@ -29,7 +29,6 @@ from atrisk.settings import get_settings
 
 SHARES = (0.25, 0.5, 0.75, 0.9)
 SHIPPED = "mix0.5"
-COLUMNS = ["target", "model", "crps", "ign", "mis", "coverage90", "pit_above95"]
 
 
 def _mixture(share: float) -> Callable[[str], MonthlyModel]:
@@ -46,11 +45,7 @@ def main() -> None:
     started = time.perf_counter()
     scored = run(panel, models, TARGETS, origins)
     print(f"{len(origins)} validation origins, {time.perf_counter() - started:.0f} s\n")
-    print("All months:")
-    print(summarise(scored, ["target", "model"])[COLUMNS].to_string(index=False))
-    print("\nMonths with deaths:")
-    print(summarise(scored[scored["actual"] > 0], ["target", "model"])[COLUMNS]
-          .to_string(index=False))
+    print_scores(scored)
     by_year = (scored.assign(year=scored["month"].str[:4])
                .groupby(["target", "model", "year"])["crps"].mean().unstack("model"))
     print(f"\nCRPS against {SHIPPED}, paired by year (mean relative difference, its SE):")
