@@ -14,6 +14,9 @@ The objective is glmnet's (and glum's): the mean negative log-likelihood plus
 standardised by each fit's own rows (population variance), intercept unpenalised. It is
 strictly convex, so the solution does not depend on the solver; ``tests/test_models.py``
 checks it against glum's ``GeneralizedLinearRegressorCV`` on real data.
+
+The ridge logit's cross-validation (scikit-learn's ``LogisticRegressionCV``) is the same
+problem without the L1 part, and is solved the same way (``ridge_cross_validate``).
 """
 
 from __future__ import annotations
@@ -75,7 +78,8 @@ class _Fits:
     sizes: np.ndarray
 
     # Both products are written with the few fits on the outside: the same arithmetic as
-    # ``design @ b`` and ``design.T @ r``, in a quarter of the time for this tall, thin design.
+    # ``design @ b`` and ``design.T @ r``, 1.5x and 4.5x faster on one core for this tall,
+    # thin design (timed on 9,664 rows x 82 columns x 6 fits).
     def linear(self, theta: np.ndarray) -> np.ndarray:
         return (np.einsum("fij,fj->fi", self.scale, theta) @ self.design.T).T
 

@@ -104,9 +104,13 @@ def priorities(rows: Sequence[StructuralForecast], lives: Mapping[str, Mapping[s
 
 
 def _break_even(expected_24: float, assume: Assumptions) -> float | None:
+    """The effectiveness at which lives saved per unit reach the threshold; None where even
+    averting every expected death would not."""
     if assume.threshold == 0:
         return 0.0
-    needed = assume.threshold * assume.cost / expected_24 if expected_24 > 0 else 2.0
+    if expected_24 <= 0:
+        return None
+    needed = assume.threshold * assume.cost / expected_24
     return needed if needed <= 1 else None
 
 
