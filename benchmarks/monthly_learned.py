@@ -11,12 +11,13 @@ Run: ``uv run python benchmarks/monthly_learned.py``.
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 
 import pandas as pd
 from monthly_blend import paired_by_year  # benchmarks/, beside this script
 
 from atrisk.domain.horizon import rolling_origins
-from atrisk.evaluation.monthly_backtest import changes, run
+from atrisk.evaluation.monthly_backtest import ModelFactory, changes, run
 from atrisk.evaluation.monthly_metrics import summarise
 from atrisk.models.monthly_registry import MONTHLY_MODELS
 from atrisk.panels.build import read_table
@@ -26,6 +27,8 @@ from atrisk.settings import get_settings
 MODELS = ("conflictology_country12", "recent_history", "quantile_boost",
           "history_and_learned")
 COLUMNS = ["target", "model", "crps", "ign", "mis", "coverage90", "pit_above95"]
+#: Every third rolling origin whose targets lie in the validation years 1995-2017 (92).
+VALIDATION = rolling_origins("1994-12", "2017-11", "2017-12")[::3]
 
 
 def print_scores(scored: pd.DataFrame) -> None:
@@ -37,13 +40,19 @@ def print_scores(scored: pd.DataFrame) -> None:
           .to_string(index=False))
 
 
+def validate(panel: pd.DataFrame, models: Mapping[str, ModelFactory]) -> pd.DataFrame:
+    """Every model on the ``VALIDATION`` origins, both targets; prints the time taken and
+    the score tables."""
+    started = time.perf_counter()
+    scored = run(panel, models, TARGETS, VALIDATION)
+    print(f"{len(VALIDATION)} validation origins, {time.perf_counter() - started:.0f} s\n")
+    print_scores(scored)
+    return scored
+
+
 def main() -> None:
     panel = known(read_table(get_settings(), "country_month"))
-    origins = rolling_origins("1994-12", "2017-11", "2017-12")[::3]
-    started = time.perf_counter()
-    scored = run(panel, {m: MONTHLY_MODELS[m] for m in MODELS}, TARGETS, origins)
-    print(f"{len(origins)} validation origins, {time.perf_counter() - started:.0f} s\n")
-    print_scores(scored)
+    scored = validate(panel, {m: MONTHLY_MODELS[m] for m in MODELS})
     print("\nCRPS change against conflictology_country12 (95% interval, resampling "
           "countries):")
     print(changes(scored).to_string(index=False))

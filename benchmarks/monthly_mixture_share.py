@@ -10,21 +10,18 @@ Run: ``uv run python benchmarks/monthly_mixture_share.py``.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
-import numpy as np
 import pandas as pd
-from monthly_learned import print_scores  # benchmarks/, beside this script
+from monthly_blend import paired_by_year  # benchmarks/, beside this script
+from monthly_learned import validate
 
-from atrisk.domain.horizon import rolling_origins
-from atrisk.evaluation.monthly_backtest import run
 from atrisk.models.monthly import MonthlyModel
 from atrisk.models.monthly_learned import QuantileBoost
 from atrisk.models.monthly_mixture import Mixture
 from atrisk.models.monthly_registry import MONTHLY_MODELS, _recent_history
 from atrisk.panels.build import read_table
-from atrisk.panels.country_month import TARGETS, known
+from atrisk.panels.country_month import known
 from atrisk.settings import get_settings
 
 SHARES = (0.25, 0.5, 0.75, 0.9)
@@ -40,21 +37,9 @@ def main() -> None:
     models = {name: MONTHLY_MODELS[name]
               for name in ("conflictology_country12", "recent_history")}
     models |= {f"mix{share}": _mixture(share) for share in SHARES}
-    panel = known(read_table(get_settings(), "country_month"))
-    origins = rolling_origins("1994-12", "2017-11", "2017-12")[::3]
-    started = time.perf_counter()
-    scored = run(panel, models, TARGETS, origins)
-    print(f"{len(origins)} validation origins, {time.perf_counter() - started:.0f} s\n")
-    print_scores(scored)
-    by_year = (scored.assign(year=scored["month"].str[:4])
-               .groupby(["target", "model", "year"])["crps"].mean().unstack("model"))
-    print(f"\nCRPS against {SHIPPED}, paired by year (mean relative difference, its SE):")
-    for target in TARGETS:
-        years = by_year.loc[target]
-        for share in SHARES:
-            diff = (years[f"mix{share}"] - years[SHIPPED]) / years[SHIPPED]
-            print(f"{target} mix{share}: {diff.mean():+.4f} "
-                  f"(SE {diff.std(ddof=1) / np.sqrt(len(diff)):.4f})")
+    scored = validate(known(read_table(get_settings(), "country_month")), models)
+    paired_by_year(scored, [f"mix{share}" for share in SHARES if f"mix{share}" != SHIPPED],
+                   SHIPPED)
     steps = (scored[scored["model"].str.startswith("mix")]
              .groupby(["target", "step", "model"])["crps"].mean().unstack("model"))
     print("\nCRPS by step:")

@@ -132,8 +132,8 @@ def test_the_shipped_model_refits_every_third_december(origin: str, cutoff: str)
 def test_training_rows_pair_each_month_with_a_known_later_month() -> None:
     history = _months({"AAA": [1.0] * 24, "BBB": [0.0] * 24})
     model = QuantileBoost("q", "fatalities")
-    _, _, values, other = model._wide(history)
-    X, y = model._training_rows(path_features(values, other), values)
+    _, _, values, feats = model._inputs(history)
+    X, y = model._training_rows(feats, values)
     # AAA only (BBB never had a death): 24 - s rows for each step s = 1..12
     assert len(y) == sum(24 - s for s in range(1, 13))
     assert (X[:, 0] >= 1).all() and (X[:, 0] <= 12).all()

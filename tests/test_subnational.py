@@ -167,6 +167,44 @@ def test_the_forecast_shares_the_national_draws_among_cells(built: Settings, for
     assert "no complete event history for SDN" in " ".join(refused.output.split())
 
 
+def test_a_history_that_reaches_the_origin_adds_the_units_own_months(
+        built: Settings, forecasts, tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Myanmar's history runs through 2023-12, the shared monthly run's last month: half the
+    draws are each region's own ``recent_history`` (``history_and_shares``), half the national
+    draws shared out; the Central African Republic's ends in 2022-12, so its draws are all
+    shared out (``national_shares``)."""
+    from atrisk.forecasting import subnational as forecasting
+    from atrisk.models.subnational import SHARE
+
+    national_run = forecasts["monthly"].meta
+    assert national_run.last_data_month == "2023-12"
+    monkeypatch.setattr(forecasting, "latest_monthly_run", lambda _: national_run)
+    run = forecasting.forecast_subnational(built, "MMR", tmp_path / "mmr.parquet", "region")
+    assert run.meta.model == "history_and_shares" and run.meta.settings["share"] == SHARE
+    draws = pd.read_parquet(tmp_path / "mmr.parquet")
+    assert set(draws["model"]) == {"history_and_shares"}
+    national = pd.read_parquet(national_run.draws_file, filters=[("iso3", "==", "MMR")])
+    national = national[national["target"].astype(str) == "civilian_deaths"]
+    national = (national.assign(month=national["month"].astype(str))
+                .groupby(["month", "draw"])["value"].sum().round())
+    k = int(SHARE * N_DRAWS)
+    civilian = draws[draws["target"] == "civilian_deaths"]
+    shared = civilian[civilian["draw"] < k].groupby(["month", "draw"])["value"].sum()
+    np.testing.assert_allclose(shared.to_numpy(), national.reindex(shared.index).to_numpy())
+    history = unit_history(subnational.unit_panel("MMR", "region", built).table, "MMR")
+    own = subnational_models()["recent_history"]("civilian_deaths").fit(history).predict(
+        history, list(range(1, 13)))
+    first = civilian[(civilian["month"] == "2024-01") & (civilian["draw"] >= k)]
+    got = first.pivot_table(index="adm1", columns="draw", values="value")
+    step1 = (own.keys["step"] == 1).to_numpy()
+    expected = pd.DataFrame(own.draws[step1, k:],
+                            index=own.keys.loc[step1, "gwcode"].astype(str))
+    np.testing.assert_allclose(got.reindex(expected.index).to_numpy(), expected.to_numpy())
+
+    caf = forecasting.forecast_subnational(built, "CAF", tmp_path / "caf.parquet", "region")
+    assert caf.meta.model == "national_shares"
+
+
 def test_country_page_and_api_show_the_cells_and_regions(built: Settings, forecasts, publish_to,
                                                           tmp_path) -> None:
     from fastapi.testclient import TestClient
@@ -274,3 +312,37 @@ def test_the_backtest_scores_units_and_country_totals(settings: Settings) -> Non
     national = totals.xs(backtest.NATIONAL, level="model")
     shares = totals.xs("national_shares", level="model")
     np.testing.assert_allclose(shares.sort_index(), national.sort_index())  # same totals
+
+
+def test_the_backtest_deals_out_the_national_model_fitted_on_every_country(
+        built: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Given the country-month panel, the totals ``national_shares`` deals out are the
+    shipped national model's on every country's months through the origin (as live), not a
+    model of the units' own sum; ``recent_history`` stands in for the shipped model here, as
+    its LightGBM fits take a minute."""
+    from atrisk.domain.horizon import VIEWS_STEPS
+    from atrisk.evaluation import subnational_backtest as backtest
+    from atrisk.evaluation.monthly_metrics import crps
+    from atrisk.models.monthly_registry import MONTHLY_MODELS
+    from atrisk.panels.build import read_table
+    from atrisk.panels.country_month import known
+
+    monkeypatch.setattr(backtest, "DEFAULT", "recent_history")
+    countries = known(read_table(built, "country_month"))
+    panel = subnational.unit_panel("CAF", "region", built)
+    models = {"national_shares": subnational_models()["national_shares"]}
+    shipped = backtest.run([panel], models, 2012, 2012, targets=["civilian_deaths"],
+                           countries=countries).totals.set_index(["model", "month"])["crps"]
+    own = backtest.run([panel], models, 2012, 2012, targets=["civilian_deaths"]
+                       ).totals.set_index(["model", "month"])["crps"]
+    np.testing.assert_allclose(shipped.loc["national_shares"], shipped.loc[backtest.NATIONAL])
+    every = countries[countries["month"] <= "2011-10"]
+    fc = MONTHLY_MODELS["recent_history"]("civilian_deaths").fit(every).predict(
+        every, list(VIEWS_STEPS))
+    caf = (fc.keys["iso3"] == "CAF").to_numpy()
+    months = fc.keys.loc[caf, "month"].to_numpy()
+    actual = (unit_history(panel.table, "CAF").groupby("month")["civilian_deaths"].sum()
+              .reindex(months).to_numpy(dtype=float))
+    expected = crps(actual, np.sort(fc.draws[caf], axis=1), ordered=True)
+    np.testing.assert_allclose(shipped.loc[backtest.NATIONAL].loc[months], expected)
+    assert not np.allclose(own.loc[backtest.NATIONAL].loc[months], expected)

@@ -4,27 +4,37 @@ history, scored as ViEWS scores (CRPS, ignorance with its bins, MIS) against the
 Years before ``VALIDATION_END`` are where settings are chosen; later years are the test.
 
 Each model's units are also summed, draw by draw, to the country's total and scored beside
-the national ``recent_history`` model: a sub-national forecast whose sum is worse than the
-national one would be adding noise, not places."""
+the national forecast: a sub-national forecast whose sum is worse than the national one would
+be adding noise, not places.
+
+Given the country-month panel (``countries``), the national forecast is the shipped national
+model's (``monthly_registry.DEFAULT``, fitted on every country's months through the origin),
+and ``national_shares`` (alone or as half of ``history_and_shares``) deals out its draws, as
+the live forecast deals out the published national run's; without it, ``recent_history`` on
+the country's own months (its units' sum)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from atrisk.domain.horizon import VIEWS_STEPS, monthly_windows
 from atrisk.evaluation.monthly_metrics import crps, score_rows
-from atrisk.models.monthly import RECENT_HISTORY_SETTINGS, RecentHistory
-from atrisk.models.subnational import national_history, unit_history
+from atrisk.models.monthly import RECENT_HISTORY_SETTINGS, DrawForecast, RecentHistory
+from atrisk.models.monthly_mixture import Mixture, mix
+from atrisk.models.monthly_registry import DEFAULT, MONTHLY_MODELS
+from atrisk.models.subnational import NationalShares, national_history, unit_history
 from atrisk.panels.subnational import UnitPanel
 
 #: Settings are chosen on test years before this one; it and later years are the test.
 VALIDATION_END = 2012
 TARGETS = ("civilian_deaths", "fatalities")
-NATIONAL = "national recent_history"
+#: The national forecast's name among the country totals' models.
+NATIONAL = "national"
 
 
 @dataclass(frozen=True)
@@ -37,11 +47,13 @@ class SubnationalBacktest:
 
 def run(panels: Sequence[UnitPanel], models: Mapping[str, Callable], first: int, last: int,
         targets: Sequence[str] = TARGETS,
-        progress: Callable[[str], None] = lambda _: None) -> SubnationalBacktest:
+        progress: Callable[[str], None] = lambda _: None,
+        countries: pd.DataFrame | None = None) -> SubnationalBacktest:
     """Back-test ``models`` on every panel for test years ``first``..``last`` (each panel
-    only up to the last year its history covers)."""
+    only up to the last year its history covers); ``countries``: see the module docstring."""
     scores, totals = [], []
     steps = list(VIEWS_STEPS)
+    national = _National(countries, {panel.iso3 for panel in panels})
     for panel in panels:
         history = unit_history(panel.table, panel.iso3)
         end = min(last, int(panel.last_month[:4]) - (not panel.last_month.endswith("-12")))
@@ -53,14 +65,11 @@ def run(panels: Sequence[UnitPanel], models: Mapping[str, Callable], first: int,
             months = [str(pd.Period(window.last_data_month, "M") + s) for s in steps]
             for target in targets:
                 total = country[target].reindex(months).to_numpy(dtype=float)
-                national = RecentHistory("recent_history", target,
-                                         **RECENT_HISTORY_SETTINGS[target])
-                national_past = national_history(past)
-                draws = national.fit(national_past).predict(national_past, steps).draws
+                draws = national.draws(panel.iso3, past, target, steps)
                 totals.append(_total_rows(panel, target, NATIONAL, window.test_year, months,
                                           total, draws))
                 for name, factory in models.items():
-                    fc = factory(target).fit(past).predict(past, steps)
+                    fc = _predict(factory(target).fit(past), past, steps, draws)
                     keys = pd.MultiIndex.from_frame(fc.keys[["gwcode", "month"]])
                     actual = truth[target].reindex(keys).to_numpy(dtype=float)
                     scores.append(pd.concat([fc.keys.assign(
@@ -72,6 +81,48 @@ def run(panels: Sequence[UnitPanel], models: Mapping[str, Callable], first: int,
                                               total, summed.reindex(steps).to_numpy()))
     return SubnationalBacktest(pd.concat(scores, ignore_index=True),
                                pd.concat(totals, ignore_index=True))
+
+
+def _predict(model: Any, past: pd.DataFrame, steps: list[int], national: np.ndarray
+             ) -> DrawForecast:
+    """A model's draws, ``national_shares`` (alone or as a mixture's first part) dealing out
+    ``national``, as the live forecast deals out the published national run's draws."""
+    if isinstance(model, NationalShares):
+        return model.predict(past, steps, national=national)
+    if isinstance(model, Mixture) and isinstance(model.first, NationalShares):
+        return mix(model.name, model.first.predict(past, steps, national=national),
+                   model.second.predict(past, steps), model.share)
+    return model.predict(past, steps)
+
+
+class _National:
+    """The national forecast's draws (steps x draws) of a country from a unit history's
+    origin: the shipped model's on every country's months, each origin and target forecast
+    once for all countries, or ``recent_history`` on the units' sum."""
+
+    def __init__(self, countries: pd.DataFrame | None, kept: set[str]) -> None:
+        self.countries = countries
+        self.kept = kept  # the countries whose draws are kept (all would fill the memory)
+        self.made: dict[tuple[str, str], pd.DataFrame] = {}
+
+    def draws(self, iso3: str, past: pd.DataFrame, target: str, steps: list[int]
+              ) -> np.ndarray:
+        origin = str(past["month"].max())
+        if self.countries is None:
+            own = national_history(past)
+            model = RecentHistory("recent_history", target, **RECENT_HISTORY_SETTINGS[target])
+            return model.fit(own).predict(own, steps).draws
+        if (origin, target) not in self.made:
+            every = self.countries[self.countries["month"] <= origin]
+            fc = MONTHLY_MODELS[DEFAULT](target).fit(every).predict(every, steps)
+            keep = fc.keys["iso3"].isin(self.kept).to_numpy()
+            self.made[origin, target] = pd.DataFrame(
+                fc.draws[keep], index=pd.MultiIndex.from_frame(fc.keys.loc[keep,
+                                                                           ["iso3", "step"]]))
+        made = self.made[origin, target]
+        if iso3 not in made.index.get_level_values("iso3"):
+            raise ValueError(f"the national model has no forecast for {iso3} from {origin}")
+        return made.loc[iso3].reindex(steps).to_numpy()
 
 
 def _total_rows(panel: UnitPanel, target: str, model: str, year: int, months: list[str],

@@ -6,6 +6,11 @@ included). Where: the country's complete GED history (through 2022-12 for the Ce
 Republic, 2023-12 for Mexico and Myanmar here; 2024-12 everywhere with the full GED). A
 country's cells add up, draw by draw, to its national forecast, so the map and the national
 figures never disagree.
+
+Where the units' history reaches the national run's last month (a history with the Candidate
+events up to it), half the draws are instead each unit's own ``recent_history``
+(``history_and_shares``, better on the back-test's validation and test years): more data, no
+other code. Those draws need not add up to the national ones.
 """
 
 from __future__ import annotations
@@ -24,7 +29,16 @@ from atrisk.domain.reports import MonthlyRunMeta, SubnationalRunMeta
 from atrisk.evaluation.monthly_metrics import exceedance
 from atrisk.forecasting.structural import code_version
 from atrisk.models.monthly import N_DRAWS
-from atrisk.models.subnational import DEFAULT, NationalShares, unit_history
+from atrisk.models.monthly_mixture import mix
+from atrisk.models.monthly_registry import MONTHLY_MODELS
+from atrisk.models.subnational import (
+    CURRENT,
+    DEFAULT,
+    SHARE,
+    NationalShares,
+    subnational_models,
+    unit_history,
+)
 from atrisk.panels.build import read_table
 from atrisk.panels.subnational import Level, unit_panel
 from atrisk.settings import Settings
@@ -75,6 +89,10 @@ def forecast_subnational(settings: Settings, iso3: str, out: Path,
     national_run = latest_monthly_run(settings)
     panel = unit_panel(iso3, level, settings, int(countries.loc[iso3, "gwcode"]))
     history = unit_history(panel.table, iso3)
+    current = panel.last_month >= national_run.last_data_month
+    name = CURRENT if current else DEFAULT
+    if current:  # forecast from the national run's origin, as its draws are
+        history = history[history["month"] <= national_run.last_data_month]
     national = pd.read_parquet(national_run.draws_file, filters=[("iso3", "==", iso3)],
                                columns=["month", "target", "draw", "value"])
     if national.empty:
@@ -94,13 +112,16 @@ def forecast_subnational(settings: Settings, iso3: str, out: Path,
             model = NationalShares(DEFAULT, target).fit(history)
             steps = list(range(1, len(months) + 1))
             fc = model.predict(history, steps, national=wide.to_numpy(dtype=float))
+            if current:
+                own = MONTHLY_MODELS["recent_history"](target).fit(history)
+                fc = mix(name, fc, own.predict(history, steps), SHARE)
             units = fc.keys["gwcode"].astype(str).to_numpy()
             labels = np.repeat(np.asarray(months), len(units) // len(months))
             rows = len(units) * N_DRAWS
             writer.write_table(pa.table({
                 column: np.repeat(units, N_DRAWS), "iso3": pa.repeat(iso3, rows),
                 "month": np.repeat(labels, N_DRAWS), "target": pa.repeat(target, rows),
-                "model": pa.repeat(DEFAULT, rows),
+                "model": pa.repeat(name, rows),
                 "draw": np.tile(np.arange(N_DRAWS, dtype=np.int16), len(units)),
                 "value": fc.draws.astype(np.float32).ravel()}, schema=schema))
             summary = pd.DataFrame({"unit": units, "month": labels, "target": target,
@@ -116,7 +137,7 @@ def forecast_subnational(settings: Settings, iso3: str, out: Path,
     outlook = outlooks[0]
     meta = SubnationalRunMeta(
         created=datetime.now(UTC).isoformat(timespec="seconds"), iso3=iso3, level=level,
-        model=DEFAULT, settings=NationalShares(DEFAULT, "civilian_deaths").params(),
+        model=name, settings=subnational_models()[name]("civilian_deaths").params(),
         national_model=national_run.model,
         national_last_data_month=national_run.last_data_month, months=months,
         history=panel.history.source.version, history_vintage=panel.history.vintage,

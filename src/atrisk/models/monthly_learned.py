@@ -162,7 +162,8 @@ def _shift(values: np.ndarray, months: int) -> np.ndarray:
     return out
 
 
-def _wide_all(history: pd.DataFrame, column: str) -> pd.DataFrame:
+def wide_all(history: pd.DataFrame, column: str) -> pd.DataFrame:
+    """Countries x every month of ``column`` (NaN where the panel has no row)."""
     return history.pivot_table(index=["gwcode", "iso3"], columns="month", values=column,
                                aggfunc="first").sort_index(axis=1)
 
@@ -188,15 +189,21 @@ class QuantileBoost:
     def params(self) -> dict[str, Any]:
         return settings_of(self)
 
-    def _wide(self, history: pd.DataFrame) -> tuple[pd.MultiIndex, list[str], np.ndarray,
-                                                     np.ndarray]:
-        """Countries x months of the target and of the other target (NaN where unknown)."""
-        own = _wide_all(history, self.target)
+    def _inputs(self, history: pd.DataFrame) -> tuple[pd.MultiIndex, list[str], np.ndarray,
+                                                       dict[str, np.ndarray]]:
+        """Countries x months of the target (NaN where unknown) and of every feature of
+        ``features()`` but the step (a variant adds its own here)."""
+        own = wide_all(history, self.target)
         column = _OTHER[self.target]  # a panel without it: the features are unknown
-        other = (_wide_all(history, column).reindex_like(own) if column in history
+        other = (wide_all(history, column).reindex_like(own) if column in history
                  else pd.DataFrame(np.nan, index=own.index, columns=own.columns))
-        return (own.index, [str(m) for m in own.columns], own.to_numpy(dtype=float),
-                other.to_numpy(dtype=float))
+        values = own.to_numpy(dtype=float)
+        feats = path_features(values, other.to_numpy(dtype=float))
+        return own.index, [str(m) for m in own.columns], values, feats
+
+    def features(self) -> tuple[str, ...]:
+        """The design matrix's columns, the step first."""
+        return FEATURES
 
     def _active(self, values: np.ndarray) -> np.ndarray:
         nonzero = (np.nan_to_num(values) > 0).astype(float)
@@ -225,12 +232,13 @@ class QuantileBoost:
         return self
 
     def _key(self, train: pd.DataFrame, cutoff: pd.Period) -> str:
-        """What a fit depends on: the training months of both targets, the settings, this
-        module's code and LightGBM's version."""
+        """What a fit depends on: the training months of both targets, the settings and
+        features, this module's code and LightGBM's version."""
         columns = ["gwcode", "month", *(c for c in (self.target, _OTHER[self.target])
                                           if c in train)]
         digest = hashlib.blake2b(digest_size=20)
         for part in (self.target, repr(sorted(self.params().items())), str(cutoff),
+                     repr(self.features()),
                      repr(sorted(PARAMS.items())), repr(LEVELS), _code_digest(),
                      ",".join(columns)):
             digest.update(part.encode() + b"\0")
@@ -239,8 +247,8 @@ class QuantileBoost:
         return f"{self.target}-{cutoff}-{digest.hexdigest()}"
 
     def _boost(self, train: pd.DataFrame, cutoff: pd.Period) -> list[lgb.Booster]:
-        _, _, values, other = self._wide(train)
-        X, y = self._training_rows(path_features(values, other), values)
+        _, _, values, feats = self._inputs(train)
+        X, y = self._training_rows(feats, values)
         if not len(y):
             raise ModelError(f"{self.name}: no country had deaths in the months through "
                              f"{cutoff} to learn from")
@@ -267,10 +275,10 @@ class QuantileBoost:
             targets.append(np.log1p(future[rows]))
         return np.vstack(blocks), np.concatenate(targets)
 
-    @staticmethod
-    def _design(feats: dict[str, np.ndarray], rows: np.ndarray, step: int) -> np.ndarray:
+    def _design(self, feats: dict[str, np.ndarray], rows: np.ndarray, step: int
+                ) -> np.ndarray:
         columns = [np.full(int(rows.sum()), float(step))]
-        columns += [feats[name][rows] for name in FEATURES[1:]]
+        columns += [feats[name][rows] for name in self.features()[1:]]
         return np.column_stack(columns)
 
     def _quantile_draws(self, X: np.ndarray) -> np.ndarray:
@@ -290,12 +298,11 @@ class QuantileBoost:
         be forecast. The features roll through every month of the history, as in training:
         a window's mean is a running sum, so a shorter history could move it by a rounding
         error, enough to send a country down another branch of a tree."""
-        index, months, values, other = self._wide(history)
+        index, months, values, feats = self._inputs(history)
         if months[-1] != str(self.origin_):
             raise ModelError(f"{self.name}: no data for the origin {self.origin_}")
-        feats = path_features(values, other)
         seen = ~np.isnan(values[:, -1])
-        now = np.column_stack([feats[name][seen, -1] for name in FEATURES[1:]])
+        now = np.column_stack([feats[name][seen, -1] for name in self.features()[1:]])
         return index[seen], now, self._active(values)[seen, -1]
 
     def predict(self, history: pd.DataFrame, steps: Sequence[int]) -> DrawForecast:

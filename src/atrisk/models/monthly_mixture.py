@@ -43,13 +43,18 @@ class Mixture:
         return self
 
     def predict(self, history: pd.DataFrame, steps: Sequence[int]) -> DrawForecast:
-        a = self.first.predict(history, steps)
-        b = self.second.predict(history, steps)
-        where = pd.Series(np.arange(len(b.keys)),
-                          index=pd.MultiIndex.from_frame(b.keys[["gwcode", "month"]]))
-        rows = where.reindex(pd.MultiIndex.from_frame(a.keys[["gwcode", "month"]])).to_numpy()
-        both = ~np.isnan(rows)
-        k = int(round(self.share * N_DRAWS))
-        draws = a.draws.copy()
-        draws[both, k:] = b.draws[rows[both].astype(int), k:]
-        return DrawForecast(self.name, self.target, a.keys, draws)
+        return mix(self.name, self.first.predict(history, steps),
+                   self.second.predict(history, steps), self.share)
+
+
+def mix(name: str, a: DrawForecast, b: DrawForecast, share: float) -> DrawForecast:
+    """Draws ``0 … share·N`` of ``a``, the rest of ``b`` where ``b`` forecasts the same row
+    (unit and month); rows only ``a`` forecasts keep all of its draws."""
+    where = pd.Series(np.arange(len(b.keys)),
+                      index=pd.MultiIndex.from_frame(b.keys[["gwcode", "month"]]))
+    rows = where.reindex(pd.MultiIndex.from_frame(a.keys[["gwcode", "month"]])).to_numpy()
+    both = ~np.isnan(rows)
+    k = int(round(share * N_DRAWS))
+    draws = a.draws.copy()
+    draws[both, k:] = b.draws[rows[both].astype(int), k:]
+    return DrawForecast(name, a.target, a.keys, draws)

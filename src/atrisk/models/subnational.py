@@ -148,17 +148,22 @@ def _around(cells: np.ndarray, values: np.ndarray) -> np.ndarray:
 def subnational_models() -> dict[str, Any]:
     """Every sub-national model by name: the four benchmarks, ``recent_history`` per unit
     (bottom-up), ``national_shares`` (top-down) and ``history_and_shares``, half the draws of
-    each of the last two (back-tests only: its per-unit half needs the units' own months up to
-    the forecast's origin, which the live forecast's histories end years before)."""
+    each of the last two."""
     models: dict[str, Any] = {name: MONTHLY_MODELS[name] for name in BENCHMARKS}
     models["recent_history"] = MONTHLY_MODELS["recent_history"]
     models["national_shares"] = lambda target: NationalShares("national_shares", target)
-    models["history_and_shares"] = lambda target: Mixture(
-        "history_and_shares", target, NationalShares("national_shares", target),
-        MONTHLY_MODELS["recent_history"](target), share=0.5)
+    models[CURRENT] = lambda target: Mixture(
+        CURRENT, target, NationalShares("national_shares", target),
+        MONTHLY_MODELS["recent_history"](target), share=SHARE)
     return models
 
 
+#: The live forecast's model: ``CURRENT`` (better on the back-test's validation years) where
+#: the units' own history reaches the national forecast's origin, as its per-unit half
+#: forecasts from the units' last months; ``DEFAULT`` where the history ends before it.
 DEFAULT = "national_shares"
-__all__ = ["BENCHMARKS", "DEFAULT", "MonthlyModel", "NationalShares", "national_history",
-           "subnational_models", "unit_history"]
+CURRENT = "history_and_shares"
+#: ``CURRENT``'s share of draws from ``national_shares``.
+SHARE = 0.5
+__all__ = ["BENCHMARKS", "CURRENT", "DEFAULT", "MonthlyModel", "NationalShares",
+           "national_history", "subnational_models", "unit_history"]
