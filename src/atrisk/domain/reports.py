@@ -104,7 +104,7 @@ class SubnationalRunMeta(_Record):
     def data_note(self) -> str:
         return (f"how many: the national forecast from data through "
                 f"{self.national_last_data_month}; where: GED events through "
-                f"{self.history_last_month} ({self.history_vintage})")
+                f"{self.history_last_month} ({self.history_vintage}); model {self.model}")
 
 
 class Score(_Record):
