@@ -158,6 +158,21 @@ def test_draws_follow_the_fitted_quantiles_and_calm_countries_draw_zeros() -> No
     assert len(LEVELS) == len(model.boosters_)
 
 
+def test_any_share_of_the_draws_is_a_sample_of_the_whole_forecast() -> None:
+    """A mixture takes draws by index, so no model may leave its draws in quantile order:
+    a single month's draws (no paths to join) are shuffled, the same values in any order."""
+    history = _history()
+    model = QuantileBoost("q", "fatalities", rounds=30).fit(history)
+    one = model.predict(history, [1])
+    many = model.predict(history, [1, 2])
+    first = (many.keys["step"] == 1).to_numpy()
+    np.testing.assert_array_equal(np.sort(one.draws, axis=1), np.sort(many.draws[first], axis=1))
+    war = one.keys["iso3"].eq("W00").to_numpy()
+    upper = one.draws[war, 500:].mean()
+    lower = one.draws[war, :500].mean()
+    assert abs(upper - lower) < 0.25 * one.draws[war].std()  # halves alike, not low and high
+
+
 def test_a_mixture_takes_its_share_of_draws_from_each_model() -> None:
     history = _months({"AAA": [7.0] * 24})
     mix = Mixture("m", "fatalities", LastHistorical("l", "fatalities"),

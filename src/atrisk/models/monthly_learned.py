@@ -316,7 +316,10 @@ class QuantileBoost:
         draws = np.round(np.expm1(logs))
         draws[~np.tile(active, len(steps))] = 0.0
         blocks = np.split(draws, len(steps))
-        blocks = as_paths(blocks, steps, self.paths, rng)
+        if len(steps) > 1:
+            blocks = as_paths(blocks, steps, self.paths, rng)
+        else:  # no paths to join: still in quantile order, which a mixture must not take
+            blocks = [rng.permuted(blocks[0], axis=1)]
         return DrawForecast(self.name, self.target, _keys(countries, self.origin_, steps),
                             np.vstack(blocks))
 
