@@ -27,14 +27,12 @@ from __future__ import annotations
 
 import sys
 
-import numpy as np
-import pandas as pd
 from monthly_blend import paired_by_year  # benchmarks/, beside this script
 from monthly_learned import print_scores, validate
 
 from atrisk.domain.horizon import rolling_origins
 from atrisk.evaluation.monthly_backtest import changes, run
-from atrisk.models.monthly import N_DRAWS, _Benchmark
+from atrisk.models.monthly import NegBinHistory
 from atrisk.models.monthly_learned import QuantileBoost, stored_fits
 from atrisk.models.monthly_mixture import Mixture
 from atrisk.models.monthly_registry import MONTHLY_MODELS, _recent_history
@@ -43,27 +41,6 @@ from atrisk.panels.country_month import TARGETS, known
 from atrisk.settings import get_settings
 
 SHIPPED = "history_and_learned"
-
-
-class NegBinHistory(_Benchmark):
-    """Negative binomial draws with the mean and variance of the country's last ``window``
-    known months (see the module docstring)."""
-
-    def __init__(self, name: str, target: str, window: int = 12, seed: int = 0) -> None:
-        super().__init__(name, target, seed)
-        self.window = window
-
-    def _draws(self, wide: pd.DataFrame, rng: np.random.Generator, step: int) -> np.ndarray:
-        values = wide.to_numpy(dtype=float)
-        mean = np.nan_to_num(np.nanmean(values, axis=1))
-        var = np.nan_to_num(np.nanvar(values, axis=1, ddof=1))
-        over = var > mean
-        size = np.where(over, mean**2 / np.where(over, var - mean, 1.0), 1.0)
-        p = np.where(over, size / (size + mean), 1.0)
-        negbin = rng.negative_binomial(np.maximum(size, 1e-9)[:, None], p[:, None],
-                                       size=(len(wide), N_DRAWS))
-        poisson = rng.poisson(mean[:, None], size=(len(wide), N_DRAWS))
-        return np.where(over[:, None], negbin, poisson).astype(float)
 
 
 def _negbin(target: str) -> NegBinHistory:
@@ -99,7 +76,7 @@ def main() -> None:
         # the second run: the tenth from recent_history's half
         models = {name: models[name] for name in ("recent_history", SHIPPED)}
         for share, name in ((0.5, "q50_r40_n10"), (0.45, "q45_r45_n10")):
-            models[name] = (lambda target, name=name, share=share: Mixture(
+            models[name] = (lambda target, name=name, share=share: Mixture(  # as registered
                 name, target, QuantileBoost("quantile_boost", target), Mixture(
                     "history_and_negbin", target, _recent_history(target), _negbin(target),
                     share=0.9),  # the outer mixture takes its draws from index share·N

@@ -172,12 +172,15 @@ def test_monthly_backtest_and_forecast(built_env, settings: Settings, tmp_path) 
         paths.sum(axis=1).mean(), rel=1e-5)
     assert "P(a month >= 100)" in result.output
     meta = json.loads((runs[-1] / "run.json").read_text())
-    assert meta["model"] == "history_and_learned"  # the default; the run says how it was made
-    history, learned = (meta["settings"]["fatalities"][m]
-                        for m in ("recent_history", "quantile_boost"))
-    assert meta["settings"]["fatalities"]["share"] == 0.5 and history["decay"] == 0.96
+    assert meta["model"] == "history_learned_negbin"  # the default; the run says how it was made
+    fatalities = meta["settings"]["fatalities"]
+    learned, rest = fatalities["quantile_boost"], fatalities["history_and_negbin"]
+    history = rest["recent_history"]
+    assert fatalities["share"] == 0.45 and rest["share"] == 0.9 and history["decay"] == 0.96
+    assert rest["negbin12"]["window"] == 12
     assert learned["refit_months"] == 36 and learned["weight_power"] == 1.0
-    assert meta["settings"]["civilian_deaths"]["recent_history"]["cap"] == 10.0
+    assert meta["settings"]["civilian_deaths"]["history_and_negbin"]["recent_history"][
+        "cap"] == 10.0
     assert len(meta["inputs"]) >= 10
 
     result = runner.invoke(app, ["forecast", "monthly", "--last-data", "2030-01", "--out",

@@ -18,6 +18,7 @@ from atrisk.models.monthly import (
     GlobalBootstrap,
     LastHistorical,
     MonthlyModel,
+    NegBinHistory,
     RecentHistory,
     as_paths,
 )
@@ -77,6 +78,40 @@ def test_conflictology_draws_only_the_last_12_months() -> None:
     assert set(np.unique(by["AAA"])) == set(map(float, range(1, 13)))  # months 3-14
     assert set(np.unique(by["BBB"])) == {0.0, 50.0}
     assert (by["BBB"] == 50).mean() == pytest.approx(1 / 12, abs=0.03)
+
+
+def test_negative_binomial_has_the_last_12_months_mean_and_variance() -> None:
+    """AAA's last 12 months (1..12: mean 6.5, variance 13) are over-dispersed: negative
+    binomial draws with that mean and variance; BBB's (eleven 0s and a 50) too; a country
+    whose last 12 months were calm draws zeros, and one whose months vary less than a
+    Poisson's draws a Poisson."""
+    history = pd.concat([HISTORY, pd.DataFrame({
+        "gwcode": [3] * 14 + [4] * 14, "iso3": ["CCC"] * 14 + ["DDD"] * 14,
+        "month": [str(pd.Period("2020-01", "M") + i) for i in range(14)] * 2,
+        "civilian_deaths": [0.0] * 14 + [5.0, 6.0] * 7})], ignore_index=True)
+    model = NegBinHistory("n", "civilian_deaths").fit(history)
+    fc = model.predict(history, [3, 4])
+    assert fc.draws.shape == (8, N_DRAWS) and (fc.draws == np.round(fc.draws)).all()
+    by = dict(zip(fc.keys["iso3"] + fc.keys["month"], fc.draws, strict=True))
+    aaa = by["AAA2021-05"]
+    assert aaa.mean() == pytest.approx(6.5, rel=0.1)
+    assert aaa.var(ddof=1) == pytest.approx(13.0, rel=0.25)
+    bbb = by["BBB2021-05"]
+    assert bbb.mean() == pytest.approx(50 / 12, rel=0.2) and (bbb == 0).mean() > 0.5
+    assert not by["CCC2021-05"].any()
+    ddd = by["DDD2021-05"]  # mean 5.5, variance 0.27 < mean
+    assert ddd.mean() == pytest.approx(5.5, rel=0.1)
+    assert ddd.var() == pytest.approx(5.5, rel=0.25)
+    assert not np.array_equal(aaa, by["AAA2021-06"])  # months drawn independently
+
+
+def test_the_negative_binomial_mixture_takes_45_45_10() -> None:
+    model = MONTHLY_MODELS["history_learned_negbin"]("fatalities")
+    params = model.params()
+    assert params["share"] == 0.45 and params["history_and_negbin"]["share"] == 0.9
+    assert {type(model.first).__name__, type(model.second.first).__name__,
+            type(model.second.second).__name__} == {"QuantileBoost", "RecentHistory",
+                                                     "NegBinHistory"}
 
 
 def test_bootstrap_draws_from_the_global_pool() -> None:

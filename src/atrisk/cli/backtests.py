@@ -105,7 +105,7 @@ def backtest_monthly(
                                            "<name>_scores.parquet.")],
     models: Annotated[str, typer.Option(help="Comma-separated model names.")] =
         "exactly_zero,last_historical,conflictology_country12,bootstrap240,recent_history,"
-        "quantile_boost,history_and_learned",
+        "quantile_boost,history_and_learned,history_learned_negbin",
     origins: Annotated[Origins, typer.Option(
         help="views: the ViEWS protocol (data through October of Y-1, forecasts for "
              "January-December of Y); rolling: an origin at every month from December of "

@@ -161,8 +161,8 @@ def forecast_monthly_cmd(
         "--last-data", help="Forecast from an earlier month (YYYY-MM); default: the latest "
         "month with data, final or provisional.")] = None,
     model: Annotated[str | None, typer.Option(
-        help="Monthly model (default: history_and_learned, half recent_history's draws and "
-             "half quantile_boost's).")] = None,
+        help="Monthly model (default: history_learned_negbin, 45% of the draws "
+             "quantile_boost's, 45% recent_history's, 10% negbin12's).")] = None,
     top: Annotated[int, typer.Option(help="Countries to print.")] = 20,
 ) -> None:
     """The next 12 months for every country: 1,000 draws of civilian deaths and fatalities."""

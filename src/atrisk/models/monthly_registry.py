@@ -13,6 +13,7 @@ from atrisk.models.monthly import (
     GlobalBootstrap,
     LastHistorical,
     MonthlyModel,
+    NegBinHistory,
     RecentHistory,
 )
 from atrisk.models.monthly_learned import QuantileBoost
@@ -34,7 +35,14 @@ MONTHLY_MODELS: dict[str, Callable[[str], MonthlyModel]] = {
     "history_and_learned": lambda target: Mixture(
         "history_and_learned", target, _recent_history(target),
         QuantileBoost("quantile_boost", target), share=0.5),
+    "negbin12": lambda target: NegBinHistory("negbin12", target),
+    # 45% quantile_boost, 45% recent_history, 10% negbin12: chosen on 1995-2017 over
+    # history_and_learned (docs/benchmarks.md, "a negative binomial")
+    "history_learned_negbin": lambda target: Mixture(
+        "history_learned_negbin", target, QuantileBoost("quantile_boost", target),
+        Mixture("history_and_negbin", target, _recent_history(target),
+                NegBinHistory("negbin12", target), share=0.9), share=0.45),
 }
 BENCHMARKS: tuple[str, ...] = ("exactly_zero", "last_historical", "conflictology_country12",
                                "bootstrap240")
-DEFAULT = "history_and_learned"
+DEFAULT = "history_learned_negbin"
