@@ -17,17 +17,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from atrisk.domain.horizon import VIEWS_STEPS, monthly_windows
 from atrisk.evaluation.monthly_metrics import crps, score_rows
-from atrisk.models.monthly import RECENT_HISTORY_SETTINGS, DrawForecast, RecentHistory
-from atrisk.models.monthly_mixture import Mixture, mix
+from atrisk.models.monthly import RECENT_HISTORY_SETTINGS, RecentHistory
 from atrisk.models.monthly_registry import DEFAULT, MONTHLY_MODELS
-from atrisk.models.subnational import NationalShares, national_history, unit_history
+from atrisk.models.subnational import deal_out, national_history, unit_history
 from atrisk.panels.subnational import UnitPanel
 
 #: Settings are chosen on test years before this one; it and later years are the test.
@@ -69,7 +67,7 @@ def run(panels: Sequence[UnitPanel], models: Mapping[str, Callable], first: int,
                 totals.append(_total_rows(panel, target, NATIONAL, window.test_year, months,
                                           total, draws))
                 for name, factory in models.items():
-                    fc = _predict(factory(target).fit(past), past, steps, draws)
+                    fc = deal_out(factory(target).fit(past), past, steps, draws)
                     keys = pd.MultiIndex.from_frame(fc.keys[["gwcode", "month"]])
                     actual = truth[target].reindex(keys).to_numpy(dtype=float)
                     scores.append(pd.concat([fc.keys.assign(
@@ -81,18 +79,6 @@ def run(panels: Sequence[UnitPanel], models: Mapping[str, Callable], first: int,
                                               total, summed.reindex(steps).to_numpy()))
     return SubnationalBacktest(pd.concat(scores, ignore_index=True),
                                pd.concat(totals, ignore_index=True))
-
-
-def _predict(model: Any, past: pd.DataFrame, steps: list[int], national: np.ndarray
-             ) -> DrawForecast:
-    """A model's draws, ``national_shares`` (alone or as a mixture's first part) dealing out
-    ``national``, as the live forecast deals out the published national run's draws."""
-    if isinstance(model, NationalShares):
-        return model.predict(past, steps, national=national)
-    if isinstance(model, Mixture) and isinstance(model.first, NationalShares):
-        return mix(model.name, model.first.predict(past, steps, national=national),
-                   model.second.predict(past, steps), model.share)
-    return model.predict(past, steps)
 
 
 class _National:

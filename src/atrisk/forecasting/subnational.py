@@ -29,13 +29,10 @@ from atrisk.domain.reports import MonthlyRunMeta, SubnationalRunMeta
 from atrisk.evaluation.monthly_metrics import exceedance
 from atrisk.forecasting.structural import code_version
 from atrisk.models.monthly import N_DRAWS
-from atrisk.models.monthly_mixture import mix
-from atrisk.models.monthly_registry import MONTHLY_MODELS
 from atrisk.models.subnational import (
     CURRENT,
     DEFAULT,
-    SHARE,
-    NationalShares,
+    deal_out,
     subnational_models,
     unit_history,
 )
@@ -109,12 +106,9 @@ def forecast_subnational(settings: Settings, iso3: str, out: Path,
                     .assign(month=lambda f: f["month"].astype(str))
                     .pivot_table(index="month", columns="draw", values="value"))
             months = list(wide.index)
-            model = NationalShares(DEFAULT, target).fit(history)
+            model = subnational_models()[name](target).fit(history)
             steps = list(range(1, len(months) + 1))
-            fc = model.predict(history, steps, national=wide.to_numpy(dtype=float))
-            if current:
-                own = MONTHLY_MODELS["recent_history"](target).fit(history)
-                fc = mix(name, fc, own.predict(history, steps), SHARE)
+            fc = deal_out(model, history, steps, wide.to_numpy(dtype=float))
             units = fc.keys["gwcode"].astype(str).to_numpy()
             labels = np.repeat(np.asarray(months), len(units) // len(months))
             rows = len(units) * N_DRAWS

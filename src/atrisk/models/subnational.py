@@ -44,7 +44,7 @@ from atrisk.models.monthly import (
     origin_of,
     settings_of,
 )
-from atrisk.models.monthly_mixture import Mixture
+from atrisk.models.monthly_mixture import Mixture, mix
 from atrisk.models.monthly_registry import MONTHLY_MODELS
 
 #: The ViEWS benchmarks, at unit level.
@@ -145,6 +145,19 @@ def _around(cells: np.ndarray, values: np.ndarray) -> np.ndarray:
     return padded[index].mean(axis=1)
 
 
+def deal_out(model: Any, history: pd.DataFrame, steps: Sequence[int],
+             national: np.ndarray) -> DrawForecast:
+    """A fitted model's draws, ``national_shares`` (alone or as a mixture's first part, as in
+    ``history_and_shares``) dealing out ``national`` (steps x draws): the live forecast's
+    published national run, or the back-test's national forecast from the same origin."""
+    if isinstance(model, NationalShares):
+        return model.predict(history, steps, national=national)
+    if isinstance(model, Mixture) and isinstance(model.first, NationalShares):
+        return mix(model.name, model.first.predict(history, steps, national=national),
+                   model.second.predict(history, steps), model.share)
+    return model.predict(history, steps)
+
+
 def subnational_models() -> dict[str, Any]:
     """Every sub-national model by name: the four benchmarks, ``recent_history`` per unit
     (bottom-up), ``national_shares`` (top-down) and ``history_and_shares``, half the draws of
@@ -165,5 +178,5 @@ DEFAULT = "national_shares"
 CURRENT = "history_and_shares"
 #: ``CURRENT``'s share of draws from ``national_shares``.
 SHARE = 0.5
-__all__ = ["BENCHMARKS", "CURRENT", "DEFAULT", "MonthlyModel", "NationalShares",
+__all__ = ["BENCHMARKS", "CURRENT", "DEFAULT", "MonthlyModel", "NationalShares", "deal_out",
            "national_history", "subnational_models", "unit_history"]
