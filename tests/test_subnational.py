@@ -46,17 +46,37 @@ def test_every_event_falls_in_the_cell_ged_gives_it(iso3: str, settings: Setting
 def test_cells_and_regions_add_up_to_the_country(iso3: str, settings: Settings) -> None:
     history = subnational.history_for(iso3, settings)
     months = ged.to_country_month(ged.history_events(history, settings)).set_index("month")
+    february = ged.release_events(ged.CANDIDATE_2026_02, settings)
+    february = ged.to_country_month(february[february["country_id"] == ged.HISTORY_GW[iso3]])
     for level in subnational.LEVELS:
         panel = subnational.unit_panel(iso3, level, settings)
         table = panel.table
-        n_months = len(pd.period_range(ged.GED_FIRST_MONTH, history.last_month, freq="M"))
-        assert len(table) == len(panel.units) * n_months  # every unit, every month, zero-filled
-        assert table["month"].max() == history.last_month  # later months unknown, not zero
-        assert (table["vintage"] == history.vintage).all()
-        total = table.groupby("month")[["civilian_deaths", "fatalities", "events"]].sum()
+        n_months = len(pd.period_range(ged.GED_FIRST_MONTH, "2026-02", freq="M"))
+        assert len(table) == len(panel.units) * n_months  # every unit, every month
+        assert table["month"].max() == "2026-02"  # the latest release; later months unknown
+        final = table[table["month"] <= history.last_month]
+        assert (final["vintage"] == history.vintage).all() and (final["status"] == "final").all()
+        total = final.groupby("month")[["civilian_deaths", "fatalities", "events"]].sum()
         for column in ("civilian_deaths", "fatalities", "events"):
             expected = months[column].reindex(total.index).fillna(0.0)
             np.testing.assert_allclose(total[column].to_numpy(), expected.to_numpy())
+        # Candidate 26.0.2 covers February 2026 in full: its events placed, adding up to the
+        # release's country-month; the months between are unknown, not calm
+        feb = table[table["month"] == "2026-02"]
+        assert (feb["status"] == "provisional").all()
+        assert (feb["vintage"] == "candidate-26.0.2").all()
+        for column in ("civilian_deaths", "fatalities", "events"):
+            assert feb[column].sum() == february.loc[february["month"] == "2026-02",
+                                                     column].sum() > 0
+        between = table[(table["month"] > history.last_month) & (table["month"] < "2026-02")]
+        assert between[["civilian_deaths", "fatalities", "events"]].isna().all().all()
+        assert set(between["status"]) <= {"unknown", "partial"}
+        assert panel.provisional_vintages() == ["candidate-26.0.2"]
+        assert panel.recent_through() == history.last_month
+        assert panel.complete_through(history.last_month)
+        assert not panel.complete_through("2026-02")
+        if iso3 == "MEX":  # one late-coded January event came with February's release
+            assert set(table.loc[table["month"] == "2026-01", "status"]) == {"partial"}
 
 
 def test_cells_cover_the_country_and_every_event(settings: Settings) -> None:
@@ -191,7 +211,8 @@ def test_a_history_that_reaches_the_origin_adds_the_units_own_months(
     civilian = draws[draws["target"] == "civilian_deaths"]
     shared = civilian[civilian["draw"] < k].groupby(["month", "draw"])["value"].sum()
     np.testing.assert_allclose(shared.to_numpy(), national.reindex(shared.index).to_numpy())
-    history = unit_history(subnational.unit_panel("MMR", "region", built).table, "MMR")
+    table = subnational.unit_panel("MMR", "region", built).table
+    history = unit_history(table[table["month"] <= "2023-12"], "MMR")
     own = subnational_models()["recent_history"]("civilian_deaths").fit(history).predict(
         history, list(range(1, 13)))
     first = civilian[(civilian["month"] == "2024-01") & (civilian["draw"] >= k)]
@@ -274,7 +295,7 @@ def test_the_full_ged_needs_only_more_data(settings: Settings, tmp_path, monkeyp
     events = mirror / "conflict" / "ucdp" / "events"
     events.mkdir(parents=True)
     (mirror / "geo").symlink_to(settings.mirror / "geo")  # type: ignore[operator]
-    for name in ("ged241_mexico.csv.gz", "ged241_myanmar.csv.gz"):
+    for name in ("ged241_mexico.csv.gz", "ged241_myanmar.csv.gz", "GEDEvent_v26_0_2.csv.gz"):
         (events / name).symlink_to(settings.mirror / "conflict/ucdp/events" / name)  # type: ignore[operator]
     parts = [gzip.decompress((events / n).read_bytes()).decode().splitlines()
              for n in ("ged241_mexico.csv.gz", "ged241_myanmar.csv.gz")]
@@ -291,6 +312,10 @@ def test_the_full_ged_needs_only_more_data(settings: Settings, tmp_path, monkeyp
     assert set(panel.units["unit"]) == set(alone.units["unit"])
     assert panel.table["civilian_deaths"].sum() == alone.table["civilian_deaths"].sum()
     assert panel.table["vintage"].iloc[0] == "ged-25.1"
+    # after GED 25.1's 2024-12: 2025 unknown here (no places), February 2026 provisional
+    assert set(panel.table.loc[panel.table["month"].str.startswith("2025"), "status"]) == {
+        "unknown"}
+    assert panel.known_months()[-2:] == ["2024-12", "2026-02"]
 
 
 def test_the_backtest_scores_units_and_country_totals(settings: Settings) -> None:
@@ -346,3 +371,67 @@ def test_the_backtest_deals_out_the_national_model_fitted_on_every_country(
     expected = crps(actual, np.sort(fc.draws[caf], axis=1), ordered=True)
     np.testing.assert_allclose(shipped.loc[backtest.NATIONAL].loc[months], expected)
     assert not np.allclose(own.loc[backtest.NATIONAL].loc[months], expected)
+
+
+def test_candidate_events_with_places_carry_the_units_to_the_origin(
+        built: Settings, forecasts, tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """More data, no code: a history that ends in 2020-12 followed by a Candidate release
+    with coordinates for all of 2021 (UCDP's 2021 releases) gives every region known months
+    through 2021-12, so a national run from 2021-12 is dealt out by ``history_and_shares``,
+    the last 12 months are 2021's, and the data note names the release."""
+    import dataclasses
+
+    from atrisk.domain.reports import MonthlyRunMeta
+    from atrisk.forecasting import subnational as forecasting
+    from atrisk.models.subnational import CURRENT
+
+    mirror = tmp_path / "mirror"
+    events = mirror / "conflict" / "ucdp" / "events"
+    events.mkdir(parents=True)
+    (mirror / "geo").symlink_to(built.mirror / "geo")  # type: ignore[operator]
+    (events / ged.CANDIDATE_2021.source.path.split("/")[-1]).symlink_to(
+        built.mirror / ged.CANDIDATE_2021.source.path)  # type: ignore[operator]
+    full = pd.read_csv(built.mirror / ged.HISTORY_MMR.source.path,  # type: ignore[operator]
+                       dtype=str, keep_default_na=False)
+    full[full["date_start"].str[:7] <= "2020-12"].to_csv(events / "ged241_myanmar.csv.gz",
+                                                         index=False)
+    source = ged.HISTORY_MMR.source
+    short = dataclasses.replace(ged.HISTORY_MMR, last_month="2020-12", source=dataclasses.replace(
+        source, period=("date_start", "2020-12"),
+        schema=dataclasses.replace(source.schema, min_rows=2000)))
+    monkeypatch.setattr(ged, "EVENT_HISTORIES", (short,))
+    monkeypatch.setattr(ged, "CANDIDATE_RELEASES", (ged.CANDIDATE_2021,))
+    there = built.model_copy(update={"mirror": mirror})
+
+    panel = subnational.unit_panel("MMR", "region", there)
+    table = panel.table
+    year = table[table["month"].str.startswith("2021")]
+    assert (year["status"] == "provisional").all()
+    assert (year["vintage"] == "candidate-21.0.x").all()
+    release = ged.release_events(ged.CANDIDATE_2021, there)
+    release = ged.to_country_month(release[release["country_id"] == 775]).set_index("month")
+    by_month = year.groupby("month")["civilian_deaths"].sum()
+    np.testing.assert_allclose(by_month.to_numpy(),
+                               release["civilian_deaths"].reindex(by_month.index).fillna(0.0))
+    assert panel.complete_through("2021-12") and panel.recent_through() == "2021-12"
+
+    months = [str(m) for m in pd.period_range("2022-01", "2022-12", freq="M")]
+    rng = np.random.default_rng(0)
+    national = pd.DataFrame(
+        [(m, t, d, float(v)) for m in months for t in forecasting.TARGETS
+         for d, v in enumerate(rng.poisson(60, N_DRAWS))],
+        columns=["month", "target", "draw", "value"]).assign(iso3="MMR")
+    national.to_parquet(tmp_path / "national.parquet", index=False)
+    national_run = MonthlyRunMeta.model_validate(
+        forecasts["monthly"].meta.model_dump()
+        | {"last_data_month": "2021-12", "draws_file": str(tmp_path / "national.parquet")})
+    monkeypatch.setattr(forecasting, "latest_monthly_run", lambda _: national_run)
+    run = forecasting.forecast_subnational(there, "MMR", tmp_path / "mmr.parquet", "region")
+    assert run.meta.model == CURRENT
+    assert run.meta.candidate_months == [str(m) for m in
+                                         pd.period_range("2021-01", "2021-12", freq="M")]
+    assert run.meta.last_12_through == "2021-12"
+    assert "Candidate events of 2021-01 to 2021-12 (candidate-21.0.x)" in run.meta.data_note
+    last12 = year.groupby("unit")["civilian_deaths"].sum()
+    got = run.outlook.set_index("unit")["last_12_months"]
+    np.testing.assert_allclose(got.to_numpy(), last12.reindex(got.index).fillna(0.0))

@@ -460,8 +460,9 @@ class SubnationalPlace(BaseModel):
     unit: str = Field(description="PRIO-GRID id (cells) or region name (regions).")
     expected: float = Field(description="Expected civilian deaths over the outlook's months.")
     p_ge_25: float = Field(description="Chance of at least 25 civilian deaths in them.")
-    last_12_months: float = Field(description="Civilian deaths in the history's last 12 "
-                                  "months.")
+    last_12_months: float = Field(description="Civilian deaths in the 12 months to the "
+                                  "run's last_12_through (the latest 12 months in a row "
+                                  "whose places are known).")
     region: str | None = Field(default=None, description="Cells: the region most of its "
                                "events were in.")
     lat: float | None = None

@@ -94,6 +94,14 @@ class SubnationalRunMeta(_Record):
     history: str = Field(description="The complete event history the places come from.")
     history_vintage: str
     history_last_month: str
+    candidate_vintages: list[str] = Field(
+        default=[], description="The UCDP Candidate releases (with coordinates) whose events "
+        "follow the history.")
+    candidate_months: list[str] = Field(
+        default=[], description="The months after the history those releases make known.")
+    last_12_through: str | None = Field(
+        default=None, description="The last of the 12 known months in a row that each "
+        "place's last-12-months figure sums.")
     units: int
     draws: int
     code_version: str
@@ -102,9 +110,17 @@ class SubnationalRunMeta(_Record):
 
     @property
     def data_note(self) -> str:
+        later = ""
+        if self.candidate_months:
+            span = self.candidate_months[0]
+            if len(self.candidate_months) > 1:
+                span += f" to {self.candidate_months[-1]}"
+            later = (f" and Candidate events of {span} "
+                     f"({', '.join(self.candidate_vintages)})")
         return (f"how many: the national forecast from data through "
                 f"{self.national_last_data_month}; where: GED events through "
-                f"{self.history_last_month} ({self.history_vintage}); model {self.model}")
+                f"{self.history_last_month} ({self.history_vintage}){later}; model "
+                f"{self.model}")
 
 
 class Score(_Record):

@@ -53,7 +53,8 @@ def run(panels: Sequence[UnitPanel], models: Mapping[str, Callable], first: int,
     steps = list(VIEWS_STEPS)
     national = _National(countries, {panel.iso3 for panel in panels})
     for panel in panels:
-        history = unit_history(panel.table, panel.iso3)
+        final = panel.table[panel.table["month"] <= panel.last_month]  # no Candidate months
+        history = unit_history(final, panel.iso3)
         end = min(last, int(panel.last_month[:4]) - (not panel.last_month.endswith("-12")))
         truth = history.set_index(["gwcode", "month"])
         country = national_history(history).set_index("month")

@@ -3,14 +3,18 @@ its PRIO-GRID cells (or first-level regions) by ``national_shares``.
 
 How many: the national run's draws (data through its last month, Candidate releases
 included). Where: the country's complete GED history (through 2022-12 for the Central African
-Republic, 2023-12 for Mexico and Myanmar here; 2024-12 everywhere with the full GED). A
-country's cells add up, draw by draw, to its national forecast, so the map and the national
-figures never disagree.
+Republic, 2023-12 for Mexico and Myanmar here; 2024-12 everywhere with the full GED), then the
+Candidate releases with coordinates (here February 2026). A country's cells add up, draw by
+draw, to its national forecast, so the map and the national figures never disagree.
 
-Where the units' history reaches the national run's last month (a history with the Candidate
-events up to it), half the draws are instead each unit's own ``recent_history``
-(``history_and_shares``, better on the back-test's validation and test years): more data, no
-other code. Those draws need not add up to the national ones.
+Where the units' months are known in each of the 12 months to the national run's last month
+(the complete history, then a Candidate release with coordinates for every later month), half
+the draws are instead each unit's own ``recent_history`` (``history_and_shares``, better on
+the back-test's validation and test years, where histories were complete): more data, no
+other code. Those draws need not add up to the national ones. With a gap in those months
+(here 2024-2025: the 2025 compilation has no coordinates) the per-unit half would read one
+or two scattered months, which the back-test never tried, so the forecast stays
+``national_shares``.
 """
 
 from __future__ import annotations
@@ -85,11 +89,12 @@ def forecast_subnational(settings: Settings, iso3: str, out: Path,
         raise NotFoundError(f"no country {iso3}")
     national_run = latest_monthly_run(settings)
     panel = unit_panel(iso3, level, settings, int(countries.loc[iso3, "gwcode"]))
-    history = unit_history(panel.table, iso3)
-    current = panel.last_month >= national_run.last_data_month
+    origin = national_run.last_data_month
+    current = panel.complete_through(origin)
     name = CURRENT if current else DEFAULT
-    if current:  # forecast from the national run's origin, as its draws are
-        history = history[history["month"] <= national_run.last_data_month]
+    # forecast from the national run's origin, as its draws are (when the units reach it)
+    history = unit_history(panel.table[panel.table["month"] <= origin], iso3)
+    recent = origin if current else panel.recent_through()
     national = pd.read_parquet(national_run.draws_file, filters=[("iso3", "==", iso3)],
                                columns=["month", "target", "draw", "value"])
     if national.empty:
@@ -126,7 +131,8 @@ def forecast_subnational(settings: Settings, iso3: str, out: Path,
                                     "p_ge_25": exceedance(fc.draws, 25)})
             summaries.append(summary)
             if target == "civilian_deaths":
-                outlooks.append(_outlook(fc.draws, units, labels, months, panel.table))
+                outlooks.append(_outlook(fc.draws, units, labels, months, panel.table,
+                                         recent))
     summary = pd.concat(summaries, ignore_index=True)
     outlook = outlooks[0]
     meta = SubnationalRunMeta(
@@ -135,7 +141,10 @@ def forecast_subnational(settings: Settings, iso3: str, out: Path,
         national_model=national_run.model,
         national_last_data_month=national_run.last_data_month, months=months,
         history=panel.history.source.version, history_vintage=panel.history.vintage,
-        history_last_month=panel.last_month, units=len(panel.units), draws=N_DRAWS,
+        history_last_month=panel.last_month,
+        candidate_vintages=panel.provisional_vintages(),
+        candidate_months=[m for m in panel.known_months() if m > panel.last_month],
+        last_12_through=recent, units=len(panel.units), draws=N_DRAWS,
         code_version=code_version(), draws_file=str(out), outlook_months=OUTLOOK_MONTHS)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
     run_dir = settings.build_dir / "forecasts" / f"subnational-{iso3}-{level}-{stamp}"
@@ -148,13 +157,14 @@ def forecast_subnational(settings: Settings, iso3: str, out: Path,
 
 
 def _outlook(draws: np.ndarray, units: np.ndarray, labels: np.ndarray, months: list[str],
-             table: pd.DataFrame) -> pd.DataFrame:
+             table: pd.DataFrame, through: str) -> pd.DataFrame:
     """Per unit: civilian deaths expected over the first ``OUTLOOK_MONTHS`` months, the
-    chance of at least ``SERIOUS`` in them (draw j of every month is one path), and the
-    history's last 12 months."""
+    chance of at least ``SERIOUS`` in them (draw j of every month is one path), and the 12
+    months to ``through`` (the latest 12 known months in a row)."""
     first = np.isin(labels, months[:OUTLOOK_MONTHS])
     paths = pd.DataFrame(draws[first]).groupby(units[first]).sum()
-    recent = table[table["month"] > str(pd.Period(table["month"].max(), "M") - 12)]
+    recent = table[(table["month"] > str(pd.Period(through, "M") - 12))
+                   & (table["month"] <= through)]
     last12 = recent.groupby(recent["unit"].astype(str))["civilian_deaths"].sum()
     out = pd.DataFrame({"unit": paths.index, "expected": paths.mean(axis=1).to_numpy(),
                         "p_ge_serious": (paths >= SERIOUS).mean(axis=1).to_numpy()})

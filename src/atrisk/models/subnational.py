@@ -58,9 +58,10 @@ def unit_history(table: pd.DataFrame, iso3: str) -> pd.DataFrame:
 
 
 def national_history(history: pd.DataFrame) -> pd.DataFrame:
-    """The country's own months: the sum of its units (one row per month)."""
+    """The country's own months: the sum of its units (one row per month; missing where
+    the units' month is unknown)."""
     targets = [c for c in ("civilian_deaths", "fatalities") if c in history]
-    total = history.groupby("month", as_index=False)[targets].sum()
+    total = history.groupby("month", as_index=False)[targets].sum(min_count=1)
     return total.assign(gwcode=0, iso3=history["iso3"].iloc[0])
 
 

@@ -14,10 +14,17 @@ month, from a complete GED event history (``sources.ged.EventHistory``).
 
 Months run from GED's first (1989-01) to the history's last; every unit has every month,
 zero where nothing happened (GED records every event, so a month without one had none).
-Months after the history's end are unknown, not zero: they are not in the panel. Every row
-carries the history's vintage. An event spanning months counts in its first month (UCDP
-gives no split), as in the country-month panel, so a country's cells and its regions sum to
-exactly its months.
+An event spanning months counts in its first month (UCDP gives no split), as in the
+country-month panel, so a country's cells and its regions sum to exactly its months.
+
+After the history's end come the UCDP Candidate releases (``ged.CANDIDATE_RELEASES``), with
+the country panel's vintages and statuses: a month a release with coordinates covers in full
+is ``provisional`` (its events placed like GED's, zero where none; the newer release wins);
+a month only late-coded events reach is ``partial`` and a month no such release covers is
+``unknown`` (the slim 2025 compilation has no coordinates: its months are known for the
+country, not for its places). Partial and unknown months are unknown, not zero: their
+targets are missing. Months after the latest release are not in the panel. Every row carries
+its ``vintage`` and ``status``.
 """
 
 from __future__ import annotations
@@ -33,7 +40,7 @@ from atrisk.domain import priogrid
 from atrisk.domain.errors import NotFoundError
 from atrisk.settings import Settings
 from atrisk.sources import ged, geo
-from atrisk.sources.ged import EventHistory
+from atrisk.sources.ged import EventHistory, Release
 
 Level = Literal["cell", "region"]
 LEVELS: tuple[Level, ...] = ("cell", "region")
@@ -42,6 +49,8 @@ UNLOCATED = "(no region given)"
 TARGETS = ("civilian_deaths", "fatalities", "events")
 #: The kinds of first-level region GED appends to a name.
 _KINDS = r"\s+(?:union territory|province|prefecture|state|region|division|district|department)$"
+#: The statuses whose counts are known (as in the country-month panel).
+KNOWN = ("final", "provisional")
 #: Regions GED names under an old and a new name (country, old name without its kind): today's.
 RENAMED = {("MEX", "Distrito Federal"): "Ciudad de México", ("MMR", "Karen"): "Kayin",
            ("MMR", "Magwe"): "Magway"}
@@ -50,8 +59,8 @@ RENAMED = {("MEX", "Distrito Federal"): "Ciudad de México", ("MMR", "Karen"): "
 @dataclass(frozen=True)
 class UnitPanel:
     """One country's units (cells or regions) by month: ``unit``, ``month`` (YYYY-MM), the
-    ``TARGETS`` and ``vintage``; ``units`` describes each unit (cells: centre, bounds and the
-    region most of its events were in)."""
+    ``TARGETS``, ``vintage`` and ``status``; ``units`` describes each unit (cells: centre,
+    bounds and the region most of its events were in)."""
 
     iso3: str
     level: Level
@@ -61,7 +70,32 @@ class UnitPanel:
 
     @property
     def last_month(self) -> str:
+        """The complete history's last month: the back-test scores final months only."""
         return self.history.last_month
+
+    def known_months(self) -> list[str]:
+        """The months whose counts are known (final or provisional), oldest first."""
+        statuses = self.table.drop_duplicates("month").set_index("month")["status"]
+        return sorted(statuses.index[statuses.isin(KNOWN)])
+
+    def complete_through(self, month: str, months: int = 12) -> bool:
+        """Whether every one of the ``months`` months up to ``month`` is known: the units'
+        own recent history can be read there as the back-test read it."""
+        wanted = {str(pd.Period(month, "M") - k) for k in range(months)}
+        return wanted <= set(self.known_months())
+
+    def recent_through(self, months: int = 12) -> str:
+        """The latest month whose ``months`` months up to it are all known."""
+        known = self.known_months()
+        for month in reversed(known):
+            if self.complete_through(month, months):
+                return month
+        return self.last_month
+
+    def provisional_vintages(self) -> list[str]:
+        """The Candidate releases the panel's provisional months come from."""
+        rows = self.table[self.table["status"] == "provisional"]
+        return list(dict.fromkeys(rows["vintage"].astype(str)))
 
 
 def history_for(iso3: str, settings: Settings) -> EventHistory:
@@ -103,14 +137,62 @@ def unit_panel(iso3: str, level: Level, settings: Settings, gwcode: int | None =
             if gwcode is None:
                 raise ValueError("the full GED needs the country's GW code")
             events = events[events["country_id"] == gwcode]
-        _PANELS[key] = (cell_panel(iso3, events, history, settings) if level == "cell"
-                        else region_panel(iso3, events, history))
+        else:
+            gwcode = ged.HISTORY_GW[iso3]
+        later = candidate_events(gwcode, history, settings)
+        _PANELS[key] = (cell_panel(iso3, events, history, settings, later) if level == "cell"
+                        else region_panel(iso3, events, history, later))
     return _PANELS[key]
 
 
+@dataclass(frozen=True)
+class LaterEvents:
+    """Candidate events of one country after its history's end: ``events`` (those of months
+    some release covers in full, each with its ``vintage``), and the month of every month
+    from the history's end to the latest release, with its ``vintage`` and ``status``."""
+
+    events: pd.DataFrame
+    months: pd.DataFrame
+
+
+def candidate_events(gwcode: int, history: EventHistory, settings: Settings | None = None,
+                     releases: tuple[Release, ...] | None = None) -> LaterEvents:
+    """The country's events from the Candidate releases after ``history`` (oldest release
+    first; a newer one replaces a month), with each later month's status (module docstring)."""
+    releases = ged.CANDIDATE_RELEASES if releases is None else releases
+    last = max([history.last_month, *(r.last_month for r in releases)])
+    later = [str(m) for m in pd.period_range(history.last_month, last, freq="M")[1:]]
+    status = dict.fromkeys(later, "unknown")
+    vintage: dict[str, str | None] = dict.fromkeys(later, None)
+    covered: dict[str, pd.DataFrame] = {}
+    for release in releases:
+        if release.slim or release.last_month <= history.last_month:
+            continue  # no places; or nothing after the history
+        events = ged.release_events(release, settings)
+        events = events[events["country_id"] == gwcode]
+        month = events["date_start"].dt.strftime("%Y-%m")
+        for m in later:
+            if m in release.months:
+                covered[m] = events[month == m].assign(vintage=release.vintage)
+                status[m], vintage[m] = "provisional", release.vintage
+            elif status[m] in ("unknown", "partial") and (month == m).any():
+                status[m], vintage[m] = "partial", release.vintage
+    months = pd.DataFrame({"month": later, "status": [status[m] for m in later],
+                           "vintage": [vintage[m] for m in later]})
+    columns = ["id", "date_start", "latitude", "longitude", "adm_1", "best",
+               "deaths_civilians", "type_of_violence", "country_id", "vintage"]
+    found = [frame[columns] for frame in covered.values() if len(frame)]
+    events = (pd.concat(found, ignore_index=True) if found
+              else pd.DataFrame(columns=columns))
+    return LaterEvents(events, months)
+
+
 def cell_panel(iso3: str, events: pd.DataFrame, history: EventHistory,
-               settings: Settings | None = None) -> UnitPanel:
+               settings: Settings | None = None, later: LaterEvents | None = None
+               ) -> UnitPanel:
     """Every cell of the country by month (see the module docstring)."""
+    if later is not None and len(later.events):
+        events = pd.concat([events, later.events], ignore_index=True)
     located = events.assign(unit=priogrid.cell_of(events["latitude"], events["longitude"]))
     cells = np.union1d(country_cells(iso3, settings), located["unit"].unique())
     south, west, north, east = priogrid.bounds(cells)
@@ -120,15 +202,19 @@ def cell_panel(iso3: str, events: pd.DataFrame, history: EventHistory,
     units = pd.DataFrame({"unit": cells, "lat": lat, "lon": lon, "south": south,
                           "west": west, "north": north, "east": east})
     units["region"] = units["unit"].map(regions).fillna("")  # where its events were
-    return UnitPanel(iso3, "cell", _by_month(located, cells, history), units, history)
+    return UnitPanel(iso3, "cell", _by_month(located, cells, history, later), units, history)
 
 
-def region_panel(iso3: str, events: pd.DataFrame, history: EventHistory) -> UnitPanel:
+def region_panel(iso3: str, events: pd.DataFrame, history: EventHistory,
+                 later: LaterEvents | None = None) -> UnitPanel:
     """Every first-level region of the country by month (see the module docstring)."""
+    if later is not None and len(later.events):
+        events = pd.concat([events, later.events], ignore_index=True)
     located = events.assign(unit=region_names(iso3, events["adm_1"]))
     regions = np.asarray(sorted(located["unit"].unique()), dtype=object)
     units = pd.DataFrame({"unit": regions})
-    return UnitPanel(iso3, "region", _by_month(located, regions, history), units, history)
+    return UnitPanel(iso3, "region", _by_month(located, regions, history, later), units,
+                     history)
 
 
 def region_names(iso3: str, adm_1: pd.Series) -> pd.Series:
@@ -155,11 +241,18 @@ def country_cells(iso3: str, settings: Settings | None = None) -> np.ndarray:
     return gids[shapely.contains_xy(outline, lon, lat)]
 
 
-def _by_month(located: pd.DataFrame, units: np.ndarray, history: EventHistory) -> pd.DataFrame:
-    """Zero-filled unit x month sums of the located events."""
-    months = [str(m) for m in pd.period_range(ged.GED_FIRST_MONTH, history.last_month, freq="M")]
+def _by_month(located: pd.DataFrame, units: np.ndarray, history: EventHistory,
+              later: LaterEvents | None = None) -> pd.DataFrame:
+    """Unit x month sums of the located events: zero where a known month had none, missing
+    where the month is unknown."""
+    final = [str(m) for m in pd.period_range(ged.GED_FIRST_MONTH, history.last_month, freq="M")]
+    status = pd.DataFrame({"month": final, "status": "final", "vintage": history.vintage})
+    if later is not None:
+        status = pd.concat([status, later.months], ignore_index=True)
     sums = ged.to_country_month(located, by="unit").groupby(["unit", "month"])[
-        ["civilian_deaths", "fatalities", "events"]].sum(min_count=1)
-    grid = pd.MultiIndex.from_product([units, months], names=["unit", "month"])
-    table = sums.reindex(grid).astype(float).fillna(0.0)
-    return table.reset_index().assign(vintage=history.vintage)
+        list(TARGETS)].sum(min_count=1)
+    grid = pd.MultiIndex.from_product([units, status["month"]], names=["unit", "month"])
+    table = sums.reindex(grid).astype(float).fillna(0.0).reset_index()
+    table = table.merge(status, on="month", how="left")
+    table.loc[~table["status"].isin(KNOWN), list(TARGETS)] = np.nan
+    return table

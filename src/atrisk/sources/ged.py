@@ -224,7 +224,7 @@ def history_events(history: EventHistory, settings: Settings | None = None) -> p
         frame = _checked_events(read(history.source, settings), str(path)).table
     if history.countries is not None:
         ids = set(frame["country_id"].unique())
-        expected = {_GW[iso3] for iso3 in history.countries}
+        expected = {HISTORY_GW[iso3] for iso3 in history.countries}
         if not ids <= expected:
             raise SourceError(str(path), f"events in countries {sorted(ids - expected)} "
                               f"(expected only {', '.join(history.countries)})")
@@ -232,7 +232,7 @@ def history_events(history: EventHistory, settings: Settings | None = None) -> p
 
 
 #: GW codes of the countries with single-country histories (GED's ``country_id``).
-_GW = {"CAF": 482, "MEX": 70, "MMR": 775}
+HISTORY_GW = {"CAF": 482, "MEX": 70, "MMR": 775}
 
 
 @dataclass(frozen=True)
