@@ -197,6 +197,19 @@ def test_no_look_ahead_in_the_rolling_backtest(monthly, tmp_path) -> None:
     assert not np.array_equal(later_draws["as is"], later_draws["future replaced"])
 
 
+def test_targets_side_by_side_score_as_one_process(monthly) -> None:
+    """``jobs=2`` (a process per target, steps relayed to the parent) gives the very rows of
+    one process, in the same order."""
+    origins = rolling_origins("2022-10", "2022-12", "2023-02")
+    history = monthly[monthly["status"].isin(["final", "provisional"])]
+    models = {name: MONTHLY_MODELS[name] for name in ("recent_history", "negbin12")}
+    said: dict[int, list[str]] = {1: [], 2: []}
+    scored = {jobs: run(history, models, ["civilian_deaths", "fatalities"], origins,
+                        progress=said[jobs].append, jobs=jobs) for jobs in (1, 2)}
+    pd.testing.assert_frame_equal(scored[1], scored[2])
+    assert sorted(said[1]) == sorted(said[2]) and len(said[2]) == 3 * 2 * 2
+
+
 def test_crps_by_hand() -> None:
     # Draws {0, 1, 2}, actual 1: E|X-y| = 2/3, E|X-X'|/2 = 4/9 -> CRPS = 2/9.
     draws = np.tile([0.0, 1.0, 2.0], (1, 1))

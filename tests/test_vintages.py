@@ -187,3 +187,60 @@ def test_forecast_from_the_latest_month_by_default(built: Settings, tmp_path: Pa
 def test_an_earlier_origin_stands_on_final_data(monthly: pd.DataFrame) -> None:
     assert basis(monthly, "2023-12", since="2021-01").describe() == (
         "data through 2023-12; UCDP GED, final")
+
+
+def _mirror_with(mirror: Path, tmp_path: Path, extra: dict[str, str]) -> Path:
+    """A copy of the mirror (links) whose events folder also holds ``extra`` files."""
+    out = tmp_path / "mirror"
+    events = Path(ged.CANDIDATE_2026_02.source.path).parent
+    for path in mirror.rglob("*"):
+        if path.is_file():
+            link = out / path.relative_to(mirror)
+            link.parent.mkdir(parents=True, exist_ok=True)
+            link.symlink_to(path)
+    for name, text in extra.items():
+        (out / events / name).write_text(text, encoding="utf-8")
+    return out
+
+
+def test_a_monthly_release_dropped_into_the_mirror_extends_the_panels(
+        mirror: Path, tmp_path: Path) -> None:
+    """More data, no code: a file under UCDP's monthly name (here March 2026, made from
+    February's release moved a month on) is read, validated and applied like the registered
+    releases, in the country panel and in the places of the sub-national panels; a cut one
+    is refused by name."""
+    from atrisk.domain.errors import SourceError
+    from atrisk.panels import subnational
+    from atrisk.panels.country_month import build_country_month
+
+    with gzip.open(mirror / ged.CANDIDATE_2026_02.source.path, "rt", encoding="utf-8") as fh:
+        february = pd.read_csv(fh, dtype=str, keep_default_na=False)
+    march = february.copy()
+    for col in ("date_start", "date_end"):
+        moved = pd.to_datetime(march[col].str[:10]) + pd.DateOffset(months=1)
+        march[col] = moved.dt.strftime("%Y-%m-%d") + march[col].str[10:]
+    there = _mirror_with(mirror, tmp_path, {"GEDEvent_v26_0_3.csv": march.to_csv(index=False)})
+    settings = Settings(mirror=there, build_dir=tmp_path / "build")
+    releases = ged.candidate_releases(settings)
+    assert [r.vintage for r in releases] == ["candidate-25.0.x", "candidate-26.0.2",
+                                             "candidate-26.0.3"]
+    assert releases[-1].months == ("2026-03",)
+
+    panel = build_country_month(settings).panel
+    assert panel["month"].max() == "2026-03"
+    mmr = panel[panel["iso3"] == "MMR"].set_index("month")
+    assert (mmr.loc["2026-03", "status"], mmr.loc["2026-03", "vintage"]) == (
+        "provisional", "candidate-26.0.3")
+    in_march = march[(march["country_id"] == "775") & march["date_start"].str.startswith("2026-03")]
+    assert mmr.loc["2026-03", "fatalities"] == in_march["best"].astype(int).sum() > 0
+    assert mmr.loc["2026-02", "vintage"] == "candidate-26.0.2"  # late-coded events: no change
+
+    regions = subnational.unit_panel("MMR", "region", settings).table
+    placed = regions[regions["month"] == "2026-03"]
+    assert (placed["status"] == "provisional").all()
+    assert placed["fatalities"].sum() == mmr.loc["2026-03", "fatalities"]
+
+    cut = _mirror_with(mirror, tmp_path / "cut",
+                       {"GEDEvent_v26_0_3.csv": march.head(50).to_csv(index=False)})
+    with pytest.raises(SourceError, match="GEDEvent_v26_0_3.csv.*expected at least 500"):
+        build_country_month(Settings(mirror=cut, build_dir=tmp_path / "build"))

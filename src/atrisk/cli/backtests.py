@@ -118,6 +118,9 @@ def backtest_monthly(
     refit: Annotated[bool, typer.Option(
         help="Refit the learned model instead of reading back fits whose data, settings "
              "and code are unchanged (kept in build/cache/fits/monthly).")] = False,
+    jobs: Annotated[int, typer.Option(
+        help="Processes scoring side by side, one per target (rolling origins; the ViEWS "
+             "protocol writes its draws in one).")] = os.cpu_count() or 1,
 ) -> None:
     """Monthly forecasts tested on the past and scored as ViEWS scores them; published with
     the run (the Track record page shows it)."""
@@ -147,7 +150,7 @@ def backtest_monthly(
             store:
         panel = known(read_table(settings, "country_month"))
         scored = run_monthly(panel, {m: MONTHLY_MODELS[m] for m in names}, TARGETS, windows,
-                             draws_out=None if rolling else out, progress=step)
+                             draws_out=None if rolling else out, progress=step, jobs=jobs)
     scores_path = out.with_name(out.stem + "_scores.parquet")
     if rolling:
         scored.rename(columns={"last_data_month": "origin"}).to_parquet(scores_path,

@@ -98,10 +98,10 @@ def refresh(
 @data_app.command("sources")
 def data_sources() -> None:
     """List every public dataset atrisk reads: producer, version, licence and citation."""
-    from atrisk.panels.build import SOURCES
+    from atrisk.panels.build import sources
 
     table = Table("source", "producer", "version", "licence", "citation", show_lines=True)
-    for s in SOURCES:
+    for s in sources(_settings()):
         table.add_row(s.name, s.producer, s.version, s.licence, s.citation)
     console.print(table)
 

@@ -5,8 +5,11 @@ happened."""
 
 from __future__ import annotations
 
+import multiprocessing
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +27,7 @@ from atrisk.evaluation.monthly_metrics import (
     summarise,
 )
 from atrisk.models.monthly import N_DRAWS, MonthlyModel
+from atrisk.models.parallel import map_processes
 
 ModelFactory = Callable[[str], MonthlyModel]
 
@@ -41,37 +45,97 @@ LONG_SCHEMA = pa.schema([
 
 def run(panel: pd.DataFrame, models: Mapping[str, ModelFactory], targets: Sequence[str],
         windows: Sequence[MonthlyWindow | RollingOrigin], draws_out: Path | None = None,
-        progress: Callable[[str], None] = lambda _: None) -> pd.DataFrame:
+        progress: Callable[[str], None] = lambda _: None, jobs: int = 1) -> pd.DataFrame:
     """Scores per forecast row (keys, actual, CRPS, IGN, MIS, Briers); optionally every draw
-    written to ``draws_out`` (Parquet, long format)."""
+    written to ``draws_out`` (Parquet, long format). Without draws to write, ``jobs``
+    processes share the targets (each target's fits stay in one process, so none is made
+    twice); the rows come in the same order either way."""
+    if jobs > 1 and draws_out is None and len(targets) > 1:
+        return _side_by_side(panel, models, targets, windows, progress, jobs)
     writer = pq.ParquetWriter(draws_out, LONG_SCHEMA) if draws_out is not None else None
     scored = []
-    truths = {target: panel.set_index(["gwcode", "month"])[target] for target in targets}
     try:
         for window in windows:
-            history = panel[panel["month"] <= window.last_data_month]
             for target in targets:
-                truth = truths[target]
-                for name, factory in models.items():
-                    progress(f"{window.label} {target} {name}")
-                    model = factory(target).fit(history)
-                    for steps in window.step_groups:
-                        forecast = model.predict(history, steps)
-                        actual = truth.reindex(pd.MultiIndex.from_frame(
-                            forecast.keys[["gwcode", "month"]])).to_numpy(dtype=float)
-                        keep = ~np.isnan(actual)
-                        rows = forecast.keys[keep].reset_index(drop=True)
-                        draws = forecast.draws[keep]
-                        scores = score_rows(actual[keep], draws)
-                        meta = rows.assign(last_data_month=window.last_data_month,
-                                           target=target, model=name, actual=actual[keep])
-                        scored.append(pd.concat([meta, scores], axis=1))
-                        if writer is not None:
-                            writer.write_table(long_table(meta, draws))
+                scored += _window_scores(panel, models, target, window, progress, writer)
     finally:
         if writer is not None:
             writer.close()
     return pd.concat(scored, ignore_index=True)
+
+
+def _window_scores(panel: pd.DataFrame, models: Mapping[str, ModelFactory], target: str,
+                   window: MonthlyWindow | RollingOrigin, progress: Callable[[str], None],
+                   writer: pq.ParquetWriter | None = None) -> list[pd.DataFrame]:
+    """Every model's scored rows for one target and window."""
+    history = panel[panel["month"] <= window.last_data_month]
+    truth = _truth(panel, target)
+    scored = []
+    for name, factory in models.items():
+        progress(f"{window.label} {target} {name}")
+        model = factory(target).fit(history)
+        for steps in window.step_groups:
+            forecast = model.predict(history, steps)
+            actual = truth.reindex(pd.MultiIndex.from_frame(
+                forecast.keys[["gwcode", "month"]])).to_numpy(dtype=float)
+            keep = ~np.isnan(actual)
+            rows = forecast.keys[keep].reset_index(drop=True)
+            draws = forecast.draws[keep]
+            scores = score_rows(actual[keep], draws)
+            meta = rows.assign(last_data_month=window.last_data_month, target=target,
+                               model=name, actual=actual[keep])
+            scored.append(pd.concat([meta, scores], axis=1))
+            if writer is not None:
+                writer.write_table(long_table(meta, draws))
+    return scored
+
+
+_TRUTHS: dict[tuple[int, str], pd.Series] = {}
+
+
+def _truth(panel: pd.DataFrame, target: str) -> pd.Series:
+    """``target`` by ``gwcode, month`` (made once per panel and target)."""
+    key = (id(panel), target)
+    if key not in _TRUTHS:
+        _TRUTHS.clear()  # one back-test at a time
+        _TRUTHS[key] = panel.set_index(["gwcode", "month"])[target]
+    return _TRUTHS[key]
+
+
+def _side_by_side(panel: pd.DataFrame, models: Mapping[str, ModelFactory],
+                  targets: Sequence[str], windows: Sequence[MonthlyWindow | RollingOrigin],
+                  progress: Callable[[str], None], jobs: int) -> pd.DataFrame:
+    """``run`` with one process per target; the workers' steps are relayed to ``progress``."""
+    with multiprocessing.Manager() as manager:
+        said = manager.Queue()
+
+        def relay() -> None:
+            while (label := said.get()) is not None:
+                progress(label)
+
+        listener = threading.Thread(target=relay, daemon=True)
+        listener.start()
+        try:
+            parts = list(map_processes(
+                partial(_target_scores, panel, models, windows, said.put), list(targets),
+                jobs))
+        finally:
+            said.put(None)
+            listener.join()
+    scored = pd.concat(parts, ignore_index=True)
+    window = scored["last_data_month"].map({w.last_data_month: i for i, w in enumerate(windows)})
+    target = scored["target"].map({t: i for i, t in enumerate(targets)})
+    key = window.to_numpy() * len(targets) + target.to_numpy()
+    order = np.argsort(key, kind="stable")  # window, then target, as ``run``
+    return scored.iloc[order].reset_index(drop=True)
+
+
+def _target_scores(panel: pd.DataFrame, models: Mapping[str, ModelFactory],
+                   windows: Sequence[MonthlyWindow | RollingOrigin],
+                   progress: Callable[[str], None], target: str) -> pd.DataFrame:
+    return pd.concat([part for window in windows
+                      for part in _window_scores(panel, models, target, window, progress)],
+                     ignore_index=True)
 
 
 def long_table(meta: pd.DataFrame, draws: np.ndarray, schema: pa.Schema = LONG_SCHEMA

@@ -36,7 +36,8 @@ def daily_deaths(settings: Settings, first_month: str = "2021-01") -> pd.DataFra
                                  & (panel["month"] >= first_month)])
     ids = ucdp.country_ids(settings)
     daily = []
-    for release in ged.CANDIDATE_RELEASES:
+    releases = ged.candidate_releases(settings)
+    for release in releases:
         events = coded_events(release, ids, settings)
         inside = events[events["date_start"].dt.strftime("%Y-%m").isin(release.months)]
         daily.append(pd.DataFrame({"iso3": inside["country_id"].map(iso),
@@ -46,7 +47,7 @@ def daily_deaths(settings: Settings, first_month: str = "2021-01") -> pd.DataFra
     candidate = candidate.groupby(["iso3", "day"], as_index=False)["deaths"].sum()
     covered = pd.concat([pd.Series(pd.date_range(pd.Period(m).start_time,
                                                  pd.Period(m).end_time.normalize()))
-                         for r in ged.CANDIDATE_RELEASES for m in r.months])
+                         for r in releases for m in r.months])
     days = pd.DatetimeIndex(sorted(set(spread["day"]) | set(covered)))
     grid = pd.MultiIndex.from_product([sorted(iso.dropna().unique()), days],
                                       names=["iso3", "day"])

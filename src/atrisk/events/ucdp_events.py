@@ -19,9 +19,10 @@ REPORTED = ("event_id", "event_date", "iso3", "admin1", "lat", "lon", "geo_preci
 
 
 def reported_events(settings: Settings,
-                    releases: tuple[ged.Release, ...] = ged.CANDIDATE_RELEASES) -> pd.DataFrame:
-    """Every event of ``releases`` dated in a month its release covers in full (``REPORTED``
-    columns; ISO3 from the data build's countries)."""
+                    releases: tuple[ged.Release, ...] | None = None) -> pd.DataFrame:
+    """Every event of ``releases`` (by default ``ged.candidate_releases``) dated in a month
+    its release covers in full (``REPORTED`` columns; ISO3 from the data build's countries)."""
+    releases = ged.candidate_releases(settings) if releases is None else releases
     iso = read_table(settings, "countries").set_index("gwcode")["iso3"]
     ids = ucdp.country_ids(settings)
     covered: dict[str, pd.DataFrame] = {}

@@ -47,6 +47,14 @@ SOURCES: tuple[Source, ...] = (
     early_annual.POPULATION_GW, ushmm.TOOLS_EVIDENCE, ushmm.TOOL_STUDIES,
 )
 
+
+def sources(settings: Settings | None = None) -> tuple[Source, ...]:
+    """``SOURCES`` and the monthly Candidate releases found beside them
+    (``ged.candidate_releases``): what a build reads."""
+    found = [r.source for r in ged.candidate_releases(settings)
+             if r not in ged.CANDIDATE_RELEASES]
+    return (*SOURCES, *found)
+
 TABLES = ("panel", "countries", "episodes", "ewp_prepared", "unmatched", "crosscheck",
           "country_month", "country_month_unmatched", "country_month_check",
           "data_vintages", "candidate_revisions", "candidate_revisions_by_type",
@@ -73,7 +81,7 @@ def build(settings: Settings, progress: Callable[[str], None] = lambda _: None,
     tmp.mkdir()
     try:
         progress("checking inputs")
-        inputs = [_check(source, settings) for source in SOURCES]
+        inputs = [_check(source, settings) for source in sources(settings)]
         progress("country table")
         frame = country_years(FIRST_YEAR, last_year, settings)
         episodes = ewp.episodes(settings)

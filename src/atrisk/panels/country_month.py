@@ -11,7 +11,9 @@ carrying the ``vintage`` it comes from and its ``status``:
   missing): unknown, not calm, so its targets are missing and ``events`` says what arrived;
 - ``unknown``: a month between releases that no release in the mirror reaches.
 
-Months after the latest release are not in the panel: nobody has reported them.
+Months after the latest release are not in the panel: nobody has reported them. The releases
+are the registered ones and every monthly release file found beside them
+(``ged.candidate_releases``), so a new month needs the file, not code.
 
 Targets: ``civilian_deaths`` (GED ``deaths_civilians`` summed) and ``fatalities`` (GED
 ``best`` summed). A state exists in a month when it is independent at the month's end.
@@ -87,8 +89,9 @@ def build_country_month(settings: Settings | None = None) -> CountryMonth:
     final = ged.country_month(settings)
     yearly = ucdp.organized_violence(settings)
     ids = ucdp.country_ids(settings)
-    releases = [candidates.release_months(r, ids, settings) for r in ged.CANDIDATE_RELEASES]
-    last = max([ged.FINAL_LAST_MONTH, *(r.last_month for r in ged.CANDIDATE_RELEASES)])
+    registered = ged.candidate_releases(settings)
+    releases = [candidates.release_months(r, ids, settings) for r in registered]
+    last = max([ged.FINAL_LAST_MONTH, *(r.last_month for r in registered)])
     grid = month_grid(ged.GED_FIRST_MONTH, last, settings)
 
     merged = grid.merge(final, on=["iso3", "month"], how="left")
@@ -110,7 +113,8 @@ def build_country_month(settings: Settings | None = None) -> CountryMonth:
     panel, check = reconcile(merged.sort_values(["gwcode", "month"]).reset_index(drop=True),
                              yearly)
 
-    measured = measure(final, yearly, ids, releases, settings)
+    feb = releases[registered.index(ged.CANDIDATE_2026_02)]
+    measured = measure(final, yearly, ids, feb, settings)
     last_final_year = int(ged.FINAL_LAST_MONTH[:4])
     spread = Spread(revision={r.target: r.log_ratio_sd for r in measured.revisions},
                     estimate=measured.checks[0].log_ratio_sd)
@@ -118,7 +122,7 @@ def build_country_month(settings: Settings | None = None) -> CountryMonth:
 
     vintages = [_vintage_row(ged.FINAL_VINTAGE, ged.COUNTRY_MONTH.name, "final",
                              ged.GED_FIRST_MONTH, ged.FINAL_LAST_MONTH, "reported")]
-    for release, months in zip(ged.CANDIDATE_RELEASES, releases, strict=True):
+    for release, months in zip(registered, releases, strict=True):
         vintages += apply_release(panel, release, months, shares, spread)
     unreached = panel["status"].isna()  # a month no release in the mirror covers
     panel.loc[unreached, "status"] = "unknown"
@@ -138,14 +142,13 @@ class Measured:
 
 
 def measure(final: pd.DataFrame, yearly: pd.DataFrame, ids: dict[str, int],
-            releases: list[pd.DataFrame], settings: Settings | None) -> Measured:
+            feb: pd.DataFrame, settings: Settings | None) -> Measured:
     """What becoming final does to Candidate counts (2021 in both forms), and the civilian
     estimator's error on months whose civilian deaths are known (2021; 2026-02)."""
     gw = {iso: code for code, iso in iso3_by_gwcode(settings).items()}
     c21 = candidates.release_months(ged.CANDIDATE_2021, ids, settings)
     final21 = final[final["month"].str.startswith("2021")]
     final21 = final21.assign(gwcode=final21["iso3"].map(gw))
-    feb = releases[ged.CANDIDATE_RELEASES.index(ged.CANDIDATE_2026_02)]
     feb = feb[feb["month"] == ged.CANDIDATE_2026_02.last_month]
     return Measured(
         revisions=candidates.revisions(c21, final21),

@@ -73,7 +73,7 @@ def early_updates(panel: pd.DataFrame, settings: Settings | None = None) -> pd.D
     early: UCDP Candidate deaths by type (a release must cover the whole year), coup attempts,
     and population (the year's growth applied to the panel's own last value)."""
     year = int(panel["year"].max()) + 1
-    releases = [r for r in ged.CANDIDATE_RELEASES
+    releases = [r for r in ged.candidate_releases(settings)
                 if set(str(m) for m in pd.period_range(f"{year}-01", f"{year}-12", freq="M"))
                 <= set(r.months)]
     if not releases:

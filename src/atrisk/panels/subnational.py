@@ -17,7 +17,7 @@ zero where nothing happened (GED records every event, so a month without one had
 An event spanning months counts in its first month (UCDP gives no split), as in the
 country-month panel, so a country's cells and its regions sum to exactly its months.
 
-After the history's end come the UCDP Candidate releases (``ged.CANDIDATE_RELEASES``), with
+After the history's end come the UCDP Candidate releases (``ged.candidate_releases``), with
 the country panel's vintages and statuses: a month a release with coordinates covers in full
 is ``provisional`` (its events placed like GED's, zero where none; the newer release wins);
 a month only late-coded events reach is ``partial`` and a month no such release covers is
@@ -159,7 +159,7 @@ def candidate_events(gwcode: int, history: EventHistory, settings: Settings | No
                      releases: tuple[Release, ...] | None = None) -> LaterEvents:
     """The country's events from the Candidate releases after ``history`` (oldest release
     first; a newer one replaces a month), with each later month's status (module docstring)."""
-    releases = ged.CANDIDATE_RELEASES if releases is None else releases
+    releases = ged.candidate_releases(settings) if releases is None else releases
     last = max([history.last_month, *(r.last_month for r in releases)])
     later = [str(m) for m in pd.period_range(history.last_month, last, freq="M")[1:]]
     status = dict.fromkeys(later, "unknown")

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -27,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from atrisk.domain.errors import SourceError
-from atrisk.settings import Settings
+from atrisk.settings import Settings, get_settings
 from atrisk.sources.base import (
     Schema,
     Source,
@@ -159,9 +160,41 @@ CANDIDATE_2025 = _release("ged_candidate_2025", "ged_candidate_2025_slim.csv",
 CANDIDATE_2026_02 = _release("ged_candidate_2026_02", "GEDEvent_v26_0_2.csv.gz",
                              "GEDEvent_v26_0_2.csv", "Candidate 26.0.2 (February 2026)",
                              "candidate-26.0.2", "2026-02", "2026-02", min_events=1000)
-#: The releases after GED's final months that the country-month panel is built from, oldest
-#: first (a newer release wins where two cover a month).
+#: The releases after GED's final months registered with their sizes, oldest first (a newer
+#: release wins where two cover a month); ``candidate_releases`` adds the monthly files found.
 CANDIDATE_RELEASES: tuple[Release, ...] = (CANDIDATE_2025, CANDIDATE_2026_02)
+#: UCDP's name of a monthly Candidate release: GEDEvent_v26_0_2.csv holds February 2026.
+MONTHLY_FILE = re.compile(r"^GEDEvent_v(\d{2})_0_(\d{1,2})\.csv(?:\.gz|\.zip)?$")
+#: A monthly release holds 1,000-2,500 events worldwide (1,298 in February 2026); a file with
+#: fewer than this was cut short.
+MONTHLY_MIN_EVENTS = 500
+
+
+def candidate_releases(settings: Settings | None = None) -> tuple[Release, ...]:
+    """The releases the panels are built from: the registered ones, then every monthly
+    release in the events folder of the mirror (or of the download cache) under UCDP's own
+    name for a month after GED's final ones and not already registered: a new month needs
+    the file, not code. Oldest first; the slim compilation before the monthly releases with
+    places and civilian counts, which replace its months."""
+    settings = settings or get_settings()
+    root = Path(settings.mirror if settings.mirror is not None else settings.cache_dir)
+    folder = root / Path(CANDIDATE_2026_02.source.path).parent
+    known = {m for r in CANDIDATE_RELEASES if not r.slim for m in r.months}
+    found: dict[str, Release] = {}
+    for path in sorted(folder.glob("GEDEvent_v*")) if folder.is_dir() else ():
+        match = MONTHLY_FILE.match(path.name)
+        if match is None or not 1 <= int(match[2]) <= 12:
+            continue
+        year, number = int(match[1]), int(match[2])
+        month = f"20{year:02d}-{number:02d}"
+        if month <= FINAL_LAST_MONTH or month in known or month in found:
+            continue
+        found[month] = _release(
+            f"ged_candidate_{year:02d}_0_{number}", path.name,
+            f"GEDEvent_v{year:02d}_0_{number}.csv", f"Candidate {year}.0.{number} ({month})",
+            f"candidate-{year}.0.{number}", month, month, min_events=MONTHLY_MIN_EVENTS)
+    return tuple(sorted((*CANDIDATE_RELEASES, *found.values()),
+                        key=lambda r: (not r.slim, r.last_month)))
 
 
 @dataclass(frozen=True)

@@ -211,7 +211,7 @@ async def methods(request: Request, cache: CacheDep, settings: SettingsDep) -> R
 
 
 def _methods(request: Request, settings: Settings) -> HTMLResponse:
-    from atrisk.panels.build import SOURCES
+    from atrisk.panels.build import sources
 
     manifest = read_manifest(settings) if settings.data_dir.exists() else {}
     with session(settings.database) as s:
@@ -220,7 +220,7 @@ def _methods(request: Request, settings: Settings) -> HTMLResponse:
         rolling_run = queries.latest_run(s, "backtest_rolling")
     cost = report.carry_forward_cost if isinstance(report, StructuralBacktestReport) else []
     return TEMPLATES.TemplateResponse(request, "methods.html", {
-        "sources": [*SOURCES, geo.WORLD_110M], "manifest": manifest,
+        "sources": [*sources(settings), geo.WORLD_110M], "manifest": manifest,
         "carry_forward_cost": cost, "max_auc_loss": MAX_AUC_LOSS,
         "rolling": _rolling(rolling_run) if rolling_run else None,
         "max_top30_loss": MAX_TOP30_LOSS,
