@@ -213,12 +213,7 @@ def test_a_monthly_release_dropped_into_the_mirror_extends_the_panels(
     from atrisk.panels import subnational
     from atrisk.panels.country_month import build_country_month
 
-    with gzip.open(mirror / ged.CANDIDATE_2026_02.source.path, "rt", encoding="utf-8") as fh:
-        february = pd.read_csv(fh, dtype=str, keep_default_na=False)
-    march = february.copy()
-    for col in ("date_start", "date_end"):
-        moved = pd.to_datetime(march[col].str[:10]) + pd.DateOffset(months=1)
-        march[col] = moved.dt.strftime("%Y-%m-%d") + march[col].str[10:]
+    march = _march(mirror)
     there = _mirror_with(mirror, tmp_path, {"GEDEvent_v26_0_3.csv": march.to_csv(index=False)})
     settings = Settings(mirror=there, build_dir=tmp_path / "build")
     releases = ged.candidate_releases(settings)
@@ -244,3 +239,67 @@ def test_a_monthly_release_dropped_into_the_mirror_extends_the_panels(
                        {"GEDEvent_v26_0_3.csv": march.head(50).to_csv(index=False)})
     with pytest.raises(SourceError, match="GEDEvent_v26_0_3.csv.*expected at least 500"):
         build_country_month(Settings(mirror=cut, build_dir=tmp_path / "build"))
+
+
+def _march(mirror: Path) -> pd.DataFrame:
+    """February 2026's release moved a month on: a stand-in for March's."""
+    with gzip.open(mirror / ged.CANDIDATE_2026_02.source.path, "rt", encoding="utf-8") as fh:
+        march = pd.read_csv(fh, dtype=str, keep_default_na=False)
+    for col in ("date_start", "date_end"):
+        moved = pd.to_datetime(march[col].str[:10]) + pd.DateOffset(months=1)
+        march[col] = moved.dt.strftime("%Y-%m-%d") + march[col].str[10:]
+    return march
+
+
+def test_data_fetch_downloads_the_releases_ucdp_has_published_since(
+        mirror: Path, tmp_path: Path) -> None:
+    """`atrisk data fetch` against a local stand-in for UCDP's folder holding March 2026:
+    March is downloaded under UCDP's name (and then found by the build), April, not yet
+    published, ends the run; a second run downloads nothing; a release cut short is refused,
+    naming its URL, and not kept. With a mirror set it says where the files go instead."""
+    import http.server
+    import threading
+
+    from typer.testing import CliRunner
+
+    from atrisk.cli.main import app
+
+    served = tmp_path / "ucdp"
+    served.mkdir()
+    march = _march(mirror)
+    march.to_csv(served / "GEDEvent_v26_0_3.csv", index=False)
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(*args, directory=str(served), **kwargs)
+
+        def log_message(self, *args) -> None:  # the output is the command's only
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}/"
+    cache = tmp_path / "cache"
+    env = {"ATRISK_MIRROR": None, "ATRISK_CACHE_DIR": str(cache), "COLUMNS": "200"}
+    command = ["data", "fetch", "--until", "2026-06", "--base-url", base]
+    try:
+        first = CliRunner().invoke(app, command, env=env)
+        assert first.exit_code == 0, first.output
+        said = " ".join(first.output.split())
+        assert "1 new Candidate release(s) after 2026-02" in said
+        assert "UCDP has not published 2026-04 yet" in said
+        folder = cache / "conflict" / "ucdp" / "events"
+        assert [p.name for p in folder.iterdir()] == ["GEDEvent_v26_0_3.csv"]
+        found = ged.candidate_releases(Settings(mirror=None, cache_dir=cache))
+        assert found[-1].months == ("2026-03",) and found[-1].vintage == "candidate-26.0.3"
+        again = CliRunner().invoke(app, command, env=env)
+        assert "0 new Candidate release(s) after 2026-03" in " ".join(again.output.split())
+
+        march.head(50).to_csv(served / "GEDEvent_v26_0_4.csv", index=False)
+        cut = CliRunner().invoke(app, command, env=env)
+        assert cut.exit_code != 0  # `atrisk` prints the error in one line (cli.main.run)
+        assert "GEDEvent_v26_0_4.csv: only 50 events" in str(cut.exception)
+        assert sorted(p.name for p in folder.iterdir()) == ["GEDEvent_v26_0_3.csv"]
+    finally:
+        server.shutdown()
+    refused = CliRunner().invoke(app, command, env={**env, "ATRISK_MIRROR": str(mirror)})
+    assert refused.exit_code != 0 and "put new ones there" in str(refused.exception)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -93,6 +94,40 @@ def refresh(
     forecast_structural(year=LAST_OBSERVED + 1)
     if monthly:
         forecast_monthly_cmd(out=_settings().build_dir / "forecast_monthly.parquet")
+
+
+@data_app.command("fetch")
+def data_fetch(
+    until: Annotated[str | None, typer.Option(
+        help="The last month to ask for, YYYY-MM (default: this month).")] = None,
+    base_url: Annotated[str, typer.Option(
+        help="Where the releases are (UCDP's folder, or a copy of it).")] = "",
+) -> None:
+    """Download UCDP's monthly Candidate releases published since the newest month here
+    (each checked as the build checks it) into the download cache; `atrisk data build` then
+    applies them. Without a mirror only: with one, put the files in the mirror."""
+    from datetime import UTC, datetime
+
+    from atrisk.sources import ged
+    from atrisk.sources.ucdp_fetch import fetch_candidates
+
+    settings = _settings()
+    if settings.mirror is not None:
+        raise ConfigError(f"ATRISK_MIRROR is set ({settings.mirror}): atrisk reads the "
+                          "Candidate releases from the mirror's conflict/ucdp/events/, so put "
+                          "new ones there; `atrisk data fetch` fills the download cache used "
+                          "without a mirror")
+    last = until or datetime.now(UTC).strftime("%Y-%m")
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", last):
+        raise typer.BadParameter(f"--until {last!r} is not a month YYYY-MM")
+    after = max([ged.FINAL_LAST_MONTH, *(r.last_month for r in ged.candidate_releases(settings))])
+    folder = settings.cache_dir / Path(ged.CANDIDATE_2026_02.source.path).parent
+    got = fetch_candidates(folder, after, last, base_url or ged.CANDIDATE_URL,
+                           progress=lambda name: console.print(f"  {name}"))
+    waiting = (f"; UCDP has not published {got.not_yet} yet" if got.not_yet else "")
+    console.print(f"{len(got.downloaded)} new Candidate release(s) after {after} in "
+                  f"{folder}{waiting}" + (": run `atrisk data build`" if got.downloaded
+                                          else ""))
 
 
 @data_app.command("sources")

@@ -140,7 +140,7 @@ def _release(name: str, file: str, official: str, version: str, vintage: str,
     and none dated after its last month (which would stretch the panel past the data)."""
     schema = SLIM_SCHEMA if slim else SCHEMA
     source = Source(
-        name=name, path=f"conflict/ucdp/events/{file}", url=_CANDIDATE_URL + official,
+        name=name, path=f"conflict/ucdp/events/{file}", url=CANDIDATE_URL + official,
         version=version, licence="CC BY 4.0", citation=_CITE,
         producer="Uppsala Conflict Data Program", schema=replace(schema, min_rows=min_events),
         period=("date" if slim else "date_start", last))
@@ -148,7 +148,7 @@ def _release(name: str, file: str, official: str, version: str, vintage: str,
     return Release(source, vintage, months, slim)
 
 
-_CANDIDATE_URL = "https://ucdp.uu.se/downloads/candidateged/"
+CANDIDATE_URL = "https://ucdp.uu.se/downloads/candidateged/"
 CANDIDATE_2021 = _release("ged_candidate_2021", "GEDEvent_v21_01_21_12.csv.zip",
                           "GEDEvent_v21_01_21_12.csv",
                           "Candidate 21.0.1-21.0.12 (all of 2021, compiled)",
