@@ -81,21 +81,23 @@ class UnitPanel:
     def complete_through(self, month: str, months: int = 12) -> bool:
         """Whether every one of the ``months`` months up to ``month`` is known: the units'
         own recent history can be read there as the back-test read it."""
-        wanted = {str(pd.Period(month, "M") - k) for k in range(months)}
-        return wanted <= set(self.known_months())
+        return _complete(month, months, set(self.known_months()))
 
     def recent_through(self, months: int = 12) -> str:
         """The latest month whose ``months`` months up to it are all known."""
         known = self.known_months()
-        for month in reversed(known):
-            if self.complete_through(month, months):
-                return month
-        return self.last_month
+        seen = set(known)
+        return next((m for m in reversed(known) if _complete(m, months, seen)),
+                    self.last_month)
 
     def provisional_vintages(self) -> list[str]:
         """The Candidate releases the panel's provisional months come from."""
         rows = self.table[self.table["status"] == "provisional"]
         return list(dict.fromkeys(rows["vintage"].astype(str)))
+
+
+def _complete(month: str, months: int, known: set[str]) -> bool:
+    return all(str(pd.Period(month, "M") - k) in known for k in range(months))
 
 
 def history_for(iso3: str, settings: Settings) -> EventHistory:
@@ -122,7 +124,7 @@ def countries_with_histories(settings: Settings) -> tuple[str, ...]:
     return tuple(sorted(c for h in ged.EVENT_HISTORIES for c in (h.countries or ())))
 
 
-_PANELS: dict[tuple[str, str, str, str], UnitPanel] = {}
+_PANELS: dict[tuple[str, str, str, str, tuple[str, ...]], UnitPanel] = {}
 
 
 def unit_panel(iso3: str, level: Level, settings: Settings, gwcode: int | None = None
@@ -130,7 +132,9 @@ def unit_panel(iso3: str, level: Level, settings: Settings, gwcode: int | None =
     """The cell or region panel of ``iso3`` (``gwcode``: GED's country id, needed only when
     the history is the full global release)."""
     history = history_for(iso3, settings)
-    key = (iso3, level, history.source.path, str(settings.mirror))
+    releases = ged.candidate_releases(settings)
+    key = (iso3, level, history.source.path, str(settings.mirror),
+           tuple(r.vintage for r in releases))
     if key not in _PANELS:
         events = ged.history_events(history, settings)
         if history.countries is None:
@@ -139,7 +143,7 @@ def unit_panel(iso3: str, level: Level, settings: Settings, gwcode: int | None =
             events = events[events["country_id"] == gwcode]
         else:
             gwcode = ged.HISTORY_GW[iso3]
-        later = candidate_events(gwcode, history, settings)
+        later = candidate_events(gwcode, history, settings, releases)
         _PANELS[key] = (cell_panel(iso3, events, history, settings, later) if level == "cell"
                         else region_panel(iso3, events, history, later))
     return _PANELS[key]
@@ -148,8 +152,8 @@ def unit_panel(iso3: str, level: Level, settings: Settings, gwcode: int | None =
 @dataclass(frozen=True)
 class LaterEvents:
     """Candidate events of one country after its history's end: ``events`` (those of months
-    some release covers in full, each with its ``vintage``), and the month of every month
-    from the history's end to the latest release, with its ``vintage`` and ``status``."""
+    some release covers in full, each with its ``vintage``), and ``months``: every month
+    after the history's end up to the latest release, with its ``vintage`` and ``status``."""
 
     events: pd.DataFrame
     months: pd.DataFrame
