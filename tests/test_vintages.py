@@ -279,7 +279,7 @@ def test_data_fetch_downloads_the_releases_ucdp_has_published_since(
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_address[1]}/"
     cache = tmp_path / "cache"
-    env = {"ATRISK_MIRROR": None, "ATRISK_CACHE_DIR": str(cache), "COLUMNS": "200"}
+    env = {"ATRISK_MIRROR": "", "ATRISK_CACHE_DIR": str(cache), "COLUMNS": "200"}  # empty: none
     command = ["data", "fetch", "--until", "2026-06", "--base-url", base]
     try:
         first = CliRunner().invoke(app, command, env=env)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from atrisk.domain.errors import ConfigError
@@ -79,6 +79,12 @@ class Settings(BaseSettings):
     def fits_dir(self) -> Path:
         """Fitted models kept between runs, under the hash of what they were fitted on."""
         return self.build_dir / "cache" / "fits"
+
+    @field_validator("mirror", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        """``ATRISK_MIRROR=`` (empty) means no mirror, not the current folder."""
+        return None if isinstance(value, str) and not value.strip() else value
 
     def check_production(self) -> None:
         """A production start must not run on defaults anyone can read in the source."""
