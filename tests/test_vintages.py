@@ -241,22 +241,24 @@ def test_a_monthly_release_dropped_into_the_mirror_extends_the_panels(
         build_country_month(Settings(mirror=cut, build_dir=tmp_path / "build"))
 
 
-def _march(mirror: Path) -> pd.DataFrame:
-    """February 2026's release moved a month on: a stand-in for March's."""
+def _march(mirror: Path, months: int = 1) -> pd.DataFrame:
+    """February 2026's release moved ``months`` on: a stand-in for March's (or later)."""
     with gzip.open(mirror / ged.CANDIDATE_2026_02.source.path, "rt", encoding="utf-8") as fh:
         march = pd.read_csv(fh, dtype=str, keep_default_na=False)
     for col in ("date_start", "date_end"):
-        moved = pd.to_datetime(march[col].str[:10]) + pd.DateOffset(months=1)
+        moved = pd.to_datetime(march[col].str[:10]) + pd.DateOffset(months=months)
         march[col] = moved.dt.strftime("%Y-%m-%d") + march[col].str[10:]
     return march
 
 
 def test_data_fetch_downloads_the_releases_ucdp_has_published_since(
-        mirror: Path, tmp_path: Path) -> None:
+        mirror: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """`atrisk data fetch` against a local stand-in for UCDP's folder holding March 2026:
     March is downloaded under UCDP's name (and then found by the build), April, not yet
     published, ends the run; a second run downloads nothing; a release cut short is refused,
-    naming its URL, and not kept. With a mirror set it says where the files go instead."""
+    naming its URL, and not kept. With a mirror set it says where the files go instead.
+    `atrisk refresh` without a mirror fetches before it builds, and builds anyway, with a
+    warning, when UCDP cannot be reached."""
     import http.server
     import threading
 
@@ -303,3 +305,29 @@ def test_data_fetch_downloads_the_releases_ucdp_has_published_since(
         server.shutdown()
     refused = CliRunner().invoke(app, command, env={**env, "ATRISK_MIRROR": str(mirror)})
     assert refused.exit_code != 0 and "put new ones there" in str(refused.exception)
+
+    # `atrisk refresh` without a mirror asks UCDP first, then builds; unreachable, it warns
+    from atrisk.cli import main
+
+    built_with: list[list[str]] = []
+    monkeypatch.setattr(main, "data_build", lambda: built_with.append(
+        sorted(p.name for p in folder.iterdir())))
+    monkeypatch.setattr(main, "forecast_structural", lambda **_: None)
+    (served / "GEDEvent_v26_0_4.csv").unlink()
+    _march(mirror, 2).to_csv(served / "GEDEvent_v26_0_4.csv", index=False)  # April
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setattr(ged, "CANDIDATE_URL", f"http://127.0.0.1:{server.server_address[1]}/")
+    try:
+        fresh = CliRunner().invoke(app, ["refresh", "--no-monthly"], env=env)
+    finally:
+        server.shutdown()
+    assert fresh.exit_code == 0, fresh.output
+    assert "1 new Candidate release(s) after 2026-03" in " ".join(fresh.output.split())
+    assert built_with == [["GEDEvent_v26_0_3.csv", "GEDEvent_v26_0_4.csv"]]  # then built
+    monkeypatch.setattr(ged, "CANDIDATE_URL", "http://127.0.0.1:9/")  # nothing listens
+    offline = CliRunner().invoke(app, ["refresh", "--no-monthly"], env=env)
+    assert offline.exit_code == 0, offline.output
+    said = " ".join(offline.output.split())
+    assert "new UCDP Candidate releases not checked" in said and "download failed" in said
+    assert len(built_with) == 2

@@ -87,9 +87,18 @@ def refresh(
 ) -> None:
     """Build the data, then make and publish the forecasts from it: the annual forecast for
     the year after the last observed one and the 12 months after the latest month. One
-    process, so the libraries load once."""
+    process, so the libraries load once. Without a mirror, the UCDP Candidate releases out
+    since the newest month are downloaded first (`atrisk data fetch`); if UCDP cannot be
+    reached, the build goes on from the files at hand and says so."""
     from atrisk.panels.build import LAST_OBSERVED
+    from atrisk.sources.ucdp_fetch import fetch_new
 
+    if _settings().mirror is None:
+        try:
+            console.print(fetch_new(_settings()).summary)
+        except AtriskError as exc:
+            console.print(f"[yellow]warning:[/yellow] new UCDP Candidate releases not checked "
+                          f"({exc}); building from the files at hand")
     data_build()
     forecast_structural(year=LAST_OBSERVED + 1)
     if monthly:
@@ -106,28 +115,13 @@ def data_fetch(
     """Download UCDP's monthly Candidate releases published since the newest month here
     (each checked as the build checks it) into the download cache; `atrisk data build` then
     applies them. Without a mirror only: with one, put the files in the mirror."""
-    from datetime import UTC, datetime
+    from atrisk.sources.ucdp_fetch import fetch_new
 
-    from atrisk.sources import ged
-    from atrisk.sources.ucdp_fetch import fetch_candidates
-
-    settings = _settings()
-    if settings.mirror is not None:
-        raise ConfigError(f"ATRISK_MIRROR is set ({settings.mirror}): atrisk reads the "
-                          "Candidate releases from the mirror's conflict/ucdp/events/, so put "
-                          "new ones there; `atrisk data fetch` fills the download cache used "
-                          "without a mirror")
-    last = until or datetime.now(UTC).strftime("%Y-%m")
-    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", last):
-        raise typer.BadParameter(f"--until {last!r} is not a month YYYY-MM")
-    after = max([ged.FINAL_LAST_MONTH, *(r.last_month for r in ged.candidate_releases(settings))])
-    folder = settings.cache_dir / Path(ged.CANDIDATE_2026_02.source.path).parent
-    got = fetch_candidates(folder, after, last, base_url or ged.CANDIDATE_URL,
-                           progress=lambda name: console.print(f"  {name}"))
-    waiting = (f"; UCDP has not published {got.not_yet} yet" if got.not_yet else "")
-    console.print(f"{len(got.downloaded)} new Candidate release(s) after {after} in "
-                  f"{folder}{waiting}" + (": run `atrisk data build`" if got.downloaded
-                                          else ""))
+    if until is not None and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", until):
+        raise typer.BadParameter(f"--until {until!r} is not a month YYYY-MM")
+    got = fetch_new(_settings(), until, base_url or None,
+                    progress=lambda name: console.print(f"  {name}"))
+    console.print(got.summary + (": run `atrisk data build`" if got.downloaded else ""))
 
 
 @data_app.command("sources")

@@ -16,11 +16,13 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
 
-from atrisk.domain.errors import SourceError
+from atrisk.domain.errors import ConfigError, SourceError
+from atrisk.settings import Settings
 from atrisk.sources import ged
 
 
@@ -31,6 +33,28 @@ class FetchedReleases:
     asked: list[str]
     downloaded: list[Path]
     not_yet: str | None
+
+    @property
+    def summary(self) -> str:
+        after = str(pd.Period(self.asked[0], "M") - 1) if self.asked else "the latest month"
+        waiting = f"; UCDP has not published {self.not_yet} yet" if self.not_yet else ""
+        return f"{len(self.downloaded)} new Candidate release(s) after {after}{waiting}"
+
+
+def fetch_new(settings: Settings, until: str | None = None, base_url: str | None = None,
+              progress: Callable[[str], None] = lambda _: None) -> FetchedReleases:
+    """The releases after the newest month atrisk has (GED's final months and every release
+    here), up to ``until`` (default: this month), into the download cache's events folder,
+    where ``ged.candidate_releases`` finds them. Without a mirror only."""
+    if settings.mirror is not None:
+        raise ConfigError(f"ATRISK_MIRROR is set ({settings.mirror}): atrisk reads the "
+                          "Candidate releases from the mirror's conflict/ucdp/events/, so put "
+                          "new ones there; `atrisk data fetch` fills the download cache used "
+                          "without a mirror")
+    after = max([ged.FINAL_LAST_MONTH, *(r.last_month for r in ged.candidate_releases(settings))])
+    folder = settings.cache_dir / Path(ged.CANDIDATE_2026_02.source.path).parent
+    return fetch_candidates(folder, after, until or datetime.now(UTC).strftime("%Y-%m"),
+                            base_url or ged.CANDIDATE_URL, progress)
 
 
 def file_name(month: str) -> str:
