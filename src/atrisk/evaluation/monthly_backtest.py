@@ -54,10 +54,12 @@ def run(panel: pd.DataFrame, models: Mapping[str, ModelFactory], targets: Sequen
         return _side_by_side(panel, models, targets, windows, progress, jobs)
     writer = pq.ParquetWriter(draws_out, LONG_SCHEMA) if draws_out is not None else None
     scored = []
+    truths = {target: _truth(panel, target) for target in targets}
     try:
         for window in windows:
             for target in targets:
-                scored += _window_scores(panel, models, target, window, progress, writer)
+                scored += _window_scores(panel, models, target, truths[target], window,
+                                         progress, writer)
     finally:
         if writer is not None:
             writer.close()
@@ -65,11 +67,11 @@ def run(panel: pd.DataFrame, models: Mapping[str, ModelFactory], targets: Sequen
 
 
 def _window_scores(panel: pd.DataFrame, models: Mapping[str, ModelFactory], target: str,
-                   window: MonthlyWindow | RollingOrigin, progress: Callable[[str], None],
-                   writer: pq.ParquetWriter | None = None) -> list[pd.DataFrame]:
-    """Every model's scored rows for one target and window."""
+                   truth: pd.Series, window: MonthlyWindow | RollingOrigin,
+                   progress: Callable[[str], None], writer: pq.ParquetWriter | None = None
+                   ) -> list[pd.DataFrame]:
+    """Every model's scored rows for one target (``truth``: its actuals) and window."""
     history = panel[panel["month"] <= window.last_data_month]
-    truth = _truth(panel, target)
     scored = []
     for name, factory in models.items():
         progress(f"{window.label} {target} {name}")
@@ -90,16 +92,9 @@ def _window_scores(panel: pd.DataFrame, models: Mapping[str, ModelFactory], targ
     return scored
 
 
-_TRUTHS: dict[tuple[int, str], pd.Series] = {}
-
-
 def _truth(panel: pd.DataFrame, target: str) -> pd.Series:
-    """``target`` by ``gwcode, month`` (made once per panel and target)."""
-    key = (id(panel), target)
-    if key not in _TRUTHS:
-        _TRUTHS.clear()  # one back-test at a time
-        _TRUTHS[key] = panel.set_index(["gwcode", "month"])[target]
-    return _TRUTHS[key]
+    """``target`` by ``gwcode, month``: what each forecast row is scored against."""
+    return panel.set_index(["gwcode", "month"])[target]
 
 
 def _side_by_side(panel: pd.DataFrame, models: Mapping[str, ModelFactory],
@@ -133,9 +128,9 @@ def _side_by_side(panel: pd.DataFrame, models: Mapping[str, ModelFactory],
 def _target_scores(panel: pd.DataFrame, models: Mapping[str, ModelFactory],
                    windows: Sequence[MonthlyWindow | RollingOrigin],
                    progress: Callable[[str], None], target: str) -> pd.DataFrame:
-    return pd.concat([part for window in windows
-                      for part in _window_scores(panel, models, target, window, progress)],
-                     ignore_index=True)
+    truth = _truth(panel, target)
+    return pd.concat([part for window in windows for part in _window_scores(
+        panel, models, target, truth, window, progress)], ignore_index=True)
 
 
 def long_table(meta: pd.DataFrame, draws: np.ndarray, schema: pa.Schema = LONG_SCHEMA

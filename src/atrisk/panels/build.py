@@ -55,6 +55,7 @@ def sources(settings: Settings | None = None) -> tuple[Source, ...]:
              if r not in ged.CANDIDATE_RELEASES]
     return (*SOURCES, *found)
 
+
 TABLES = ("panel", "countries", "episodes", "ewp_prepared", "unmatched", "crosscheck",
           "country_month", "country_month_unmatched", "country_month_check",
           "data_vintages", "candidate_revisions", "candidate_revisions_by_type",

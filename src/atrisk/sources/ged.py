@@ -163,6 +163,8 @@ CANDIDATE_2026_02 = _release("ged_candidate_2026_02", "GEDEvent_v26_0_2.csv.gz",
 #: The releases after GED's final months registered with their sizes, oldest first (a newer
 #: release wins where two cover a month); ``candidate_releases`` adds the monthly files found.
 CANDIDATE_RELEASES: tuple[Release, ...] = (CANDIDATE_2025, CANDIDATE_2026_02)
+#: Where event files (histories, Candidate releases) sit in the mirror and the download cache.
+EVENTS_FOLDER = "conflict/ucdp/events"
 #: UCDP's name of a monthly Candidate release: GEDEvent_v26_0_2.csv holds February 2026.
 MONTHLY_FILE = re.compile(r"^GEDEvent_v(\d{2})_0_(\d{1,2})\.csv(?:\.gz|\.zip)?$")
 #: A monthly release holds 1,000-2,500 events worldwide (1,298 in February 2026); a file with
@@ -178,7 +180,7 @@ def candidate_releases(settings: Settings | None = None) -> tuple[Release, ...]:
     places and civilian counts, which replace its months."""
     settings = settings or get_settings()
     root = Path(settings.mirror if settings.mirror is not None else settings.cache_dir)
-    folder = root / Path(CANDIDATE_2026_02.source.path).parent
+    folder = root / EVENTS_FOLDER
     known = {m for r in CANDIDATE_RELEASES if not r.slim for m in r.months}
     found: dict[str, Release] = {}
     for path in sorted(folder.glob("GEDEvent_v*")) if folder.is_dir() else ():

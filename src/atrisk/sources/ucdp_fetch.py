@@ -52,7 +52,7 @@ def fetch_new(settings: Settings, until: str | None = None, base_url: str | None
                           "new ones there; `atrisk data fetch` fills the download cache used "
                           "without a mirror")
     after = max([ged.FINAL_LAST_MONTH, *(r.last_month for r in ged.candidate_releases(settings))])
-    folder = settings.cache_dir / Path(ged.CANDIDATE_2026_02.source.path).parent
+    folder = settings.cache_dir / ged.EVENTS_FOLDER
     return fetch_candidates(folder, after, until or datetime.now(UTC).strftime("%Y-%m"),
                             base_url or ged.CANDIDATE_URL, progress)
 
